@@ -1,0 +1,680 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import { BATCH_SINK } from "../sinks/batch_sink.ts";
+import { fuse } from "./fuse.ts";
+import type { PlacedSpec } from "./fuse.ts";
+import { fusedStage } from "./fused_stage.ts";
+import { specOf } from "./processor_spec.ts";
+import type { RecordBatch } from "./record_batch.ts";
+import { sinkStream } from "./sink_stream.ts";
+import type { SinkHandle } from "./sink_stream.ts";
+import { sourceStream } from "./source_stream.ts";
+import type { PipelineSource, SourceHandle } from "./source_stream.ts";
+import { stageStream } from "./stage_stream.ts";
+import { toStageError } from "./to_stage_error.ts";
+import { userTransformStage } from "./user_transform_stage.ts";
+
+export type { PipelineSource } from "./source_stream.ts";
+
+/** Where a pipeline is in its life. */
+export type PipelineState = "running" | "stopped" | "degraded";
+
+/** Options for {@linkcode pipeline}. */
+export interface PipelineOptions {
+  /** Aborting it aborts the pipeline, like `abort(signal.reason)`. */
+  signal?: AbortSignal;
+  /**
+   * How many records travel together between stages (default 1024). Larger
+   * batches cost fewer stream hops; smaller ones hold less in flight.
+   */
+  batchSize?: number;
+  /**
+   * How long an async source may take to fill a batch after its first
+   * record, in milliseconds (default 0: whatever arrived before the next
+   * macrotask). A slow source never holds records back longer than this.
+   */
+  lingerMs?: number;
+}
+
+/** What a finished pipeline reports. */
+export interface PipelineSummary {
+  /** Records the source emitted into the pipeline. */
+  recordsRead: number;
+  /** Records the sink stored. */
+  recordsWritten: number;
+  /** Wall time from start to the end of the sink, in milliseconds. */
+  durationMs: number;
+  /** `"stopped"` once finished or stopped. */
+  state: PipelineState;
+}
+
+/**
+ * A running pipeline. Await it for the {@linkcode PipelineSummary}; it
+ * rejects with a `StageError` if a stage failed, or with the abort reason.
+ */
+export interface RunningPipeline extends PromiseLike<PipelineSummary> {
+  /** `"running"`, then `"stopped"` (ended, stopped or aborted) or `"degraded"` (failed). */
+  readonly state: PipelineState;
+  /** The `StageError` that failed the pipeline, when degraded. */
+  readonly error: unknown;
+  /** Records read from the source so far. */
+  readonly recordsRead: number;
+  /** Records stored by the sink so far. */
+  readonly recordsWritten: number;
+  /**
+   * Stops gracefully: stops reading the source, lets every record already
+   * read reach the sink, closes the sink, and resolves with the summary.
+   */
+  stop(): Promise<PipelineSummary>;
+  /**
+   * Stops at once: aborts the sink and cancels the source. The awaited
+   * pipeline rejects with `reason`; the returned promise resolves once
+   * everything has been torn down, and never rejects.
+   */
+  abort(reason?: unknown): Promise<void>;
+  /** Like `Promise.prototype.catch`. */
+  catch<R = never>(
+    onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
+  ): Promise<PipelineSummary | R>;
+  /** Like `Promise.prototype.finally`. */
+  finally(onFinally?: (() => void) | null): Promise<PipelineSummary>;
+}
+
+/**
+ * Runs records from `source` through `processors` into `sink`, and returns
+ * the running pipeline: await it for a summary, or `stop()` / `abort()` it.
+ *
+ * - The source is a `ReadableStream`, an `Iterable` (an array is sliced, not
+ *   iterated) or an `AsyncIterable`. Processors are `TransformStream`s: the
+ *   library's own (`map`, `filter`, ...) or any of yours. The sink is a
+ *   `WritableStream` (one record per `write`) or a `batchSink()` (whole
+ *   arrays). The last argument may be {@linkcode PipelineOptions}.
+ * - Inside, records travel in batches and consecutive library processors
+ *   are fused into one stream stage; your own `TransformStream` still sees
+ *   one record per chunk.
+ * - When the source ends, everything drains in order and the sink closes.
+ *   When any stage or the sink fails, every other stage is aborted, the
+ *   source is cancelled and the pipeline rejects with a `StageError`.
+ * - A slow sink slows the source: at most about (stages + 3) batches are in
+ *   flight.
+ *
+ * @typeParam A The source's record type.
+ * @param source Where records come from.
+ * @param sink Where records go.
+ * @param options `signal`, `batchSize`, `lingerMs`.
+ * @returns The running pipeline, awaitable for its summary.
+ *
+ * @example Parse, filter and collect
+ * ```ts
+ * import { collect, filter, map, pipeline } from "@ca/streams";
+ *
+ * const sink = collect<number>();
+ * const summary = await pipeline(
+ *   ["1", "2", "x", "4"],
+ *   map((text: string) => Number(text)),
+ *   filter((n: number) => !Number.isNaN(n)),
+ *   sink,
+ * );
+ * if (sink.records.join() !== "1,2,4") throw new Error("unexpected output");
+ * if (summary.recordsRead !== 4 || summary.recordsWritten !== 3) {
+ *   throw new Error("unexpected summary");
+ * }
+ * ```
+ *
+ * @example Stop a never-ending source gracefully
+ * ```ts
+ * import { collect, pipeline } from "@ca/streams";
+ *
+ * async function* ticks() {
+ *   for (let i = 0;; i++) {
+ *     yield i;
+ *     await new Promise((resolve) => setTimeout(resolve, 1));
+ *   }
+ * }
+ * const sink = collect<number>();
+ * const running = pipeline(ticks(), sink);
+ * await new Promise((resolve) => setTimeout(resolve, 20));
+ * const summary = await running.stop();
+ * if (summary.recordsWritten !== sink.records.length) throw new Error("lost");
+ * if (running.state !== "stopped") throw new Error("unexpected state");
+ * ```
+ */
+export function pipeline<A>(
+  source: PipelineSource<A>,
+  sink: WritableStream<A>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 1 processor; see the first overload. */
+export function pipeline<A, B>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  sink: WritableStream<B>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 2 processors; see the first overload. */
+export function pipeline<A, B, C>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  sink: WritableStream<C>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 3 processors; see the first overload. */
+export function pipeline<A, B, C, D>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  sink: WritableStream<D>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 4 processors; see the first overload. */
+export function pipeline<A, B, C, D, E>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  sink: WritableStream<E>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 5 processors; see the first overload. */
+export function pipeline<A, B, C, D, E, F>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  sink: WritableStream<F>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 6 processors; see the first overload. */
+export function pipeline<A, B, C, D, E, F, G>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  sink: WritableStream<G>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 7 processors; see the first overload. */
+export function pipeline<A, B, C, D, E, F, G, H>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  sink: WritableStream<H>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 8 processors; see the first overload. */
+export function pipeline<A, B, C, D, E, F, G, H, I>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  sink: WritableStream<I>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 9 processors; see the first overload. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  sink: WritableStream<J>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 10 processors; see the first overload. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  sink: WritableStream<K>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 11 processors; see the first overload. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  p11: TransformStream<K, L>,
+  sink: WritableStream<L>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 12 processors; see the first overload. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  p11: TransformStream<K, L>,
+  p12: TransformStream<L, M>,
+  sink: WritableStream<M>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 13 processors; see the first overload. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M, N>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  p11: TransformStream<K, L>,
+  p12: TransformStream<L, M>,
+  p13: TransformStream<M, N>,
+  sink: WritableStream<N>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 14 processors; see the first overload. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M, N, O>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  p11: TransformStream<K, L>,
+  p12: TransformStream<L, M>,
+  p13: TransformStream<M, N>,
+  p14: TransformStream<N, O>,
+  sink: WritableStream<O>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 15 processors; see the first overload. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  p11: TransformStream<K, L>,
+  p12: TransformStream<L, M>,
+  p13: TransformStream<M, N>,
+  p14: TransformStream<N, O>,
+  p15: TransformStream<O, P>,
+  sink: WritableStream<P>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 16 processors; see the first overload. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P, Q>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  p11: TransformStream<K, L>,
+  p12: TransformStream<L, M>,
+  p13: TransformStream<M, N>,
+  p14: TransformStream<N, O>,
+  p15: TransformStream<O, P>,
+  p16: TransformStream<P, Q>,
+  sink: WritableStream<Q>,
+  options?: PipelineOptions,
+): RunningPipeline;
+export function pipeline(...args: unknown[]): RunningPipeline {
+  const { source, processors, sink, options } = parseArguments(args);
+  return new PipelineRun(source, processors, sink, options);
+}
+
+const DEFAULT_BATCH_SIZE = 1024;
+const ignore = () => {};
+
+interface ParsedArguments {
+  source: PipelineSource<unknown>;
+  processors: TransformStream<unknown, unknown>[];
+  sink: WritableStream<unknown>;
+  options: PipelineOptions;
+}
+
+function parseArguments(args: unknown[]): ParsedArguments {
+  const last = args.at(-1);
+  const options = isPlainObject(last) ? last as PipelineOptions : {};
+  const stages = isPlainObject(last) ? args.slice(0, -1) : args;
+  if (stages.length < 2) {
+    throw new TypeError(
+      `Cannot build pipeline: expected a source and a sink, got ${stages.length} argument${
+        stages.length === 1 ? "" : "s"
+      }`,
+    );
+  }
+  const [source, ...rest] = stages;
+  const sink = rest.pop();
+  if (!isSource(source)) {
+    throw new TypeError(
+      `Cannot build pipeline: the source (argument 1) must be a ReadableStream, an Iterable or an AsyncIterable, got ${
+        describe(source)
+      }`,
+    );
+  }
+  if ((source as ReadableStream).locked) {
+    throw new TypeError(
+      "Cannot build pipeline: the source (argument 1) is a locked ReadableStream",
+    );
+  }
+  rest.forEach((processor, i) => {
+    if (!isTransformStream(processor)) {
+      throw new TypeError(
+        `Cannot build pipeline: processor ${i} (argument ${
+          i + 2
+        }) must be a TransformStream, got ${describe(processor)}`,
+      );
+    }
+    if (
+      specOf(processor) === undefined &&
+      (processor.readable.locked || processor.writable.locked)
+    ) {
+      throw new TypeError(
+        `Cannot build pipeline: processor ${i} (argument ${
+          i + 2
+        }) is locked, it is already used in another pipe`,
+      );
+    }
+  });
+  if (!isWritableStream(sink)) {
+    throw new TypeError(
+      `Cannot build pipeline: the sink (argument ${stages.length}) must be a WritableStream, got ${
+        describe(sink)
+      }`,
+    );
+  }
+  if (sink.locked) {
+    throw new TypeError(
+      `Cannot build pipeline: the sink (argument ${stages.length}) is locked, it is already used elsewhere`,
+    );
+  }
+  checkOptions(options);
+  return {
+    source,
+    processors: rest as TransformStream<unknown, unknown>[],
+    sink,
+    options,
+  };
+}
+
+function checkOptions(options: PipelineOptions): void {
+  const { batchSize, lingerMs, signal } = options;
+  if (
+    batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)
+  ) {
+    throw new RangeError(
+      `Cannot build pipeline: options.batchSize must be a positive integer, got ${batchSize}`,
+    );
+  }
+  if (
+    lingerMs !== undefined && !(Number.isFinite(lingerMs) && lingerMs >= 0)
+  ) {
+    throw new RangeError(
+      `Cannot build pipeline: options.lingerMs must be a non-negative number, got ${lingerMs}`,
+    );
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `Cannot build pipeline: options.signal must be an AbortSignal, got ${
+        describe(signal)
+      }`,
+    );
+  }
+}
+
+class PipelineRun implements RunningPipeline {
+  #state: PipelineState = "running";
+  #error: unknown = undefined;
+  #abortReason: unknown = undefined;
+  #aborted = false;
+  #settled = false;
+  #source!: SourceHandle<unknown>;
+  #sink: SinkHandle<unknown>;
+  #abort = new AbortController();
+  #result: Promise<PipelineSummary>;
+  #started = performance.now();
+  #durationMs = 0;
+
+  constructor(
+    source: PipelineSource<unknown>,
+    processors: TransformStream<unknown, unknown>[],
+    sink: WritableStream<unknown>,
+    options: PipelineOptions,
+  ) {
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const lingerMs = options.lingerMs ?? 0;
+    // The leading fusable processors run inside the source's pull; every
+    // other run of them becomes one TransformStream.
+    let placed: PlacedSpec[] = [];
+    let stream: ReadableStream<RecordBatch<unknown>> | undefined;
+    const closeFusion = () => {
+      if (stream === undefined) {
+        const head = placed.length > 0 ? fuse(placed) : undefined;
+        this.#source = sourceStream(source, batchSize, lingerMs, head);
+        stream = this.#source.readable;
+      } else if (placed.length > 0) {
+        stream = stream.pipeThrough(fusedStage(fuse(placed)));
+      }
+      placed = [];
+    };
+    processors.forEach((processor, index) => {
+      const spec = specOf(processor);
+      if (spec?.kind === "step" || spec?.kind === "op") {
+        placed.push({ spec, index } as PlacedSpec);
+        return;
+      }
+      closeFusion();
+      stream = spec
+        ? stream!.pipeThrough(stageStream(spec.create(), index, spec.name))
+        : userTransformStage(
+          stream!,
+          processor,
+          index,
+          nameOf(processor, TransformStream),
+          batchSize,
+          lingerMs,
+        );
+    });
+    closeFusion();
+    const sinkIndex = processors.length;
+    const sinkName = nameOf(sink, WritableStream);
+    this.#sink = sinkStream(sink, sinkIndex, sinkName);
+
+    const signal = options.signal;
+    const onAbort = () => void this.abort(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const piped = stream!.pipeTo(this.#sink.writable, {
+      signal: this.#abort.signal,
+    });
+    this.#result = piped.then(
+      () => this.#finish(undefined),
+      (error) => this.#finish(toStageError(error, sinkIndex, sinkName), true),
+    ).finally(() => signal?.removeEventListener("abort", onAbort));
+    // Nobody may await a pipeline that is stopped or aborted: never unhandled.
+    this.#result.catch(ignore);
+    if (signal?.aborted) onAbort();
+  }
+
+  async #finish(
+    error: unknown,
+    failed = false,
+  ): Promise<PipelineSummary> {
+    this.#settled = true;
+    this.#source.stop(error);
+    await this.#source.ended;
+    this.#durationMs = performance.now() - this.#started;
+    if (this.#aborted) {
+      this.#state = "stopped";
+      throw this.#abortReason;
+    }
+    if (failed) {
+      this.#state = "degraded";
+      this.#error = error;
+      throw error;
+    }
+    this.#state = "stopped";
+    return this.#summary();
+  }
+
+  #summary(): PipelineSummary {
+    return {
+      recordsRead: this.#source.count,
+      recordsWritten: this.#sink.count,
+      durationMs: this.#durationMs,
+      state: this.#state,
+    };
+  }
+
+  get state(): PipelineState {
+    return this.#state;
+  }
+  get error(): unknown {
+    return this.#error;
+  }
+  get recordsRead(): number {
+    return this.#source.count;
+  }
+  get recordsWritten(): number {
+    return this.#sink.count;
+  }
+
+  stop(): Promise<PipelineSummary> {
+    this.#source.stop();
+    return this.#result;
+  }
+
+  abort(reason?: unknown): Promise<void> {
+    if (!this.#settled && !this.#aborted) {
+      this.#aborted = true;
+      this.#abortReason = reason ??
+        new DOMException("The pipeline was aborted", "AbortError");
+      this.#abort.abort(this.#abortReason);
+    }
+    return this.#result.then(ignore, ignore);
+  }
+
+  then<R1 = PipelineSummary, R2 = never>(
+    onFulfilled?:
+      | ((summary: PipelineSummary) => R1 | PromiseLike<R1>)
+      | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#result.then(onFulfilled, onRejected);
+  }
+
+  catch<R = never>(
+    onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
+  ): Promise<PipelineSummary | R> {
+    return this.#result.catch(onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<PipelineSummary> {
+    return this.#result.finally(onFinally);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function isSource(value: unknown): value is PipelineSource<unknown> {
+  if (value === null || typeof value !== "object") return false;
+  return value instanceof ReadableStream ||
+    typeof (value as Iterable<unknown>)[Symbol.iterator] === "function" ||
+    typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] ===
+      "function";
+}
+
+function isTransformStream(
+  value: unknown,
+): value is TransformStream<unknown, unknown> {
+  return value !== null && typeof value === "object" &&
+    (value as TransformStream).readable instanceof ReadableStream &&
+    (value as TransformStream).writable instanceof WritableStream;
+}
+
+function isWritableStream(value: unknown): value is WritableStream<unknown> {
+  return value instanceof WritableStream;
+}
+
+/** The user's class name for a stream, or the name of a batch sink's class. */
+function nameOf(
+  stream: object,
+  base: typeof TransformStream | typeof WritableStream,
+): string | undefined {
+  const underlying = (stream as { [BATCH_SINK]?: object })[BATCH_SINK];
+  const owner = underlying ?? stream;
+  const ctor = Object.getPrototypeOf(owner)?.constructor;
+  if (typeof ctor !== "function" || ctor === base || ctor === Object) {
+    return undefined;
+  }
+  return ctor.name || undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value !== "object") return typeof value;
+  return Object.getPrototypeOf(value)?.constructor?.name ?? "object";
+}

@@ -1,0 +1,201 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import { createBatchReader } from "./batch_reader.ts";
+import type { FusedRun } from "./fuse.ts";
+import type { RecordBatch } from "./record_batch.ts";
+import { isThenable } from "./thenable.ts";
+import { toStageError } from "./to_stage_error.ts";
+
+/** What `pipeline()` accepts as a source of records. */
+export type PipelineSource<T> =
+  | ReadableStream<T>
+  | Iterable<T>
+  | AsyncIterable<T>;
+
+/** The source side of a running pipeline. */
+export interface SourceHandle<T> {
+  readonly readable: ReadableStream<RecordBatch<T>>;
+  /** Records emitted into the pipeline so far. */
+  readonly count: number;
+  /** Stops reading: ends the batch stream and releases the source. */
+  stop(reason?: unknown): void;
+  /** Resolves once the source has ended, been cancelled or failed. */
+  readonly ended: Promise<void>;
+}
+
+interface Puller<T> {
+  next(): T[] | null | Promise<T[] | null>;
+  release(reason: unknown): void | Promise<void>;
+}
+
+/**
+ * Wraps any source as a stream of batches numbered from 0. The processors
+ * fused at the head of the pipeline (`head`) run right here in `pull`, so
+ * the commonest pipeline, source → map/filter → sink, costs a single
+ * stream hop per batch.
+ */
+export function sourceStream<T>(
+  source: PipelineSource<T>,
+  batchSize: number,
+  lingerMs: number,
+  head?: FusedRun,
+): SourceHandle<T> {
+  const puller = pullerFor(source, batchSize, lingerMs);
+  let count = 0;
+  let finished = false;
+  let controller!: ReadableStreamDefaultController<RecordBatch<T>>;
+  let markEnded!: () => void;
+  const ended = new Promise<void>((resolve) => markEnded = resolve);
+
+  function finish(): void {
+    finished = true;
+    markEnded();
+  }
+  function release(reason: unknown): void {
+    if (finished) return;
+    finished = true;
+    // Told to stop is enough: an async generator suspended in an `await`
+    // would hold its `return()` back for as long as that await takes.
+    try {
+      const released = puller.release(reason);
+      if (isThenable(released)) released.then(undefined, () => {});
+    } catch {
+      // A source that fails while being released has nothing left to lose.
+    }
+    markEnded();
+  }
+  function push(records: T[] | null): void | Promise<void> {
+    if (finished) return; // stopped while this read was in flight
+    if (records === null) return end();
+    const from = count;
+    count += records.length;
+    if (!head) {
+      controller.enqueue({ records, from, to: count });
+      return;
+    }
+    const out = head.apply(records);
+    if (out instanceof Promise) {
+      return out.then((processed) => emit(processed, from, count));
+    }
+    emit(out, from, count);
+  }
+  function emit(records: unknown[], from: number, to: number): void {
+    if (finished) return;
+    controller.enqueue({ records: records as T[], from, to });
+    // A take() has what it wants: end the input like a source that ran dry.
+    if (head!.done) {
+      controller.close();
+      release(undefined);
+    }
+  }
+  function end(): void | Promise<void> {
+    if (!head) {
+      finish();
+      controller.close();
+      return;
+    }
+    return head.flush().then((held) => {
+      if (finished) return;
+      if (held.length > 0) {
+        controller.enqueue({ records: held as T[], from: count, to: count });
+      }
+      finish();
+      controller.close();
+    });
+  }
+  function fail(error: unknown): never {
+    finish();
+    throw toStageError(error, -1, "source");
+  }
+
+  const readable = new ReadableStream<RecordBatch<T>>({
+    start(c) {
+      controller = c;
+    },
+    pull() {
+      if (finished) return;
+      let records: T[] | null | Promise<T[] | null>;
+      try {
+        records = puller.next();
+      } catch (error) {
+        fail(error);
+      }
+      if (isThenable(records)) return records.then(push, fail);
+      push(records);
+    },
+    cancel(reason) {
+      release(reason);
+    },
+  }, { highWaterMark: 0 });
+
+  return {
+    readable,
+    get count() {
+      return count;
+    },
+    stop(reason) {
+      if (finished) return;
+      try {
+        controller.close();
+      } catch {
+        // Already closing because a stage downstream ended or failed.
+      }
+      release(reason);
+    },
+    ended,
+  };
+}
+
+function pullerFor<T>(
+  source: PipelineSource<T>,
+  batchSize: number,
+  lingerMs: number,
+): Puller<T> {
+  if (Array.isArray(source)) {
+    // Arrays are sliced: no per-record iterator or stream hop.
+    let at = 0;
+    return {
+      next: () =>
+        at >= source.length ? null : source.slice(at, at += batchSize),
+      release() {
+        at = source.length;
+      },
+    };
+  }
+  if (source instanceof ReadableStream) {
+    const reader = source.getReader();
+    return {
+      next: createBatchReader<T>(() => reader.read(), batchSize, lingerMs),
+      release: (reason) => reader.cancel(reason),
+    };
+  }
+  if (typeof (source as Iterable<T>)[Symbol.iterator] === "function") {
+    const iterator = (source as Iterable<T>)[Symbol.iterator]();
+    let done = false;
+    return {
+      next() {
+        if (done) return null;
+        const records: T[] = [];
+        while (records.length < batchSize) {
+          const step = iterator.next();
+          if (step.done) {
+            done = true;
+            break;
+          }
+          records.push(step.value);
+        }
+        return records.length > 0 ? records : null;
+      },
+      release() {
+        if (!done) iterator.return?.();
+        done = true;
+      },
+    };
+  }
+  const iterator = (source as AsyncIterable<T>)[Symbol.asyncIterator]();
+  return {
+    next: createBatchReader<T>(() => iterator.next(), batchSize, lingerMs),
+    release: async () => void await iterator.return?.(),
+  };
+}

@@ -1,0 +1,79 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+/**
+ * Marks a `WritableStream` made by {@linkcode batchSink}: `pipeline()` calls
+ * its underlying sink with whole arrays of records instead of writing one
+ * record at a time.
+ */
+export const BATCH_SINK: unique symbol = Symbol.for(
+  "@ca/streams/batch-sink",
+) as never;
+
+/** The callbacks behind a batch-aware sink. */
+export interface BatchUnderlyingSink<T> {
+  /** Stores records, in order. The next call waits for a returned promise. */
+  write(records: T[]): void | PromiseLike<void>;
+  /** Called once after the last write, when the input ended. */
+  close?(): void | PromiseLike<void>;
+  /** Called when the pipeline is aborted or another stage failed. */
+  abort?(reason: unknown): void | PromiseLike<void>;
+}
+
+/**
+ * A `WritableStream` that `pipeline()` feeds whole batches. Used on its own
+ * (`readable.pipeTo(sink)`) each write arrives as an array of one record.
+ */
+export interface BatchSink<T> extends WritableStream<T> {
+  /** The callbacks the sink was made from. */
+  readonly [BATCH_SINK]: BatchUnderlyingSink<T>;
+}
+
+/**
+ * Creates a batch-aware sink: inside `pipeline()`, `write` receives whole
+ * arrays of records (about 1024 at a time for a fast source), which is what
+ * a bulk insert, a file append or a network frame wants. It is still a
+ * plain `WritableStream`, so `readable.pipeTo(sink)` works too.
+ *
+ * @typeParam T The record type.
+ * @param sink `write(records)`, and optional `close()` and `abort(reason)`.
+ * @returns A `WritableStream<T>` that `pipeline()` writes in batches.
+ *
+ * @example Count and sum in bulk
+ * ```ts
+ * import { batchSink, pipeline } from "@ca/streams";
+ *
+ * let count = 0;
+ * let sum = 0;
+ * const sink = batchSink<number>({
+ *   write(records) {
+ *     count += records.length;
+ *     for (const n of records) sum += n;
+ *   },
+ * });
+ * await pipeline([1, 2, 3, 4], sink);
+ * if (count !== 4 || sum !== 10) throw new Error("unexpected");
+ * ```
+ */
+export function batchSink<T>(sink: BatchUnderlyingSink<T>): BatchSink<T> {
+  if (sink === null || typeof sink !== "object") {
+    throw new TypeError(
+      `Cannot create batchSink(): sink must be an object with a write method, got ${
+        sink === null ? "null" : typeof sink
+      }`,
+    );
+  }
+  if (typeof sink.write !== "function") {
+    throw new TypeError(
+      `Cannot create batchSink(): sink.write must be a function, got ${typeof sink
+        .write}`,
+    );
+  }
+  const stream = new WritableStream<T>({
+    write: (record) => sink.write([record]),
+    close: () => sink.close?.(),
+    abort: (reason) => sink.abort?.(reason),
+  });
+  Object.defineProperty(stream, BATCH_SINK, { value: sink });
+  return stream as BatchSink<T>;
+}
