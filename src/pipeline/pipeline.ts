@@ -81,6 +81,242 @@ export interface RunningPipeline extends PromiseLike<PipelineSummary> {
   finally(onFinally?: (() => void) | null): Promise<PipelineSummary>;
 }
 
+// The overloads run from the most processors down: TypeScript types a
+// lambda's parameters in the first overload it tries, so a shorter overload
+// tried first would leave the last processor's input `unknown`. Arity rules
+// the longer ones out before any lambda is typed.
+/** `pipeline()` with 16 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P, Q>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  p11: TransformStream<K, L>,
+  p12: TransformStream<L, M>,
+  p13: TransformStream<M, N>,
+  p14: TransformStream<N, O>,
+  p15: TransformStream<O, P>,
+  p16: TransformStream<P, Q>,
+  sink: WritableStream<NoInfer<Q>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 15 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  p11: TransformStream<K, L>,
+  p12: TransformStream<L, M>,
+  p13: TransformStream<M, N>,
+  p14: TransformStream<N, O>,
+  p15: TransformStream<O, P>,
+  sink: WritableStream<NoInfer<P>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 14 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M, N, O>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  p11: TransformStream<K, L>,
+  p12: TransformStream<L, M>,
+  p13: TransformStream<M, N>,
+  p14: TransformStream<N, O>,
+  sink: WritableStream<NoInfer<O>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 13 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M, N>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  p11: TransformStream<K, L>,
+  p12: TransformStream<L, M>,
+  p13: TransformStream<M, N>,
+  sink: WritableStream<NoInfer<N>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 12 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  p11: TransformStream<K, L>,
+  p12: TransformStream<L, M>,
+  sink: WritableStream<NoInfer<M>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 11 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  p11: TransformStream<K, L>,
+  sink: WritableStream<NoInfer<L>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 10 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J, K>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  p10: TransformStream<J, K>,
+  sink: WritableStream<NoInfer<K>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 9 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E, F, G, H, I, J>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  p9: TransformStream<I, J>,
+  sink: WritableStream<NoInfer<J>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 8 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E, F, G, H, I>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  p8: TransformStream<H, I>,
+  sink: WritableStream<NoInfer<I>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 7 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E, F, G, H>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  p7: TransformStream<G, H>,
+  sink: WritableStream<NoInfer<H>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 6 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E, F, G>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  p6: TransformStream<F, G>,
+  sink: WritableStream<NoInfer<G>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 5 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E, F>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  p5: TransformStream<E, F>,
+  sink: WritableStream<NoInfer<F>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 4 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D, E>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  p4: TransformStream<D, E>,
+  sink: WritableStream<NoInfer<E>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 3 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C, D>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  p3: TransformStream<C, D>,
+  sink: WritableStream<NoInfer<D>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 2 processors: see the overload without processors for the full documentation. */
+export function pipeline<A, B, C>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  p2: TransformStream<B, C>,
+  sink: WritableStream<NoInfer<C>>,
+  options?: PipelineOptions,
+): RunningPipeline;
+/** `pipeline()` with 1 processor: see the overload without processors for the full documentation. */
+export function pipeline<A, B>(
+  source: PipelineSource<A>,
+  p1: TransformStream<A, B>,
+  sink: WritableStream<NoInfer<B>>,
+  options?: PipelineOptions,
+): RunningPipeline;
 /**
  * Runs records from `source` through `processors` into `sink`, and returns
  * the running pipeline: await it for a summary, or `stop()` / `abort()` it.
@@ -142,239 +378,7 @@ export interface RunningPipeline extends PromiseLike<PipelineSummary> {
  */
 export function pipeline<A>(
   source: PipelineSource<A>,
-  sink: WritableStream<A>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 1 processor; see the first overload. */
-export function pipeline<A, B>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  sink: WritableStream<B>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 2 processors; see the first overload. */
-export function pipeline<A, B, C>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  sink: WritableStream<C>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 3 processors; see the first overload. */
-export function pipeline<A, B, C, D>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  sink: WritableStream<D>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 4 processors; see the first overload. */
-export function pipeline<A, B, C, D, E>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  sink: WritableStream<E>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 5 processors; see the first overload. */
-export function pipeline<A, B, C, D, E, F>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  p5: TransformStream<E, F>,
-  sink: WritableStream<F>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 6 processors; see the first overload. */
-export function pipeline<A, B, C, D, E, F, G>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  p5: TransformStream<E, F>,
-  p6: TransformStream<F, G>,
-  sink: WritableStream<G>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 7 processors; see the first overload. */
-export function pipeline<A, B, C, D, E, F, G, H>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  p5: TransformStream<E, F>,
-  p6: TransformStream<F, G>,
-  p7: TransformStream<G, H>,
-  sink: WritableStream<H>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 8 processors; see the first overload. */
-export function pipeline<A, B, C, D, E, F, G, H, I>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  p5: TransformStream<E, F>,
-  p6: TransformStream<F, G>,
-  p7: TransformStream<G, H>,
-  p8: TransformStream<H, I>,
-  sink: WritableStream<I>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 9 processors; see the first overload. */
-export function pipeline<A, B, C, D, E, F, G, H, I, J>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  p5: TransformStream<E, F>,
-  p6: TransformStream<F, G>,
-  p7: TransformStream<G, H>,
-  p8: TransformStream<H, I>,
-  p9: TransformStream<I, J>,
-  sink: WritableStream<J>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 10 processors; see the first overload. */
-export function pipeline<A, B, C, D, E, F, G, H, I, J, K>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  p5: TransformStream<E, F>,
-  p6: TransformStream<F, G>,
-  p7: TransformStream<G, H>,
-  p8: TransformStream<H, I>,
-  p9: TransformStream<I, J>,
-  p10: TransformStream<J, K>,
-  sink: WritableStream<K>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 11 processors; see the first overload. */
-export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  p5: TransformStream<E, F>,
-  p6: TransformStream<F, G>,
-  p7: TransformStream<G, H>,
-  p8: TransformStream<H, I>,
-  p9: TransformStream<I, J>,
-  p10: TransformStream<J, K>,
-  p11: TransformStream<K, L>,
-  sink: WritableStream<L>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 12 processors; see the first overload. */
-export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  p5: TransformStream<E, F>,
-  p6: TransformStream<F, G>,
-  p7: TransformStream<G, H>,
-  p8: TransformStream<H, I>,
-  p9: TransformStream<I, J>,
-  p10: TransformStream<J, K>,
-  p11: TransformStream<K, L>,
-  p12: TransformStream<L, M>,
-  sink: WritableStream<M>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 13 processors; see the first overload. */
-export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M, N>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  p5: TransformStream<E, F>,
-  p6: TransformStream<F, G>,
-  p7: TransformStream<G, H>,
-  p8: TransformStream<H, I>,
-  p9: TransformStream<I, J>,
-  p10: TransformStream<J, K>,
-  p11: TransformStream<K, L>,
-  p12: TransformStream<L, M>,
-  p13: TransformStream<M, N>,
-  sink: WritableStream<N>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 14 processors; see the first overload. */
-export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M, N, O>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  p5: TransformStream<E, F>,
-  p6: TransformStream<F, G>,
-  p7: TransformStream<G, H>,
-  p8: TransformStream<H, I>,
-  p9: TransformStream<I, J>,
-  p10: TransformStream<J, K>,
-  p11: TransformStream<K, L>,
-  p12: TransformStream<L, M>,
-  p13: TransformStream<M, N>,
-  p14: TransformStream<N, O>,
-  sink: WritableStream<O>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 15 processors; see the first overload. */
-export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  p5: TransformStream<E, F>,
-  p6: TransformStream<F, G>,
-  p7: TransformStream<G, H>,
-  p8: TransformStream<H, I>,
-  p9: TransformStream<I, J>,
-  p10: TransformStream<J, K>,
-  p11: TransformStream<K, L>,
-  p12: TransformStream<L, M>,
-  p13: TransformStream<M, N>,
-  p14: TransformStream<N, O>,
-  p15: TransformStream<O, P>,
-  sink: WritableStream<P>,
-  options?: PipelineOptions,
-): RunningPipeline;
-/** `pipeline()` with 16 processors; see the first overload. */
-export function pipeline<A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P, Q>(
-  source: PipelineSource<A>,
-  p1: TransformStream<A, B>,
-  p2: TransformStream<B, C>,
-  p3: TransformStream<C, D>,
-  p4: TransformStream<D, E>,
-  p5: TransformStream<E, F>,
-  p6: TransformStream<F, G>,
-  p7: TransformStream<G, H>,
-  p8: TransformStream<H, I>,
-  p9: TransformStream<I, J>,
-  p10: TransformStream<J, K>,
-  p11: TransformStream<K, L>,
-  p12: TransformStream<L, M>,
-  p13: TransformStream<M, N>,
-  p14: TransformStream<N, O>,
-  p15: TransformStream<O, P>,
-  p16: TransformStream<P, Q>,
-  sink: WritableStream<Q>,
+  sink: WritableStream<NoInfer<A>>,
   options?: PipelineOptions,
 ): RunningPipeline;
 export function pipeline(...args: unknown[]): RunningPipeline {
