@@ -1,19 +1,12 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import { BATCH_SINK } from "../sinks/batch_sink.ts";
-import { fuse } from "./fuse.ts";
-import type { PlacedSpec } from "./fuse.ts";
-import { fusedStage } from "./fused_stage.ts";
+import { assemble, nameOf } from "./assemble.ts";
 import { specOf } from "./processor_spec.ts";
-import type { RecordBatch } from "./record_batch.ts";
 import { sinkStream } from "./sink_stream.ts";
 import type { SinkHandle } from "./sink_stream.ts";
-import { sourceStream } from "./source_stream.ts";
 import type { PipelineSource, SourceHandle } from "./source_stream.ts";
-import { stageStream } from "./stage_stream.ts";
 import { toStageError } from "./to_stage_error.ts";
-import { userTransformStage } from "./user_transform_stage.ts";
 
 export type { PipelineSource } from "./source_stream.ts";
 
@@ -492,7 +485,7 @@ class PipelineRun implements RunningPipeline {
   #abortReason: unknown = undefined;
   #aborted = false;
   #settled = false;
-  #source!: SourceHandle<unknown>;
+  #source: SourceHandle<unknown>;
   #sink: SinkHandle<unknown>;
   #abort = new AbortController();
   #result: Promise<PipelineSummary>;
@@ -507,39 +500,9 @@ class PipelineRun implements RunningPipeline {
   ) {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const lingerMs = options.lingerMs ?? 0;
-    // The leading fusable processors run inside the source's pull; every
-    // other run of them becomes one TransformStream.
-    let placed: PlacedSpec[] = [];
-    let stream: ReadableStream<RecordBatch<unknown>> | undefined;
-    const closeFusion = () => {
-      if (stream === undefined) {
-        const head = placed.length > 0 ? fuse(placed) : undefined;
-        this.#source = sourceStream(source, batchSize, lingerMs, head);
-        stream = this.#source.readable;
-      } else if (placed.length > 0) {
-        stream = stream.pipeThrough(fusedStage(fuse(placed)));
-      }
-      placed = [];
-    };
-    processors.forEach((processor, index) => {
-      const spec = specOf(processor);
-      if (spec?.kind === "step" || spec?.kind === "op") {
-        placed.push({ spec, index } as PlacedSpec);
-        return;
-      }
-      closeFusion();
-      stream = spec
-        ? stream!.pipeThrough(stageStream(spec.create(), index, spec.name))
-        : userTransformStage(
-          stream!,
-          processor,
-          index,
-          nameOf(processor, TransformStream),
-          batchSize,
-          lingerMs,
-        );
-    });
-    closeFusion();
+    const assembled = assemble(source, processors, batchSize, lingerMs);
+    this.#source = assembled.source;
+    const stream = assembled.stream;
     const sinkIndex = processors.length;
     const sinkName = nameOf(sink, WritableStream);
     this.#sink = sinkStream(sink, sinkIndex, sinkName);
@@ -547,7 +510,7 @@ class PipelineRun implements RunningPipeline {
     const signal = options.signal;
     const onAbort = () => void this.abort(signal!.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
-    const piped = stream!.pipeTo(this.#sink.writable, {
+    const piped = stream.pipeTo(this.#sink.writable, {
       signal: this.#abort.signal,
     });
     this.#result = piped.then(
@@ -661,20 +624,6 @@ function isTransformStream(
 
 function isWritableStream(value: unknown): value is WritableStream<unknown> {
   return value instanceof WritableStream;
-}
-
-/** The user's class name for a stream, or the name of a batch sink's class. */
-function nameOf(
-  stream: object,
-  base: typeof TransformStream | typeof WritableStream,
-): string | undefined {
-  const underlying = (stream as { [BATCH_SINK]?: object })[BATCH_SINK];
-  const owner = underlying ?? stream;
-  const ctor = Object.getPrototypeOf(owner)?.constructor;
-  if (typeof ctor !== "function" || ctor === base || ctor === Object) {
-    return undefined;
-  }
-  return ctor.name || undefined;
 }
 
 function describe(value: unknown): string {

@@ -68,7 +68,9 @@ export function sinkStream<T>(
     abort(reason) {
       return writer.abort(reason).catch(ignore);
     },
-  });
+    // One batch queued behind the one being written, so the source and the
+    // processors work on the next batch while the sink writes.
+  }, { highWaterMark: 2 });
   return {
     writable,
     get count() {

@@ -122,7 +122,8 @@ export function sourceStream<T>(
         fail(error);
       }
       if (isThenable(records)) return records.then(push, fail);
-      push(records);
+      // Return the promise of an async head: the next pull must wait for it.
+      return push(records);
     },
     cancel(reason) {
       release(reason);

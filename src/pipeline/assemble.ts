@@ -1,0 +1,80 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import { BATCH_SINK } from "../sinks/batch_sink.ts";
+import { fuse } from "./fuse.ts";
+import type { PlacedSpec } from "./fuse.ts";
+import { fusedStage } from "./fused_stage.ts";
+import { specOf } from "./processor_spec.ts";
+import type { RecordBatch } from "./record_batch.ts";
+import { sourceStream } from "./source_stream.ts";
+import type { PipelineSource, SourceHandle } from "./source_stream.ts";
+import { stageStream } from "./stage_stream.ts";
+import { userTransformStage } from "./user_transform_stage.ts";
+
+/** The source and every processor, wired as one stream of batches. */
+export interface Assembled {
+  source: SourceHandle<unknown>;
+  stream: ReadableStream<RecordBatch<unknown>>;
+}
+
+/**
+ * Wires the source and processors: the leading run of fusable processors
+ * executes inside the source's pull, every later run becomes one
+ * `TransformStream`, and the rest (library stages with timers or
+ * concurrency, users' own transforms) get a boundary each.
+ */
+export function assemble(
+  source: PipelineSource<unknown>,
+  processors: readonly TransformStream<unknown, unknown>[],
+  batchSize: number,
+  lingerMs: number,
+): Assembled {
+  let handle: SourceHandle<unknown> | undefined;
+  let stream: ReadableStream<RecordBatch<unknown>> | undefined;
+  let placed: PlacedSpec[] = [];
+  const closeFusion = () => {
+    if (stream === undefined) {
+      const head = placed.length > 0 ? fuse(placed) : undefined;
+      handle = sourceStream(source, batchSize, lingerMs, head);
+      stream = handle.readable;
+    } else if (placed.length > 0) {
+      stream = stream.pipeThrough(fusedStage(fuse(placed)));
+    }
+    placed = [];
+  };
+  processors.forEach((processor, index) => {
+    const spec = specOf(processor);
+    if (spec?.kind === "step" || spec?.kind === "op") {
+      placed.push({ spec, index } as PlacedSpec);
+      return;
+    }
+    closeFusion();
+    stream = spec
+      ? stream!.pipeThrough(stageStream(spec.create(), index, spec.name))
+      : userTransformStage(
+        stream!,
+        processor,
+        index,
+        nameOf(processor, TransformStream),
+        batchSize,
+        lingerMs,
+      );
+  });
+  closeFusion();
+  return { source: handle!, stream: stream! };
+}
+
+/** The user's class name for a stream, or the name of a batch sink's class. */
+export function nameOf(
+  stream: object,
+  base: typeof TransformStream | typeof WritableStream,
+): string | undefined {
+  const underlying = (stream as { [BATCH_SINK]?: object })[BATCH_SINK];
+  const owner = underlying ?? stream;
+  const ctor = Object.getPrototypeOf(owner)?.constructor;
+  if (typeof ctor !== "function" || ctor === base || ctor === Object) {
+    return undefined;
+  }
+  return ctor.name || undefined;
+}
