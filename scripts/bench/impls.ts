@@ -1,0 +1,74 @@
+/**
+ * The implementations of the workload. Their names are a contract: they appear in the
+ * `impl` field of `--json` lines.
+ *
+ * @module
+ */
+
+import type { Runtime } from "./types.ts";
+
+/** One implementation: its module in `impls/` exports `run` (see `ImplRun`). */
+export interface ImplInfo {
+  name: string;
+  /** File name in `impls/`, without `.ts`. */
+  module: string;
+  /** Imports the library, so Node needs the built package. */
+  usesLibrary: boolean;
+  runtimes: readonly Runtime[];
+  description: string;
+}
+
+/** All implementations, `loop` (the baseline and checksum reference) first. */
+export const IMPLS: readonly ImplInfo[] = [
+  {
+    name: "loop",
+    module: "loop",
+    usesLibrary: false,
+    runtimes: ["deno", "node"],
+    description: "plain loop over the array calling the five functions",
+  },
+  {
+    name: "pipeline",
+    module: "pipeline",
+    usesLibrary: true,
+    runtimes: ["deno", "node"],
+    description: "pipeline(array, map, filter, map, map, map, batchSink)",
+  },
+  {
+    name: "pipeline-plain-sink",
+    module: "pipeline_plain_sink",
+    usesLibrary: true,
+    runtimes: ["deno", "node"],
+    description: "the same into a plain WritableStream",
+  },
+  {
+    name: "pipeline-user-transforms",
+    module: "pipeline_user_transforms",
+    usesLibrary: true,
+    runtimes: ["deno", "node"],
+    description: "pipeline() with the stages as user TransformStreams",
+  },
+  {
+    name: "whatwg-naive",
+    module: "whatwg_naive",
+    usesLibrary: false,
+    runtimes: ["deno", "node"],
+    description:
+      "ReadableStream.from(array).pipeThrough(...) x5, one record per chunk",
+  },
+  {
+    name: "rxjs",
+    module: "rxjs",
+    usesLibrary: false,
+    runtimes: ["deno", "node"],
+    description: "RxJS 7 from(array).pipe(map, filter, map, map, map)",
+  },
+  {
+    name: "node-stream",
+    module: "node_stream",
+    usesLibrary: false,
+    runtimes: ["node"],
+    description:
+      "node:stream pipeline, objectMode Readable.from + Transform x5 + Writable",
+  },
+];
