@@ -5,6 +5,7 @@ import { RecordError } from "../errors/record_error.ts";
 import { finishAsync } from "../pipeline/finish_async.ts";
 import { processorStream } from "../pipeline/processor_stream.ts";
 import { isThenable } from "../pipeline/thenable.ts";
+import { appendIterable } from "./append_iterable.ts";
 import { assertFunction } from "./assert_function.ts";
 
 /**
@@ -42,13 +43,7 @@ export function flatMap<I, O>(
       const call = (record: I) => fn(record, index);
       const fail = (error: unknown) => new RecordError(index, error);
       function append(out: O[], values: Iterable<O>): void {
-        if (Array.isArray(values)) {
-          for (let k = 0; k < values.length; k++) out.push(values[k]);
-        } else if (
-          values != null && typeof values[Symbol.iterator] === "function"
-        ) {
-          for (const value of values) out.push(value);
-        } else {
+        if (!appendIterable(out, values)) {
           throw fail(
             new TypeError(
               `Cannot flatten the result: expected an iterable, got ${

@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import { processorStream } from "../pipeline/processor_stream.ts";
+import { appendIterable } from "./append_iterable.ts";
 
 /**
  * Returns a processor that turns each array (or other iterable) record into
@@ -30,13 +31,7 @@ export function unbatch<T>(): TransformStream<Iterable<T>, T> {
         apply(records) {
           const out: T[] = [];
           for (const group of records) {
-            if (Array.isArray(group)) {
-              for (let k = 0; k < group.length; k++) out.push(group[k]);
-            } else if (
-              group != null && typeof group[Symbol.iterator] === "function"
-            ) {
-              for (const value of group) out.push(value);
-            } else {
+            if (!appendIterable(out, group)) {
               throw new TypeError(
                 `Cannot unbatch record ${index}: expected an iterable, got ${
                   group === null ? "null" : typeof group
