@@ -43,3 +43,8 @@ export * from "./src/sinks/collect.ts";
 export * from "./src/text/split_lines.ts";
 export * from "./src/text/decode_ndjson.ts";
 export * from "./src/text/encode_ndjson.ts";
+export * from "./src/checkpoint/position.ts";
+export * from "./src/checkpoint/checkpoint_store.ts";
+export * from "./src/checkpoint/fenced_error.ts";
+export * from "./src/checkpoint/memory_store.ts";
+export * from "./src/sources/resumable_source.ts";

@@ -8,7 +8,11 @@ import { fusedStage } from "./fused_stage.ts";
 import { specOf } from "./processor_spec.ts";
 import type { RecordBatch } from "./record_batch.ts";
 import { sourceStream } from "./source_stream.ts";
-import type { PipelineSource, SourceHandle } from "./source_stream.ts";
+import type {
+  PipelineSource,
+  Resumption,
+  SourceHandle,
+} from "./source_stream.ts";
 import { stageStream } from "./stage_stream.ts";
 import { userTransformStage } from "./user_transform_stage.ts";
 
@@ -29,6 +33,7 @@ export function assemble(
   processors: readonly TransformStream<unknown, unknown>[],
   batchSize: number,
   lingerMs: number,
+  resumption?: Resumption,
 ): Assembled {
   let handle: SourceHandle<unknown> | undefined;
   let stream: ReadableStream<RecordBatch<unknown>> | undefined;
@@ -36,7 +41,7 @@ export function assemble(
   const closeFusion = () => {
     if (stream === undefined) {
       const head = placed.length > 0 ? fuse(placed) : undefined;
-      handle = sourceStream(source, batchSize, lingerMs, head);
+      handle = sourceStream(source, batchSize, lingerMs, head, resumption);
       stream = handle.readable;
     } else if (placed.length > 0) {
       stream = stream.pipeThrough(fusedStage(fuse(placed)));

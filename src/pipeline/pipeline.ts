@@ -1,11 +1,20 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
+import { Checkpointer } from "../checkpoint/checkpointer.ts";
+import type { Position } from "../checkpoint/position.ts";
+import { RESUMABLE_SOURCE } from "../sources/resumable_source.ts";
+import type { ResumableSource } from "../sources/resumable_source.ts";
 import { assemble, nameOf } from "./assemble.ts";
 import { specOf } from "./processor_spec.ts";
 import { sinkStream } from "./sink_stream.ts";
 import type { SinkHandle } from "./sink_stream.ts";
-import type { PipelineSource, SourceHandle } from "./source_stream.ts";
+import type {
+  PipelineSource,
+  Resumption,
+  SourceHandle,
+} from "./source_stream.ts";
 import { toStageError } from "./to_stage_error.ts";
 
 export type { PipelineSource } from "./source_stream.ts";
@@ -13,8 +22,37 @@ export type { PipelineSource } from "./source_stream.ts";
 /** Where a pipeline is in its life. */
 export type PipelineState = "running" | "stopped" | "degraded";
 
+/** Where and how often a pipeline stores its position; see {@linkcode PipelineOptions}. */
+export interface CheckpointOptions {
+  /** Where positions are stored: `memoryStore()`, or a store from `connectors/`. */
+  store: CheckpointStore;
+  /** Commit once this many more source records are done (default 1000). */
+  everyRecords?: number;
+  /** Commit at least this often while records get done, in ms (default 5000). */
+  everyMs?: number;
+  /**
+   * Ignore the stored position: `"start"` reads from the beginning,
+   * `{ position }` resumes after the given position. Either is stored at once.
+   */
+  reset?: "start" | { position: Position };
+}
+
 /** Options for {@linkcode pipeline}. */
 export interface PipelineOptions {
+  /** Names the pipeline; with `checkpoint`, it is the key of its checkpoint. */
+  id?: string;
+  /**
+   * At-least-once delivery with a resumable source: the position of the
+   * last record done (stored by the sink, or dropped by a processor, with
+   * every record before it) is committed to `store` every `everyRecords`
+   * records or `everyMs`, and when the pipeline ends or stops; the next run
+   * with the same `id` resumes after it. Another instance acquiring the same
+   * `id` fences this one: it stops with a `FencedError`.
+   *
+   * A user's own `TransformStream` is a black box: the checkpoint does not
+   * advance past records that entered it until it has drained.
+   */
+  checkpoint?: CheckpointOptions;
   /** Aborting it aborts the pipeline, like `abort(signal.reason)`. */
   signal?: AbortSignal;
   /**
@@ -40,6 +78,10 @@ export interface PipelineSummary {
   durationMs: number;
   /** `"stopped"` once finished or stopped. */
   state: PipelineState;
+  /** The last committed checkpoint position, when checkpointing. */
+  position?: Position;
+  /** How many checkpoints were committed, when checkpointing. */
+  commits?: number;
 }
 
 /**
@@ -55,6 +97,8 @@ export interface RunningPipeline extends PromiseLike<PipelineSummary> {
   readonly recordsRead: number;
   /** Records stored by the sink so far. */
   readonly recordsWritten: number;
+  /** The last committed checkpoint position, when checkpointing. */
+  readonly position: Position | undefined;
   /**
    * Stops gracefully: stops reading the source, lets every record already
    * read reach the sink, closes the sink, and resolves with the summary.
@@ -445,7 +489,7 @@ function parseArguments(args: unknown[]): ParsedArguments {
       `Cannot build pipeline: the sink (argument ${stages.length}) is locked, it is already used elsewhere`,
     );
   }
-  checkOptions(options);
+  checkOptions(options, source);
   return {
     source,
     processors: rest as TransformStream<unknown, unknown>[],
@@ -454,8 +498,19 @@ function parseArguments(args: unknown[]): ParsedArguments {
   };
 }
 
-function checkOptions(options: PipelineOptions): void {
-  const { batchSize, lingerMs, signal } = options;
+function checkOptions(
+  options: PipelineOptions,
+  source: PipelineSource<unknown>,
+): void {
+  const { batchSize, lingerMs, signal, id, checkpoint } = options;
+  if (id !== undefined && (typeof id !== "string" || id === "")) {
+    throw new TypeError(
+      `Cannot build pipeline: options.id must be a non-empty string, got ${
+        describe(id)
+      }`,
+    );
+  }
+  if (checkpoint !== undefined) checkCheckpoint(checkpoint, id, source);
   if (
     batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)
   ) {
@@ -479,6 +534,62 @@ function checkOptions(options: PipelineOptions): void {
   }
 }
 
+function checkCheckpoint(
+  checkpoint: CheckpointOptions,
+  id: string | undefined,
+  source: PipelineSource<unknown>,
+): void {
+  const fail = (field: string, expected: string, got: unknown): never => {
+    throw new TypeError(
+      `Cannot build pipeline: options.checkpoint${field} must be ${expected}, got ${
+        describe(got)
+      }`,
+    );
+  };
+  if (checkpoint === null || typeof checkpoint !== "object") {
+    fail("", "an object", checkpoint);
+  }
+  if (id === undefined) {
+    throw new TypeError(
+      "Cannot build pipeline: options.id is required with options.checkpoint, it names the checkpoint",
+    );
+  }
+  const store = checkpoint.store as unknown as Record<string, unknown>;
+  if (store === null || typeof store !== "object") {
+    fail(".store", "a checkpoint store", store);
+  }
+  for (const method of ["get", "acquire", "commit", "delete"]) {
+    if (typeof store[method] !== "function") {
+      fail(`.store.${method}`, "a function", store[method]);
+    }
+  }
+  const { everyRecords, everyMs, reset } = checkpoint;
+  if (
+    everyRecords !== undefined &&
+    !(Number.isInteger(everyRecords) && everyRecords > 0)
+  ) {
+    throw new RangeError(
+      `Cannot build pipeline: options.checkpoint.everyRecords must be a positive integer, got ${everyRecords}`,
+    );
+  }
+  if (everyMs !== undefined && !(Number.isFinite(everyMs) && everyMs > 0)) {
+    throw new RangeError(
+      `Cannot build pipeline: options.checkpoint.everyMs must be a positive number, got ${everyMs}`,
+    );
+  }
+  if (
+    reset !== undefined && reset !== "start" &&
+    (reset === null || typeof reset !== "object" || !("position" in reset))
+  ) {
+    fail(".reset", '"start" or { position }', reset);
+  }
+  if (!(RESUMABLE_SOURCE in (source as object))) {
+    throw new TypeError(
+      "Cannot build pipeline: options.checkpoint needs a resumable source (one made with resumableSource(), such as fileSource()), the source (argument 1) cannot resume",
+    );
+  }
+}
+
 class PipelineRun implements RunningPipeline {
   #state: PipelineState = "running";
   #error: unknown = undefined;
@@ -490,6 +601,9 @@ class PipelineRun implements RunningPipeline {
   #abort = new AbortController();
   #result: Promise<PipelineSummary>;
   #started = performance.now();
+  #checkpointer: Checkpointer | undefined;
+  /** A checkpoint failure (fenced, store down): it stops the pipeline. */
+  #failure: unknown = undefined;
   #durationMs = 0;
 
   constructor(
@@ -500,12 +614,39 @@ class PipelineRun implements RunningPipeline {
   ) {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const lingerMs = options.lingerMs ?? 0;
-    const assembled = assemble(source, processors, batchSize, lingerMs);
+    const checkpointer = options.checkpoint
+      ? this.#startCheckpointer(
+        options.checkpoint,
+        options.id!,
+        (source as ResumableSource<unknown>)[RESUMABLE_SOURCE],
+      )
+      : undefined;
+    this.#checkpointer = checkpointer;
+    const resumption: Resumption | undefined = checkpointer && {
+      start: () =>
+        checkpointer.start().catch((error) => {
+          this.#failure ??= error;
+          throw error;
+        }),
+      read: (to, position) => checkpointer.read(to, position),
+    };
+    const assembled = assemble(
+      source,
+      processors,
+      batchSize,
+      lingerMs,
+      resumption,
+    );
     this.#source = assembled.source;
     const stream = assembled.stream;
     const sinkIndex = processors.length;
     const sinkName = nameOf(sink, WritableStream);
-    this.#sink = sinkStream(sink, sinkIndex, sinkName);
+    this.#sink = sinkStream(
+      sink,
+      sinkIndex,
+      sinkName,
+      checkpointer && ((from, to) => checkpointer.stored(from, to)),
+    );
 
     const signal = options.signal;
     const onAbort = () => void this.abort(signal!.reason);
@@ -522,6 +663,25 @@ class PipelineRun implements RunningPipeline {
     if (signal?.aborted) onAbort();
   }
 
+  #startCheckpointer(
+    options: CheckpointOptions,
+    id: string,
+    source: ResumableSource<unknown>[typeof RESUMABLE_SOURCE],
+  ): Checkpointer {
+    return new Checkpointer({
+      store: options.store,
+      id,
+      everyRecords: options.everyRecords ?? 1000,
+      everyMs: options.everyMs ?? 5000,
+      reset: options.reset,
+      ack: source.ack && ((position) => source.ack!(position)),
+      onFailure: (error) => {
+        this.#failure ??= error;
+        this.#abort.abort(error);
+      },
+    });
+  }
+
   async #finish(
     error: unknown,
     failed = false,
@@ -529,7 +689,21 @@ class PipelineRun implements RunningPipeline {
     this.#settled = true;
     this.#source.stop(error);
     await this.#source.ended;
+    if (this.#checkpointer && this.#failure === undefined) {
+      // Everything the sink stored is done, whatever ended the run.
+      try {
+        await this.#checkpointer.flush();
+      } catch (commitError) {
+        this.#failure = commitError;
+      }
+    }
+    this.#checkpointer?.close();
     this.#durationMs = performance.now() - this.#started;
+    if (this.#failure !== undefined) {
+      this.#state = "degraded";
+      this.#error = this.#failure;
+      throw this.#failure;
+    }
     if (this.#aborted) {
       this.#state = "stopped";
       throw this.#abortReason;
@@ -544,12 +718,17 @@ class PipelineRun implements RunningPipeline {
   }
 
   #summary(): PipelineSummary {
-    return {
+    const summary: PipelineSummary = {
       recordsRead: this.#source.count,
       recordsWritten: this.#sink.count,
       durationMs: this.#durationMs,
       state: this.#state,
     };
+    if (this.#checkpointer) {
+      summary.position = this.#checkpointer.committed;
+      summary.commits = this.#checkpointer.commits;
+    }
+    return summary;
   }
 
   get state(): PipelineState {
@@ -563,6 +742,9 @@ class PipelineRun implements RunningPipeline {
   }
   get recordsWritten(): number {
     return this.#sink.count;
+  }
+  get position(): Position | undefined {
+    return this.#checkpointer?.committed;
   }
 
   stop(): Promise<PipelineSummary> {

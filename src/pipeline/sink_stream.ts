@@ -26,6 +26,7 @@ export function sinkStream<T>(
   sink: WritableStream<T>,
   index: number,
   name: string | undefined,
+  onStored?: (from: number, to: number) => void,
 ): SinkHandle<T> {
   const underlying = (sink as { [BATCH_SINK]?: BatchUnderlyingSink<T> })[
     BATCH_SINK
@@ -36,8 +37,12 @@ export function sinkStream<T>(
     throw toStageError(error, index, name);
   };
 
-  function writeBatch(records: T[]): void | Promise<void> {
-    const stored = () => void (count += records.length);
+  function writeBatch(batch: RecordBatch<T>): void | Promise<void> {
+    const { records } = batch;
+    const stored = () => {
+      count += records.length;
+      onStored?.(batch.from, batch.to);
+    };
     let result: void | PromiseLike<void>;
     try {
       result = underlying!.write(records);
@@ -47,20 +52,28 @@ export function sinkStream<T>(
     if (isThenable(result)) return Promise.resolve(result).then(stored, fail);
     stored();
   }
-  function writeEach(records: T[]): Promise<void> {
+  function writeEach(batch: RecordBatch<T>): Promise<void> {
+    const { records } = batch;
     let last!: Promise<void>;
     for (let i = 0; i < records.length; i++) {
       last = writer.write(records[i]!);
       // Every write rejects once the sink errors; only the last is awaited.
       if (i < records.length - 1) last.catch(ignore);
     }
-    return last.then(() => void (count += records.length), fail);
+    return last.then(() => {
+      count += records.length;
+      onStored?.(batch.from, batch.to);
+    }, fail);
   }
 
   const writable = new WritableStream<RecordBatch<T>>({
     write(batch) {
-      if (batch.records.length === 0) return;
-      return underlying ? writeBatch(batch.records) : writeEach(batch.records);
+      if (batch.records.length === 0) {
+        // All dropped by processors: done without troubling the sink.
+        onStored?.(batch.from, batch.to);
+        return;
+      }
+      return underlying ? writeBatch(batch) : writeEach(batch);
     },
     close() {
       return writer.close().catch(fail);

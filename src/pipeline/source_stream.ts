@@ -2,7 +2,14 @@
 // This module is browser compatible.
 
 import { createBatchReader } from "./batch_reader.ts";
+import type { ReadResult } from "./batch_reader.ts";
 import type { FusedRun } from "./fuse.ts";
+import type { Position } from "../checkpoint/position.ts";
+import { RESUMABLE_SOURCE } from "../sources/resumable_source.ts";
+import type {
+  ResumableSource,
+  SourceBatch,
+} from "../sources/resumable_source.ts";
 import type { RecordBatch } from "./record_batch.ts";
 import { isThenable } from "./thenable.ts";
 import { toStageError } from "./to_stage_error.ts";
@@ -11,7 +18,16 @@ import { toStageError } from "./to_stage_error.ts";
 export type PipelineSource<T> =
   | ReadableStream<T>
   | Iterable<T>
-  | AsyncIterable<T>;
+  | AsyncIterable<T>
+  | ResumableSource<T>;
+
+/** How a resumable source is opened and where its positions go. */
+export interface Resumption {
+  /** Resolves to the position to open after (the stored checkpoint). */
+  start(): Promise<Position | undefined>;
+  /** Records up to sequence `to` were read; the last ends at `position`. */
+  read(to: number, position: Position): void;
+}
 
 /** The source side of a running pipeline. */
 export interface SourceHandle<T> {
@@ -26,7 +42,9 @@ export interface SourceHandle<T> {
 
 interface Puller<T> {
   next(): T[] | null | Promise<T[] | null>;
-  release(reason: unknown): void | Promise<void>;
+  release(reason: unknown): unknown;
+  /** The position of the last record of the last batch (resumable sources). */
+  readonly position?: Position;
 }
 
 /**
@@ -40,8 +58,9 @@ export function sourceStream<T>(
   batchSize: number,
   lingerMs: number,
   head?: FusedRun,
+  resumption?: Resumption,
 ): SourceHandle<T> {
-  const puller = pullerFor(source, batchSize, lingerMs);
+  const puller = pullerFor(source, batchSize, lingerMs, resumption);
   let count = 0;
   let finished = false;
   let controller!: ReadableStreamDefaultController<RecordBatch<T>>;
@@ -70,6 +89,7 @@ export function sourceStream<T>(
     if (records === null) return end();
     const from = count;
     count += records.length;
+    if (resumption) resumption.read(count, puller.position!);
     if (!head) {
       controller.enqueue({ records, from, to: count });
       return;
@@ -152,7 +172,10 @@ function pullerFor<T>(
   source: PipelineSource<T>,
   batchSize: number,
   lingerMs: number,
+  resumption: Resumption | undefined,
 ): Puller<T> {
+  const resumable = (source as Partial<ResumableSource<T>>)[RESUMABLE_SOURCE];
+  if (resumable && resumption) return resumablePuller(resumable, resumption);
   if (Array.isArray(source)) {
     // Arrays are sliced: no per-record iterator or stream hop.
     let at = 0;
@@ -199,4 +222,72 @@ function pullerFor<T>(
     next: createBatchReader<T>(() => iterator.next(), batchSize, lingerMs),
     release: async () => void await iterator.return?.(),
   };
+}
+
+/**
+ * Opens a resumable source after the stored position and passes its
+ * batches on as they come, keeping the position of each.
+ */
+function resumablePuller<T>(
+  init: ResumableSource<T>[typeof RESUMABLE_SOURCE],
+  resumption: Resumption,
+): Puller<T> {
+  const abort = new AbortController();
+  let read: (() => Promise<ReadResult<SourceBatch<T>>>) | undefined;
+  let release: (() => unknown) | undefined;
+  let position: Position | undefined;
+  let index = 0;
+  async function open(): Promise<void> {
+    const after = await resumption.start();
+    const opened = init.open(after, { signal: abort.signal });
+    if (opened instanceof ReadableStream) {
+      const reader = opened.getReader();
+      read = () => reader.read();
+      release = () => reader.cancel();
+    } else {
+      const iterator = opened[Symbol.asyncIterator]();
+      read = () => iterator.next();
+      release = () => iterator.return?.();
+    }
+  }
+  return {
+    get position() {
+      return position;
+    },
+    async next() {
+      if (read === undefined) await open();
+      const step = await read!();
+      if (step.done) return null;
+      const batch = step.value;
+      if (
+        batch === null || typeof batch !== "object" ||
+        !Array.isArray(batch.records) || batch.position === undefined
+      ) {
+        throw new TypeError(
+          `Cannot read source${
+            init.name ? ` "${init.name}"` : ""
+          }: batch ${index} must be { records: array, position: JSON value }, got ${
+            describeBatch(batch)
+          }`,
+        );
+      }
+      index++;
+      position = batch.position;
+      return batch.records;
+    },
+    release() {
+      abort.abort();
+      return release?.();
+    },
+  };
+}
+
+function describeBatch(batch: unknown): string {
+  if (batch === null || typeof batch !== "object") {
+    return batch === null ? "null" : typeof batch;
+  }
+  const { records, position } = batch as Partial<SourceBatch<unknown>>;
+  return `{ records: ${
+    Array.isArray(records) ? "array" : typeof records
+  }, position: ${position === undefined ? "undefined" : typeof position} }`;
 }

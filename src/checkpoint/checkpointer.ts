@@ -1,0 +1,191 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import type { CheckpointStore } from "./checkpoint_store.ts";
+import { DoneRanges } from "./done_ranges.ts";
+import type { Position } from "./position.ts";
+
+/** How a pipeline checkpoints; see `PipelineOptions.checkpoint`. */
+export interface CheckpointSettings {
+  store: CheckpointStore;
+  id: string;
+  everyRecords: number;
+  everyMs: number;
+  reset: "start" | { position: Position } | undefined;
+  /** The source's acknowledgement hook, called in order as positions are done. */
+  ack: ((position: Position) => void | Promise<void>) | undefined;
+  /** Called once when a commit or an ack fails: the pipeline must stop. */
+  onFailure(error: unknown): void;
+}
+
+/**
+ * Turns "records [from, to) are done" into committed positions.
+ *
+ * The source reports each batch's range with the position of its last
+ * record; the sink reports ranges as it stores them. The done position is
+ * the position of the last batch wholly below the watermark, so it never
+ * passes a record in flight. Commits are coalesced: at most one is in
+ * flight, started when `everyRecords` records are done or `everyMs` has
+ * passed since the last one, and a trigger during a commit only schedules
+ * one more with the newest position. All bookkeeping is per batch.
+ */
+export class Checkpointer {
+  #settings: CheckpointSettings;
+  #generation = 0;
+  #done = new DoneRanges();
+  /** Ranges read from the source and not yet done: their end and position. */
+  #pending: Array<{ to: number; position: Position }> = [];
+  #position: Position | undefined;
+  #hasPosition = false;
+  #committed: Position | undefined;
+  #committedJson: string | undefined;
+  #sinceCommit = 0;
+  #commits = 0;
+  #inFlight: Promise<void> | undefined;
+  #again = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #acks: Promise<void> = Promise.resolve();
+  #failed = false;
+  #closed = false;
+
+  constructor(settings: CheckpointSettings) {
+    this.#settings = settings;
+  }
+
+  /** The position commits start from: the stored one, or the reset's. */
+  async start(): Promise<Position | undefined> {
+    const { store, id, reset } = this.#settings;
+    if (reset !== undefined) await store.delete(id);
+    const { generation, position } = await store.acquire(id);
+    this.#generation = generation;
+    let start = position;
+    if (reset !== undefined && reset !== "start") {
+      start = reset.position;
+      await store.commit(id, start, generation);
+    }
+    this.#committed = start;
+    this.#committedJson = start === undefined
+      ? undefined
+      : JSON.stringify(start);
+    return start;
+  }
+
+  /** The last committed position. */
+  get committed(): Position | undefined {
+    return this.#committed;
+  }
+
+  /** How many commits succeeded. */
+  get commits(): number {
+    return this.#commits;
+  }
+
+  /** The generation this instance acquired. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** The source emitted records up to sequence `to`, ending at `position`. */
+  read(to: number, position: Position): void {
+    this.#pending.push({ to, position });
+  }
+
+  /** The sink stored (or processors dropped) records `[from, to)`. */
+  stored(from: number, to: number): void {
+    const before = this.#done.watermark;
+    const watermark = this.#done.add(from, to);
+    if (watermark === before) return;
+    let advanced = false;
+    while (this.#pending.length > 0 && this.#pending[0]!.to <= watermark) {
+      this.#position = this.#pending.shift()!.position;
+      advanced = true;
+    }
+    if (!advanced) return;
+    this.#hasPosition = true;
+    this.#sinceCommit += watermark - before;
+    this.#acknowledge(this.#position!);
+    if (this.#sinceCommit >= this.#settings.everyRecords) this.#commitSoon();
+    else this.#arm();
+  }
+
+  /**
+   * Commits the done position, if it moved, and stops the timer. Resolves
+   * once it is stored; rejects with the store's error (a `FencedError` when
+   * a newer instance took over).
+   */
+  async flush(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    await this.#acks;
+    while (this.#inFlight) await this.#inFlight.catch(() => {});
+    if (this.#failed) return;
+    await this.#commit();
+  }
+
+  /** Stops timers without committing (after a failure). */
+  close(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#commitSoon();
+    }, this.#settings.everyMs);
+  }
+
+  #commitSoon(): void {
+    if (this.#closed || this.#failed) return;
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#inFlight) {
+      this.#again = true;
+      return;
+    }
+    this.#inFlight = this.#commit().then(
+      () => {
+        this.#inFlight = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.#commitSoon();
+        } else if (this.#sinceCommit > 0) this.#arm();
+      },
+      (error) => {
+        this.#inFlight = undefined;
+        this.#fail(error);
+      },
+    );
+  }
+
+  async #commit(): Promise<void> {
+    if (!this.#hasPosition) return;
+    const position = this.#position!;
+    const json = JSON.stringify(position);
+    if (json === this.#committedJson) return;
+    this.#sinceCommit = 0;
+    const { store, id } = this.#settings;
+    await store.commit(id, position, this.#generation);
+    this.#committed = position;
+    this.#committedJson = json;
+    this.#commits++;
+  }
+
+  #acknowledge(position: Position): void {
+    const ack = this.#settings.ack;
+    if (ack === undefined) return;
+    this.#acks = this.#acks
+      .then(() => this.#failed ? undefined : ack(position))
+      .catch((error) => this.#fail(error));
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.close();
+    this.#settings.onFailure(error);
+  }
+}
