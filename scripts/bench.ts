@@ -5,9 +5,10 @@
  * Runs the "map-filter-5" workload (see `bench/workload.ts`) in each implementation of
  * `bench/impls.ts` on Deno (against the library source, `mod.ts`) and on Node 24 (against
  * the built package, `dist/mod.js`). Every run of every implementation is its own child
- * process; runs are interleaved round-robin; each child warms up before its timed run; the
- * report gives the median records/s, the ratio to `loop` on the same runtime and the peak
- * RSS, and checks every result against the checksum of a plain loop in this process.
+ * process; runs are interleaved round-robin; each child warms up (passes over a tenth of the
+ * input for at least 1 s) before its one timed run; the report gives the median records/s,
+ * the ratio to `loop` on the same runtime and the peak RSS (VmHWM), and checks every result
+ * (count and sum of the sink, and `PipelineSummary` counters) against a plain loop run here.
  *
  * Other options: `--impl a,b` and `--runtime deno,node` select (the `loop` baseline always
  * runs), `--timeout S` bounds each child (default 120), `--node-lib PATH` replaces
@@ -477,7 +478,6 @@ function jsonLine(
   runtime: Runtime,
   row: Row,
   loop: Stats | undefined,
-  options: Options,
 ): string {
   const s = stats(row);
   if (!s) {
@@ -499,7 +499,7 @@ function jsonLine(
     recordsPerSec: Math.round(s.recordsPerSec),
     ratioToLoop: loop ? round(s.recordsPerSec / loop.recordsPerSec, 4) : null,
     peakRssMb: round(s.peakRssMb, 1),
-    runs: options.runs,
+    runs: row.reports.length,
   });
 }
 
@@ -589,7 +589,7 @@ async function main(): Promise<number> {
     if (options.json) {
       const loop = stats(mine.find((r) => r.impl.name === "loop")!);
       for (const row of mine) {
-        console.log(jsonLine(runtime, row, loop, options));
+        console.log(jsonLine(runtime, row, loop));
       }
     } else {
       printTable(runtime, mine, options, reference);

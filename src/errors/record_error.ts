@@ -30,16 +30,25 @@ export class RecordError extends Error {
   readonly code: "CA_ERR_RECORD" = "CA_ERR_RECORD";
   /** Index of the failing record in the processor's input, from 0. */
   readonly index: number;
+  /** How many times the record was tried (more than 1 with a retry policy). */
+  readonly attempts: number;
 
   /**
    * Creates a record error.
    *
    * @param index Index of the failing record in the processor's input.
    * @param cause The error the user function threw or rejected with.
+   * @param attempts How many times the record was tried (default 1).
    */
-  constructor(index: number, cause: unknown) {
-    super(`Cannot process record ${index}: ${describeError(cause)}`, { cause });
+  constructor(index: number, cause: unknown, attempts = 1) {
+    super(
+      `Cannot process record ${index}${
+        attempts > 1 ? ` after ${attempts} attempts` : ""
+      }: ${describeError(cause)}`,
+      { cause },
+    );
     this.name = "RecordError";
     this.index = index;
+    this.attempts = attempts;
   }
 }

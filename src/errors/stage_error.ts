@@ -38,6 +38,8 @@ export class StageError extends Error {
   readonly stageName: string | undefined;
   /** Index of the failing record in that stage's input, when known. */
   readonly recordIndex: number | undefined;
+  /** How many times the record was tried, when a retry policy ran. */
+  readonly attempts: number | undefined;
 
   /**
    * Creates a stage error.
@@ -45,20 +47,25 @@ export class StageError extends Error {
    * @param stageIndex Index of the failing stage.
    * @param stageName Name of the failing stage, if it has one.
    * @param cause The original error.
-   * @param options `recordIndex`: the failing record's index, when known.
+   * @param options `recordIndex`: the failing record's index, and
+   * `attempts`: how often it was tried, when known.
    */
   constructor(
     stageIndex: number,
     stageName: string | undefined,
     cause: unknown,
-    options: { recordIndex?: number } = {},
+    options: { recordIndex?: number; attempts?: number } = {},
   ) {
     const where = stageName === undefined
       ? `stage ${stageIndex}`
       : `stage ${stageIndex} (${stageName})`;
-    const record = options.recordIndex === undefined
-      ? ""
-      : ` at record ${options.recordIndex}`;
+    const record =
+      (options.recordIndex === undefined
+        ? ""
+        : ` at record ${options.recordIndex}`) +
+      (options.attempts === undefined || options.attempts < 2
+        ? ""
+        : ` after ${options.attempts} attempts`);
     super(
       `Cannot run pipeline: ${where} failed${record}: ${describeError(cause)}`,
       {
@@ -69,5 +76,6 @@ export class StageError extends Error {
     this.stageIndex = stageIndex;
     this.stageName = stageName;
     this.recordIndex = options.recordIndex;
+    this.attempts = options.attempts;
   }
 }

@@ -6,6 +6,7 @@ import { fuse } from "./fuse.ts";
 import type { PlacedSpec } from "./fuse.ts";
 import { fusedStage } from "./fused_stage.ts";
 import { specOf } from "./processor_spec.ts";
+import type { Divert } from "./processor_spec.ts";
 import type { RecordBatch } from "./record_batch.ts";
 import { sourceStream } from "./source_stream.ts";
 import type {
@@ -34,17 +35,18 @@ export function assemble(
   batchSize: number,
   lingerMs: number,
   resumption?: Resumption,
+  divertFor?: (index: number, name: string | undefined) => Divert | undefined,
 ): Assembled {
   let handle: SourceHandle<unknown> | undefined;
   let stream: ReadableStream<RecordBatch<unknown>> | undefined;
   let placed: PlacedSpec[] = [];
   const closeFusion = () => {
     if (stream === undefined) {
-      const head = placed.length > 0 ? fuse(placed) : undefined;
+      const head = placed.length > 0 ? fuse(placed, divertFor) : undefined;
       handle = sourceStream(source, batchSize, lingerMs, head, resumption);
       stream = handle.readable;
     } else if (placed.length > 0) {
-      stream = stream.pipeThrough(fusedStage(fuse(placed)));
+      stream = stream.pipeThrough(fusedStage(fuse(placed, divertFor)));
     }
     placed = [];
   };
@@ -56,7 +58,13 @@ export function assemble(
     }
     closeFusion();
     stream = spec
-      ? stream!.pipeThrough(stageStream(spec.create(), index, spec.name))
+      ? stream!.pipeThrough(
+        stageStream(
+          spec.create({ divert: divertFor?.(index, spec.name) }),
+          index,
+          spec.name,
+        ),
+      )
       : userTransformStage(
         stream!,
         processor,

@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import { StageError } from "../errors/stage_error.ts";
-import type { BatchOp, OpSpec, StepSpec } from "./processor_spec.ts";
+import type { BatchOp, Divert, OpSpec, StepSpec } from "./processor_spec.ts";
 import { stepChain } from "./step_chain.ts";
 import { toStageError } from "./to_stage_error.ts";
 
@@ -35,12 +35,16 @@ interface Segment {
  * decoding) one pass each over the batch. Errors name the processor that
  * failed, as a `StageError`.
  */
-export function fuse(placed: readonly PlacedSpec[]): FusedRun {
+export function fuse(
+  placed: readonly PlacedSpec[],
+  divertFor?: (index: number, name: string) => Divert | undefined,
+): FusedRun {
   const segments: Segment[] = [];
   for (let p = 0; p < placed.length;) {
     const { spec, index } = placed[p]!;
     if (spec.kind === "op") {
-      segments.push({ op: spec.create(), index, name: spec.name });
+      const divert = divertFor?.(index, spec.name);
+      segments.push({ op: spec.create({ divert }), index, name: spec.name });
       p++;
       continue;
     }
@@ -49,10 +53,19 @@ export function fuse(placed: readonly PlacedSpec[]): FusedRun {
       run.push(placed[p++]!);
     }
     const steps = run.map((item) => (item.spec as StepSpec).step);
-    const op = stepChain(steps, (position, recordIndex, error) => {
-      const { spec, index } = run[position]!;
-      return new StageError(index, spec.name, error, { recordIndex });
-    });
+    const op = stepChain(
+      steps,
+      (position, recordIndex, error, attempts) => {
+        const { spec, index } = run[position]!;
+        return new StageError(index, spec.name, error, {
+          recordIndex,
+          attempts,
+        });
+      },
+      divertFor &&
+        ((position) =>
+          divertFor(run[position]!.index, run[position]!.spec.name)),
+    );
     segments.push({ op, index, name: spec.name });
   }
 

@@ -6,7 +6,9 @@ import { Checkpointer } from "../checkpoint/checkpointer.ts";
 import type { Position } from "../checkpoint/position.ts";
 import { RESUMABLE_SOURCE } from "../sources/resumable_source.ts";
 import type { ResumableSource } from "../sources/resumable_source.ts";
+import type { DeadLetter } from "../failures/dead_letter.ts";
 import { assemble, nameOf } from "./assemble.ts";
+import type { Divert } from "./processor_spec.ts";
 import { specOf } from "./processor_spec.ts";
 import { sinkStream } from "./sink_stream.ts";
 import type { SinkHandle } from "./sink_stream.ts";
@@ -53,6 +55,14 @@ export interface PipelineOptions {
    * advance past records that entered it until it has drained.
    */
   checkpoint?: CheckpointOptions;
+  /**
+   * Where records go that keep failing in a processor's function or a
+   * `batchSink()` write (after the stage's `retry` policy, if any), with the
+   * error, the stage and the attempt count. The pipeline then goes on and
+   * counts the record as done. Without it, such a record fails the pipeline
+   * (state `"degraded"`) and the checkpoint never passes it.
+   */
+  deadLetter?: WritableStream<DeadLetter>;
   /** Aborting it aborts the pipeline, like `abort(signal.reason)`. */
   signal?: AbortSignal;
   /**
@@ -82,6 +92,8 @@ export interface PipelineSummary {
   position?: Position;
   /** How many checkpoints were committed, when checkpointing. */
   commits?: number;
+  /** Records sent to the `deadLetter` sink. */
+  recordsDeadLettered: number;
 }
 
 /**
@@ -502,7 +514,21 @@ function checkOptions(
   options: PipelineOptions,
   source: PipelineSource<unknown>,
 ): void {
-  const { batchSize, lingerMs, signal, id, checkpoint } = options;
+  const { batchSize, lingerMs, signal, id, checkpoint, deadLetter } = options;
+  if (deadLetter !== undefined) {
+    if (!isWritableStream(deadLetter)) {
+      throw new TypeError(
+        `Cannot build pipeline: options.deadLetter must be a WritableStream, got ${
+          describe(deadLetter)
+        }`,
+      );
+    }
+    if (deadLetter.locked) {
+      throw new TypeError(
+        "Cannot build pipeline: options.deadLetter is locked, it is already used elsewhere",
+      );
+    }
+  }
   if (id !== undefined && (typeof id !== "string" || id === "")) {
     throw new TypeError(
       `Cannot build pipeline: options.id must be a non-empty string, got ${
@@ -602,6 +628,8 @@ class PipelineRun implements RunningPipeline {
   #result: Promise<PipelineSummary>;
   #started = performance.now();
   #checkpointer: Checkpointer | undefined;
+  #deadLetter: WritableStreamDefaultWriter<DeadLetter> | undefined;
+  #deadLettered = 0;
   /** A checkpoint failure (fenced, store down): it stops the pipeline. */
   #failure: unknown = undefined;
   #durationMs = 0;
@@ -630,12 +658,15 @@ class PipelineRun implements RunningPipeline {
         }),
       read: (to, position) => checkpointer.read(to, position),
     };
+    const divertFor = options.deadLetter &&
+      this.#openDeadLetter(options.deadLetter);
     const assembled = assemble(
       source,
       processors,
       batchSize,
       lingerMs,
       resumption,
+      divertFor,
     );
     this.#source = assembled.source;
     const stream = assembled.stream;
@@ -646,6 +677,7 @@ class PipelineRun implements RunningPipeline {
       sinkIndex,
       sinkName,
       checkpointer && ((from, to) => checkpointer.stored(from, to)),
+      divertFor?.(sinkIndex, sinkName),
     );
 
     const signal = options.signal;
@@ -682,6 +714,17 @@ class PipelineRun implements RunningPipeline {
     });
   }
 
+  #openDeadLetter(
+    sink: WritableStream<DeadLetter>,
+  ): (index: number, name: string | undefined) => Divert {
+    const writer = sink.getWriter();
+    this.#deadLetter = writer;
+    return (stageIndex, stageName) => (record, error, attempts) => {
+      this.#deadLettered++;
+      return writer.write({ record, error, stageIndex, stageName, attempts });
+    };
+  }
+
   async #finish(
     error: unknown,
     failed = false,
@@ -689,6 +732,12 @@ class PipelineRun implements RunningPipeline {
     this.#settled = true;
     this.#source.stop(error);
     await this.#source.ended;
+    if (this.#deadLetter) {
+      const ending = failed || this.#aborted
+        ? this.#deadLetter.abort(error)
+        : this.#deadLetter.close();
+      await ending.catch(() => {});
+    }
     if (this.#checkpointer && this.#failure === undefined) {
       // Everything the sink stored is done, whatever ended the run.
       try {
@@ -723,6 +772,7 @@ class PipelineRun implements RunningPipeline {
       recordsWritten: this.#sink.count,
       durationMs: this.#durationMs,
       state: this.#state,
+      recordsDeadLettered: this.#deadLettered,
     };
     if (this.#checkpointer) {
       summary.position = this.#checkpointer.committed;

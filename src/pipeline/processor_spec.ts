@@ -46,6 +46,22 @@ export interface BatchStage<I, O> {
   cancel?(reason: unknown): void;
 }
 
+/**
+ * Sends a record that kept failing to the pipeline's dead-letter sink; the
+ * record then counts as dropped. Only inside a pipeline with `deadLetter`.
+ */
+export type Divert = (
+  record: unknown,
+  error: unknown,
+  attempts: number,
+) => Promise<void>;
+
+/** What a stage learns from the pipeline it runs in. */
+export interface StageContext {
+  /** Present when the pipeline has a dead-letter sink. */
+  divert?: Divert;
+}
+
 /** A per-record processor (`map`, `filter`, `tap`), chained record by record. */
 export interface StepSpec {
   kind: "step";
@@ -57,14 +73,14 @@ export interface StepSpec {
 export interface OpSpec<I, O> {
   kind: "op";
   name: string;
-  create(): BatchOp<I, O>;
+  create(context?: StageContext): BatchOp<I, O>;
 }
 
 /** A stage with its own stream boundary; `create()` runs once per pipeline. */
 export interface StageSpec<I, O> {
   kind: "stage";
   name: string;
-  create(): BatchStage<I, O>;
+  create(context?: StageContext): BatchStage<I, O>;
 }
 
 /** What a library processor is, for `pipeline()`. */

@@ -11,8 +11,13 @@ import { PROCESSOR_SPEC } from "./processor_spec.ts";
 import { RecordError } from "../errors/record_error.ts";
 import { stepChain } from "./step_chain.ts";
 
-function recordFailure(_position: number, index: number, error: unknown) {
-  return new RecordError(index, error);
+function recordFailure(
+  _position: number,
+  index: number,
+  error: unknown,
+  attempts: number,
+): RecordError {
+  return new RecordError(index, error, attempts);
 }
 
 /**

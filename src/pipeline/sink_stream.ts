@@ -3,8 +3,13 @@
 
 import { BATCH_SINK } from "../sinks/batch_sink.ts";
 import type { BatchUnderlyingSink } from "../sinks/batch_sink.ts";
+import type { RetryPolicy } from "../failures/retry_policy.ts";
+import { retrying, unwrapExhausted } from "../failures/retrying.ts";
+import { SINK_RETRY } from "../sinks/sink_retry.ts";
+import type { Divert } from "./processor_spec.ts";
 import type { RecordBatch } from "./record_batch.ts";
 import { isThenable } from "./thenable.ts";
+import { StageError } from "../errors/stage_error.ts";
 import { toStageError } from "./to_stage_error.ts";
 
 /** The sink side of a running pipeline. */
@@ -27,10 +32,16 @@ export function sinkStream<T>(
   index: number,
   name: string | undefined,
   onStored?: (from: number, to: number) => void,
+  divert?: Divert,
 ): SinkHandle<T> {
   const underlying = (sink as { [BATCH_SINK]?: BatchUnderlyingSink<T> })[
     BATCH_SINK
   ];
+  const retry = (sink as { [SINK_RETRY]?: RetryPolicy })[SINK_RETRY];
+  const write = underlying &&
+    (retry
+      ? retrying((records: T[]) => underlying.write(records), retry)
+      : (records: T[]) => underlying.write(records));
   const writer = sink.getWriter();
   let count = 0;
   const fail = (error: unknown): never => {
@@ -45,12 +56,40 @@ export function sinkStream<T>(
     };
     let result: void | PromiseLike<void>;
     try {
-      result = underlying!.write(records);
+      result = write!(records);
     } catch (error) {
-      throw toStageError(error, index, name);
+      return giveUp(batch, error);
     }
-    if (isThenable(result)) return Promise.resolve(result).then(stored, fail);
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        stored,
+        (error) => giveUp(batch, error),
+      );
+    }
     stored();
+  }
+  /**
+   * A batch write failed for good. Without a dead-letter sink the pipeline
+   * fails; with one, the records are written one at a time so that only
+   * those that keep failing become dead letters.
+   */
+  async function giveUp(batch: RecordBatch<T>, thrown: unknown): Promise<void> {
+    const { error, attempts } = unwrapExhausted(thrown);
+    if (divert === undefined) {
+      throw new StageError(index, name, error, { attempts });
+    }
+    let written = 0;
+    for (const record of batch.records) {
+      try {
+        await write!([record]);
+        written++;
+      } catch (failed) {
+        const last = unwrapExhausted(failed);
+        await divert(record, last.error, last.attempts);
+      }
+    }
+    count += written;
+    onStored?.(batch.from, batch.to);
   }
   function writeEach(batch: RecordBatch<T>): Promise<void> {
     const { records } = batch;

@@ -1,7 +1,8 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import type { BatchOp } from "./processor_spec.ts";
+import { unwrapExhausted } from "../failures/retrying.ts";
+import type { BatchOp, Divert } from "./processor_spec.ts";
 import { isThenable } from "./thenable.ts";
 
 /**
@@ -20,6 +21,8 @@ export interface Step {
 interface RunningStep extends Step {
   index: number;
   readonly position: number;
+  /** Sends a record that kept failing to the dead-letter sink, if any. */
+  readonly divert: Divert | undefined;
 }
 
 /**
@@ -30,6 +33,7 @@ export type StepFailure = (
   position: number,
   recordIndex: number,
   error: unknown,
+  attempts: number,
 ) => Error;
 
 /**
@@ -47,12 +51,14 @@ export type StepFailure = (
 export function stepChain(
   steps: readonly Step[],
   fail: StepFailure,
+  divert?: (position: number) => Divert | undefined,
 ): BatchOp<unknown, unknown> {
   const chain: RunningStep[] = steps.map((step, position) => ({
     kind: step.kind,
     fn: step.fn,
     index: 0,
     position,
+    divert: divert?.(position),
   }));
   const length = chain.length;
 
@@ -79,8 +85,16 @@ export function stepChain(
             result = step.fn(record, step.index);
             if (isThenable(result)) result = await result;
           }
-        } catch (error) {
-          throw fail(step.position, step.index, error);
+        } catch (thrown) {
+          waiting = undefined;
+          const { error, attempts } = unwrapExhausted(thrown);
+          if (step.divert === undefined) {
+            throw fail(step.position, step.index, error, attempts);
+          }
+          await step.divert(record, error, attempts);
+          step.index++;
+          kept = false;
+          break;
         }
         step.index++;
         if (step.kind === "map") record = result;
@@ -99,13 +113,14 @@ export function stepChain(
   return {
     apply(records) {
       const out: unknown[] = [];
+      let i = 0;
       let k = 0;
-      let step = chain[0]!;
+      let record: unknown;
       try {
-        for (let i = 0; i < records.length; i++) {
-          let record = records[i];
+        for (; i < records.length; i++) {
+          record = records[i];
           for (k = 0; k < length; k++) {
-            step = chain[k]!;
+            const step = chain[k]!;
             const result = step.fn(record, step.index);
             if (isThenable(result)) {
               return resume(records, out, i, k, record, result);
@@ -117,7 +132,8 @@ export function stepChain(
           if (k === length) out.push(record);
         }
       } catch (error) {
-        throw fail(step.position, step.index, error);
+        // A sync throw: the async path decides between failing and diverting.
+        return resume(records, out, i, k, record, Promise.reject(error));
       }
       return out;
     },

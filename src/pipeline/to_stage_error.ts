@@ -18,6 +18,7 @@ export function toStageError(
   if (error instanceof RecordError) {
     return new StageError(index, name, error.cause, {
       recordIndex: error.index,
+      attempts: error.attempts,
     });
   }
   return new StageError(index, name, error);

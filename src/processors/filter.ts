@@ -4,6 +4,8 @@
 import { processorStream } from "../pipeline/processor_stream.ts";
 import type { Step } from "../pipeline/step_chain.ts";
 import { assertFunction } from "./assert_function.ts";
+import type { FunctionOptions } from "./function_options.ts";
+import { withRetry } from "./function_options.ts";
 
 /**
  * Returns a processor that keeps the records for which
@@ -16,6 +18,7 @@ import { assertFunction } from "./assert_function.ts";
  * @typeParam I The input record type.
  * @typeParam O The narrowed output type, when `predicate` is a type guard.
  * @param predicate Decides whether a record is kept.
+ * @param options `retry`: a {@linkcode RetryPolicy} for failing calls.
  * @returns A `TransformStream` that passes the kept records on.
  *
  * @example Keep even numbers
@@ -30,6 +33,7 @@ import { assertFunction } from "./assert_function.ts";
  */
 export function filter<I, O extends I>(
   predicate: (record: I, index: number) => record is O,
+  options?: FunctionOptions,
 ): TransformStream<I, O>;
 /**
  * Returns a processor that keeps the records for which
@@ -37,6 +41,7 @@ export function filter<I, O extends I>(
  *
  * @typeParam I The record type.
  * @param predicate Decides whether a record is kept; may be async.
+ * @param options `retry`: a {@linkcode RetryPolicy} for failing calls.
  * @returns A `TransformStream` that passes the kept records on.
  *
  * @example Drop blank lines
@@ -51,11 +56,14 @@ export function filter<I, O extends I>(
  */
 export function filter<I>(
   predicate: (record: I, index: number) => unknown,
+  options?: FunctionOptions,
 ): TransformStream<I, I>;
 export function filter<I>(
   predicate: (record: I, index: number) => unknown,
+  options?: FunctionOptions,
 ): TransformStream<I, I> {
   assertFunction("filter", "predicate", predicate);
+  predicate = withRetry("filter", predicate, options);
   return processorStream<I, I>({
     kind: "step",
     name: predicate.name || "filter",

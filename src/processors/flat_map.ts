@@ -2,11 +2,13 @@
 // This module is browser compatible.
 
 import { RecordError } from "../errors/record_error.ts";
-import { finishAsync } from "../pipeline/finish_async.ts";
+import { unwrapExhausted } from "../failures/retrying.ts";
 import { processorStream } from "../pipeline/processor_stream.ts";
 import { isThenable } from "../pipeline/thenable.ts";
 import { appendIterable } from "./append_iterable.ts";
 import { assertFunction } from "./assert_function.ts";
+import type { FunctionOptions } from "./function_options.ts";
+import { withRetry } from "./function_options.ts";
 
 /**
  * Returns a processor that replaces each record with every value of the
@@ -19,6 +21,7 @@ import { assertFunction } from "./assert_function.ts";
  * @typeParam I The input record type.
  * @typeParam O The output record type.
  * @param fn Returns the records that replace one input record.
+ * @param options `retry`: a {@linkcode RetryPolicy} for failing calls.
  * @returns A `TransformStream` from `I` to `O`.
  *
  * @example Split sentences into words
@@ -33,18 +36,20 @@ import { assertFunction } from "./assert_function.ts";
  */
 export function flatMap<I, O>(
   fn: (record: I, index: number) => Iterable<O> | PromiseLike<Iterable<O>>,
+  options?: FunctionOptions,
 ): TransformStream<I, O> {
   assertFunction("flatMap", "fn", fn);
+  fn = withRetry("flatMap", fn, options);
   return processorStream<I, O>({
     kind: "op",
     name: fn.name || "flatMap",
-    create() {
+    create(context) {
       let index = 0;
-      const call = (record: I) => fn(record, index);
-      const fail = (error: unknown) => new RecordError(index, error);
+      const divert = context?.divert;
       function append(out: O[], values: Iterable<O>): void {
         if (!appendIterable(out, values)) {
-          throw fail(
+          throw new RecordError(
+            index,
             new TypeError(
               `Cannot flatten the result: expected an iterable, got ${
                 values === null ? "null" : typeof values
@@ -54,6 +59,34 @@ export function flatMap<I, O>(
         }
         index++;
       }
+      /** From record `i` on, awaiting thenables and diverting failures. */
+      async function rest(
+        records: I[],
+        i: number,
+        out: O[],
+        first: Iterable<O> | PromiseLike<Iterable<O>>,
+      ): Promise<O[]> {
+        let pending: Iterable<O> | PromiseLike<Iterable<O>> | undefined = first;
+        for (; i < records.length; i++) {
+          let values: Iterable<O>;
+          try {
+            const result = pending ?? fn(records[i]!, index);
+            values = isThenable(result) ? await result : result;
+          } catch (thrown) {
+            const { error, attempts } = unwrapExhausted(thrown);
+            if (divert === undefined) {
+              throw new RecordError(index, error, attempts);
+            }
+            await divert(records[i], error, attempts);
+            index++;
+            continue;
+          } finally {
+            pending = undefined;
+          }
+          append(out, values);
+        }
+        return out;
+      }
       return {
         apply(records) {
           const out: O[] = [];
@@ -62,13 +95,9 @@ export function flatMap<I, O>(
             try {
               result = fn(records[i]!, index);
             } catch (error) {
-              throw fail(error);
+              return rest(records, i, out, Promise.reject(error));
             }
-            if (isThenable(result)) {
-              const use = (values: Iterable<O>) => append(out, values);
-              return finishAsync(records, i, result, call, use, fail)
-                .then(() => out);
-            }
+            if (isThenable(result)) return rest(records, i, out, result);
             append(out, result);
           }
           return out;

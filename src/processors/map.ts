@@ -4,6 +4,8 @@
 import { processorStream } from "../pipeline/processor_stream.ts";
 import type { Step } from "../pipeline/step_chain.ts";
 import { assertFunction } from "./assert_function.ts";
+import type { FunctionOptions } from "./function_options.ts";
+import { withRetry } from "./function_options.ts";
 
 /**
  * Returns a processor that replaces each record with `fn(record, index)`.
@@ -17,6 +19,7 @@ import { assertFunction } from "./assert_function.ts";
  * @typeParam I The input record type.
  * @typeParam O The output record type.
  * @param fn The function applied to each record.
+ * @param options `retry`: a {@linkcode RetryPolicy} for failing calls.
  * @returns A `TransformStream` from `I` to `O`.
  *
  * @example Double every number
@@ -31,8 +34,10 @@ import { assertFunction } from "./assert_function.ts";
  */
 export function map<I, O>(
   fn: (record: I, index: number) => O | PromiseLike<O>,
+  options?: FunctionOptions,
 ): TransformStream<I, O> {
   assertFunction("map", "fn", fn);
+  fn = withRetry("map", fn, options);
   return processorStream<I, O>({
     kind: "step",
     name: fn.name || "map",

@@ -5,18 +5,25 @@ import { RecordError } from "../errors/record_error.ts";
 import type { BatchController } from "../pipeline/processor_spec.ts";
 import { processorStream } from "../pipeline/processor_stream.ts";
 import { isThenable } from "../pipeline/thenable.ts";
+import { unwrapExhausted } from "../failures/retrying.ts";
 import { assertFunction } from "./assert_function.ts";
+import type { FunctionOptions } from "./function_options.ts";
+import { withRetry } from "./function_options.ts";
+
+/** Marks the output slot of a record sent to the dead-letter sink. */
+const DIVERTED: unique symbol = Symbol("diverted");
 
 /** Options for {@linkcode mapConcurrent}. */
-export interface MapConcurrentOptions {
+export interface MapConcurrentOptions extends FunctionOptions {
   /** How many calls of `fn` may be pending at once; a positive integer. */
   concurrency: number;
 }
 
 /** Results of one input batch, emitted once all of them are in. */
 interface Slot<O> {
-  out: O[];
+  out: Array<O | typeof DIVERTED>;
   pending: number;
+  diverted: number;
   from: number;
   to: number;
 }
@@ -34,7 +41,8 @@ interface Slot<O> {
  * @typeParam I The input record type.
  * @typeParam O The output record type.
  * @param fn The function applied to each record.
- * @param options `concurrency`: how many calls may be pending at once.
+ * @param options `concurrency`: how many calls may be pending at once;
+ * `retry`: a retry policy for failing calls.
  * @returns A `TransformStream` from `I` to `O`.
  *
  * @example Look up three records, two at a time, in order
@@ -63,10 +71,12 @@ export function mapConcurrent<I, O>(
       `Cannot create mapConcurrent(): options.concurrency must be a positive integer, got ${concurrency}`,
     );
   }
+  fn = withRetry("mapConcurrent", fn, options);
   return processorStream<I, O>({
     kind: "stage",
     name: fn.name || "mapConcurrent",
-    create() {
+    create(context) {
+      const divert = context?.divert;
       let index = 0;
       let active = 0;
       let failure: RecordError | undefined;
@@ -76,8 +86,11 @@ export function mapConcurrent<I, O>(
 
       function emitReady(): void {
         while (slots.length > 0 && slots[0]!.pending === 0) {
-          const { out, from, to } = slots.shift()!;
-          output.enqueue({ records: out, from, to });
+          const { out, from, to, diverted } = slots.shift()!;
+          const records = diverted === 0
+            ? out as O[]
+            : out.filter((value): value is O => value !== DIVERTED);
+          output.enqueue({ records, from, to });
         }
       }
       function settled(): void {
@@ -95,7 +108,7 @@ export function mapConcurrent<I, O>(
         try {
           result = fn(record, recordIndex);
         } catch (error) {
-          throw new RecordError(recordIndex, error);
+          result = Promise.reject(error);
         }
         if (!isThenable(result)) {
           slot.out[at] = result;
@@ -103,9 +116,10 @@ export function mapConcurrent<I, O>(
           return;
         }
         active++;
-        result.then((value) => {
+        const done = (value: O | typeof DIVERTED) => {
           slot.out[at] = value;
           slot.pending--;
+          if (value === DIVERTED) slot.diverted++;
           if (failure === undefined) {
             try {
               emitReady();
@@ -114,12 +128,21 @@ export function mapConcurrent<I, O>(
             }
           }
           settled();
-        }, (error) => {
+        };
+        const fail = (error: unknown, attempts: number) => {
           if (failure === undefined) {
-            failure = new RecordError(recordIndex, error);
+            failure = new RecordError(recordIndex, error, attempts);
             output.error(failure);
           }
           settled();
+        };
+        Promise.resolve(result).then(done, (thrown) => {
+          const { error, attempts } = unwrapExhausted(thrown);
+          if (divert === undefined) return fail(error, attempts);
+          divert(record, error, attempts).then(
+            () => done(DIVERTED),
+            (divertError) => fail(divertError, attempts),
+          );
         });
       }
       async function startWhenFree(
@@ -145,6 +168,7 @@ export function mapConcurrent<I, O>(
           const slot: Slot<O> = {
             out: new Array(records.length),
             pending: records.length,
+            diverted: 0,
             from: input.from,
             to: input.to,
           };

@@ -4,6 +4,8 @@
 import { processorStream } from "../pipeline/processor_stream.ts";
 import type { Step } from "../pipeline/step_chain.ts";
 import { assertFunction } from "./assert_function.ts";
+import type { FunctionOptions } from "./function_options.ts";
+import { withRetry } from "./function_options.ts";
 
 /**
  * Returns a processor that calls `fn(record, index)` for each record and
@@ -14,6 +16,7 @@ import { assertFunction } from "./assert_function.ts";
  *
  * @typeParam T The record type.
  * @param fn Called with each record; its result is ignored.
+ * @param options `retry`: a {@linkcode RetryPolicy} for failing calls.
  * @returns A `TransformStream` that emits its input unchanged.
  *
  * @example Count records as they pass
@@ -29,8 +32,10 @@ import { assertFunction } from "./assert_function.ts";
  */
 export function tap<T>(
   fn: (record: T, index: number) => unknown,
+  options?: FunctionOptions,
 ): TransformStream<T, T> {
   assertFunction("tap", "fn", fn);
+  fn = withRetry("tap", fn, options);
   return processorStream<T, T>({
     kind: "step",
     name: fn.name || "tap",

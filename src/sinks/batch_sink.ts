@@ -1,6 +1,21 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import type { RetryPolicy } from "../failures/retry_policy.ts";
+import { checkRetryPolicy } from "../failures/retrying.ts";
+import { SINK_RETRY } from "./sink_retry.ts";
+
+/** Options for {@linkcode batchSink}. */
+export interface BatchSinkOptions {
+  /**
+   * Inside `pipeline()`, retry a failing `write` before giving up. When the
+   * pipeline has a `deadLetter` sink, a batch that still fails is then
+   * written one record at a time, and only the records that keep failing
+   * become dead letters.
+   */
+  retry?: RetryPolicy;
+}
+
 /**
  * Marks a `WritableStream` made by {@linkcode batchSink}: `pipeline()` calls
  * its underlying sink with whole arrays of records instead of writing one
@@ -37,6 +52,7 @@ export interface BatchSink<T> extends WritableStream<T> {
  *
  * @typeParam T The record type.
  * @param sink `write(records)`, and optional `close()` and `abort(reason)`.
+ * @param options `retry`: a retry policy for failing writes.
  * @returns A `WritableStream<T>` that `pipeline()` writes in batches.
  *
  * @example Count and sum in bulk
@@ -55,7 +71,10 @@ export interface BatchSink<T> extends WritableStream<T> {
  * if (count !== 4 || sum !== 10) throw new Error("unexpected");
  * ```
  */
-export function batchSink<T>(sink: BatchUnderlyingSink<T>): BatchSink<T> {
+export function batchSink<T>(
+  sink: BatchUnderlyingSink<T>,
+  options: BatchSinkOptions = {},
+): BatchSink<T> {
   if (sink === null || typeof sink !== "object") {
     throw new TypeError(
       `Cannot create batchSink(): sink must be an object with a write method, got ${
@@ -74,6 +93,10 @@ export function batchSink<T>(sink: BatchUnderlyingSink<T>): BatchSink<T> {
     close: () => sink.close?.(),
     abort: (reason) => sink.abort?.(reason),
   });
+  if (options.retry !== undefined) {
+    checkRetryPolicy("batchSink()", options.retry);
+    Object.defineProperty(stream, SINK_RETRY, { value: options.retry });
+  }
   Object.defineProperty(stream, BATCH_SINK, { value: sink });
   return stream as BatchSink<T>;
 }
