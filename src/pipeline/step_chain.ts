@@ -110,6 +110,7 @@ export function stepChain(
     }
   }
 
+  if (length <= UNROLLED) return { apply: unrolled(chain, resume) };
   return {
     apply(records) {
       const out: unknown[] = [];
@@ -137,5 +138,171 @@ export function stepChain(
       }
       return out;
     },
+  };
+}
+
+/** Chains up to this many steps get one call site per step. */
+const UNROLLED = 8;
+
+const skip = (): unknown => undefined;
+
+type Resume = (
+  records: readonly unknown[],
+  out: unknown[],
+  i: number,
+  k: number,
+  record: unknown,
+  pending: PromiseLike<unknown>,
+) => Promise<unknown[]>;
+
+/**
+ * The sync loop of a chain of at most 8 steps, unrolled: each step has its
+ * own call site, so the engine can inline a pipeline's user functions into
+ * the loop, which it cannot do through one shared call site. It runs the
+ * same semantics as the generic loop and leaves for the same async path.
+ */
+function unrolled(
+  chain: RunningStep[],
+  resume: Resume,
+): (records: unknown[]) => unknown[] | Promise<unknown[]> {
+  const length = chain.length;
+  const f0 = chain[0]?.fn ?? skip;
+  const m0 = chain[0]?.kind === "map";
+  const d0 = chain[0]?.kind === "filter";
+  const f1 = chain[1]?.fn ?? skip;
+  const m1 = chain[1]?.kind === "map";
+  const d1 = chain[1]?.kind === "filter";
+  const f2 = chain[2]?.fn ?? skip;
+  const m2 = chain[2]?.kind === "map";
+  const d2 = chain[2]?.kind === "filter";
+  const f3 = chain[3]?.fn ?? skip;
+  const m3 = chain[3]?.kind === "map";
+  const d3 = chain[3]?.kind === "filter";
+  const f4 = chain[4]?.fn ?? skip;
+  const m4 = chain[4]?.kind === "map";
+  const d4 = chain[4]?.kind === "filter";
+  const f5 = chain[5]?.fn ?? skip;
+  const m5 = chain[5]?.kind === "map";
+  const d5 = chain[5]?.kind === "filter";
+  const f6 = chain[6]?.fn ?? skip;
+  const m6 = chain[6]?.kind === "map";
+  const d6 = chain[6]?.kind === "filter";
+  const f7 = chain[7]?.fn ?? skip;
+  const m7 = chain[7]?.kind === "map";
+  const d7 = chain[7]?.kind === "filter";
+  return (records) => {
+    const out: unknown[] = [];
+    let c0 = chain[0]?.index ?? 0;
+    let c1 = chain[1]?.index ?? 0;
+    let c2 = chain[2]?.index ?? 0;
+    let c3 = chain[3]?.index ?? 0;
+    let c4 = chain[4]?.index ?? 0;
+    let c5 = chain[5]?.index ?? 0;
+    let c6 = chain[6]?.index ?? 0;
+    let c7 = chain[7]?.index ?? 0;
+    const save = () => {
+      if (0 < length) chain[0]!.index = c0;
+      if (1 < length) chain[1]!.index = c1;
+      if (2 < length) chain[2]!.index = c2;
+      if (3 < length) chain[3]!.index = c3;
+      if (4 < length) chain[4]!.index = c4;
+      if (5 < length) chain[5]!.index = c5;
+      if (6 < length) chain[6]!.index = c6;
+      if (7 < length) chain[7]!.index = c7;
+    };
+    let i = 0;
+    let k = 0;
+    let record: unknown;
+    let result: unknown;
+    try {
+      next: for (; i < records.length; i++) {
+        record = records[i];
+        k = 0;
+        result = f0(record, c0);
+        if (isThenable(result)) break next;
+        c0++;
+        if (m0) record = result;
+        else if (d0 && !result) continue;
+        if (length === 1) {
+          out.push(record);
+          continue;
+        }
+        k = 1;
+        result = f1(record, c1);
+        if (isThenable(result)) break next;
+        c1++;
+        if (m1) record = result;
+        else if (d1 && !result) continue;
+        if (length === 2) {
+          out.push(record);
+          continue;
+        }
+        k = 2;
+        result = f2(record, c2);
+        if (isThenable(result)) break next;
+        c2++;
+        if (m2) record = result;
+        else if (d2 && !result) continue;
+        if (length === 3) {
+          out.push(record);
+          continue;
+        }
+        k = 3;
+        result = f3(record, c3);
+        if (isThenable(result)) break next;
+        c3++;
+        if (m3) record = result;
+        else if (d3 && !result) continue;
+        if (length === 4) {
+          out.push(record);
+          continue;
+        }
+        k = 4;
+        result = f4(record, c4);
+        if (isThenable(result)) break next;
+        c4++;
+        if (m4) record = result;
+        else if (d4 && !result) continue;
+        if (length === 5) {
+          out.push(record);
+          continue;
+        }
+        k = 5;
+        result = f5(record, c5);
+        if (isThenable(result)) break next;
+        c5++;
+        if (m5) record = result;
+        else if (d5 && !result) continue;
+        if (length === 6) {
+          out.push(record);
+          continue;
+        }
+        k = 6;
+        result = f6(record, c6);
+        if (isThenable(result)) break next;
+        c6++;
+        if (m6) record = result;
+        else if (d6 && !result) continue;
+        if (length === 7) {
+          out.push(record);
+          continue;
+        }
+        k = 7;
+        result = f7(record, c7);
+        if (isThenable(result)) break next;
+        c7++;
+        if (m7) record = result;
+        else if (d7 && !result) continue;
+        out.push(record);
+      }
+    } catch (error) {
+      save();
+      return resume(records, out, i, k, record, Promise.reject(error));
+    }
+    save();
+    if (i < records.length) {
+      return resume(records, out, i, k, record, result as PromiseLike<unknown>);
+    }
+    return out;
   };
 }
