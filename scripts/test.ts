@@ -428,6 +428,28 @@ const steps: Step[] = [
     },
   },
   {
+    name: "crash",
+    title:
+      "crash test, short form: SIGKILL the pipeline 3 times over 10,000 records, file store (scripts/crash_test.ts)",
+    async run() {
+      await exec(DENO, [
+        "run",
+        "-A",
+        "scripts/crash_test.ts",
+        "--store",
+        "file",
+        "--records",
+        "10000",
+        "--kills",
+        "3",
+        "--min-ms",
+        "300",
+        "--max-ms",
+        "900",
+      ]);
+    },
+  },
+  {
     name: "test-workerd",
     title:
       "workerd tests in Miniflare on Node 24 (node --test tests/workerd/*_test.ts)",
