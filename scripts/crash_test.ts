@@ -224,14 +224,12 @@ if (maxReplay > replayBound) {
   );
 }
 console.log(
-  `crash: ${store} ${killed} kills, ${expected.size} records, ${lost.length} lost, ${duplicates} duplicates, max replay ${maxReplay}`,
+  `crash: ${store} ${killed} kills, ${records} records, ${lost.length} lost, ${duplicates} duplicates, max replay ${maxReplay}`,
 );
 console.log(
-  `  ${runs} runs in ${
+  `  ${expected.size} records pass the filter; ${runs} runs in ${
     seconds.toFixed(1)
-  } s, replay bound ${replayBound} (everyRecords ${everyRecords} + 6 batches of ${batchSize}), seed ${
-    args.seed ?? "random"
-  }`,
+  } s; replay bound ${replayBound} (everyRecords ${everyRecords} + 6 batches of ${batchSize}); seed ${seedUsed}`,
 );
 if (lost.length > 0) {
   problems.push(
