@@ -412,7 +412,7 @@ const steps: Step[] = [
   {
     name: "test-node22",
     title:
-      "cross-runtime tests on Node 22 against dist/ (node --test tests/*_test.ts)",
+      "cross-runtime tests on Node 22 against dist/ (node --test tests/*_test.ts connectors/*/*_test.ts)",
     needs: ["build"],
     async run() {
       await nodeTests(NODE22, "node22", "22", "tests");
@@ -421,7 +421,7 @@ const steps: Step[] = [
   {
     name: "test-node24",
     title:
-      "cross-runtime tests on Node 24 against dist/ (node --test tests/*_test.ts)",
+      "cross-runtime tests on Node 24 against dist/ (node --test tests/*_test.ts connectors/*/*_test.ts)",
     needs: ["build"],
     async run() {
       await nodeTests(NODE24, "node24", "24", "tests");
@@ -524,6 +524,15 @@ async function nodeTests(
 ): Promise<void> {
   await requireDist();
   const files = await testFiles(dir);
+  // Connector tests run on Node too; a `deno_` folder is Deno-only.
+  const connectors = new URL("connectors/", ROOT);
+  if (await exists(connectors)) {
+    for await (const entry of Deno.readDir(connectors)) {
+      if (entry.isDirectory && !entry.name.startsWith("deno_")) {
+        files.push(...await testFiles(`connectors/${entry.name}`));
+      }
+    }
+  }
   if (files.length === 0) {
     throw new StepFailure(
       `${dir}/ has no *_test.ts files: nothing tests the built package`,

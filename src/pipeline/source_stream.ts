@@ -40,6 +40,12 @@ export interface SourceHandle<T> {
   readonly ended: Promise<void>;
 }
 
+/** Opens a resumable source from the start and keeps no positions. */
+const FROM_START: Resumption = {
+  start: () => Promise.resolve(undefined),
+  read() {},
+};
+
 interface Puller<T> {
   next(): T[] | null | Promise<T[] | null>;
   release(reason: unknown): unknown;
@@ -89,7 +95,7 @@ export function sourceStream<T>(
     if (records === null) return end();
     const from = count;
     count += records.length;
-    if (resumption) resumption.read(count, puller.position!);
+    resumption?.read(count, puller.position!);
     if (!head) {
       controller.enqueue({ records, from, to: count });
       return;
@@ -175,7 +181,11 @@ function pullerFor<T>(
   resumption: Resumption | undefined,
 ): Puller<T> {
   const resumable = (source as Partial<ResumableSource<T>>)[RESUMABLE_SOURCE];
-  if (resumable && resumption) return resumablePuller(resumable, resumption);
+  if (resumable) {
+    // Without a checkpoint it still reads the source's own batches, from
+    // the start, rather than one record at a time through its iterator.
+    return resumablePuller(resumable, resumption ?? FROM_START);
+  }
   if (Array.isArray(source)) {
     // Arrays are sliced: no per-record iterator or stream hop.
     let at = 0;
