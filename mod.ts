@@ -39,6 +39,7 @@ export * from "./src/processors/batch.ts";
 export * from "./src/processors/unbatch.ts";
 export * from "./src/processors/map_concurrent.ts";
 export * from "./src/processors/function_options.ts";
+export * from "./src/processors/one_to_one.ts";
 export * from "./src/sinks/batch_sink.ts";
 export * from "./src/sinks/collect.ts";
 export * from "./src/text/split_lines.ts";

@@ -73,7 +73,7 @@ function parseArgs(args: readonly string[]): Options {
     runs: 5,
     records: 1_000_000,
     timeoutMs: 120_000,
-    impls: IMPLS,
+    impls: IMPLS.filter((impl) => !impl.optIn),
     runtimes: RUNTIMES,
     nodeLib: undefined,
     build: true,
@@ -87,6 +87,13 @@ function parseArgs(args: readonly string[]): Options {
         break;
       case "--no-build":
         options.build = false;
+        break;
+      case "--checkpoint":
+        // The cost of checkpointing: resumable source with and without it.
+        options.impls = IMPLS.filter((impl) =>
+          ["loop", "pipeline", "pipeline-resumable", "pipeline-checkpoint"]
+            .includes(impl.name)
+        );
         break;
       case "--runs":
         options.runs = positiveInt("runs", value());
@@ -134,7 +141,7 @@ function parseArgs(args: readonly string[]): Options {
         throw new BenchSetupError(
           `Cannot run the benchmark: unknown argument ${args[i]}\n` +
             "Usage: deno run -A scripts/bench.ts [--json] [--runs N] [--records N] [--impl a,b] " +
-            "[--runtime deno,node] [--timeout S] [--node-lib PATH] [--no-build]",
+            "[--runtime deno,node] [--timeout S] [--node-lib PATH] [--no-build] [--checkpoint]",
         );
     }
   }
@@ -450,6 +457,16 @@ function printTable(
       ratio >= goal ? "met" : "NOT MET"
     }`;
   };
+  const resumable = of("pipeline-resumable");
+  const checkpointed = of("pipeline-checkpoint");
+  if (resumable !== undefined && checkpointed !== undefined) {
+    const cost = 1 - checkpointed / resumable;
+    lines.push(
+      `checkpoint every 1000 records (file store): costs ${
+        (cost * 100).toFixed(1)
+      }% of throughput (target <= 5%: ${cost <= 0.05 ? "met" : "NOT MET"})`,
+    );
+  }
   lines.push(
     "targets:",
     target(

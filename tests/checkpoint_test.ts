@@ -11,6 +11,7 @@ import {
   map,
   mapConcurrent,
   memoryStore,
+  oneToOne,
   pipeline,
   type Position,
   resumableSource,
@@ -191,6 +192,44 @@ describe("checkpoints", () => {
         );
       }
     }
+  });
+
+  test("a user transform declared oneToOne() lets the checkpoint advance before it drains", async () => {
+    const identity = () =>
+      new TransformStream<number, number>({
+        transform(n, controller) {
+          controller.enqueue(n);
+        },
+      });
+    const declared = observed(memoryStore());
+    await pipeline(
+      numbers(3000, { size: 50 }).source,
+      oneToOne(identity()),
+      new WritableStream(),
+      {
+        id: "declared",
+        batchSize: 50,
+        checkpoint: { store: declared.store, everyRecords: 200 },
+      },
+    );
+    assert.ok(
+      declared.commits.length >= 5,
+      `${declared.commits.length} commits`,
+    );
+    assert.equal(declared.commits.at(-1), 2999);
+    const blackBox = observed(memoryStore());
+    await pipeline(
+      numbers(3000, { size: 50 }).source,
+      identity(),
+      new WritableStream(),
+      {
+        id: "black-box",
+        batchSize: 50,
+        checkpoint: { store: blackBox.store, everyRecords: 200 },
+      },
+    );
+    // Undeclared: nothing is released before the stream has drained.
+    assert.deepEqual(blackBox.commits, [2999]);
   });
 
   test("commits are coalesced: never two in flight, far fewer than batches", async () => {

@@ -16,6 +16,8 @@ export interface ImplInfo {
   usesLibrary: boolean;
   runtimes: readonly Runtime[];
   description: string;
+  /** Runs only when asked for (`--checkpoint` or `--impl`): not in the default rows. */
+  optIn?: boolean;
 }
 
 /** All implementations, `loop` (the baseline and checksum reference) first. */
@@ -62,6 +64,22 @@ export const IMPLS: readonly ImplInfo[] = [
     usesLibrary: false,
     runtimes: ["deno", "node"],
     description: "RxJS 7 from(array).pipe(map, filter, map, map, map)",
+  },
+  {
+    name: "pipeline-resumable",
+    module: "pipeline_resumable",
+    usesLibrary: true,
+    runtimes: ["deno", "node"],
+    description: "pipeline over a resumableSource of the array, no checkpoint",
+    optIn: true,
+  },
+  {
+    name: "pipeline-checkpoint",
+    module: "pipeline_checkpoint",
+    usesLibrary: true,
+    runtimes: ["deno", "node"],
+    description: "the same, checkpointing every 1000 records to the file store",
+    optIn: true,
   },
   {
     name: "node-stream",

@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import { ONE_TO_ONE } from "./one_to_one_mark.ts";
 import { createBatchReader } from "./batch_reader.ts";
 import type { RecordBatch } from "./record_batch.ts";
 import { toStageError } from "./to_stage_error.ts";
@@ -12,7 +13,9 @@ import { toStageError } from "./to_stage_error.ts";
  *
  * It is a black box: nobody knows which input an output came from, so every
  * batch it emits covers an empty range, and the range of everything that
- * entered it is released only when it has drained.
+ * entered it is released only when it has drained. A stream declared with
+ * `oneToOne()` instead releases each input batch's range once as many
+ * outputs as that batch had inputs have come out.
  */
 export function userTransformStage<I, O>(
   input: ReadableStream<RecordBatch<I>>,
@@ -24,12 +27,20 @@ export function userTransformStage<I, O>(
 ): ReadableStream<RecordBatch<O>> {
   let enteredTo = 0;
   let releasedTo = 0;
+  const oneToOne =
+    (transform as { [ONE_TO_ONE]?: boolean })[ONE_TO_ONE] === true;
+  /** One-to-one: each input batch's record count and range end, in order. */
+  const entered: Array<{ count: number; to: number }> = [];
+  let owed = 0; // outputs seen towards the oldest entered batch
   const records = input
     .pipeThrough(
       new TransformStream<RecordBatch<I>, I>({
         transform(batch, controller) {
           for (const record of batch.records) controller.enqueue(record);
           enteredTo = batch.to;
+          if (oneToOne) {
+            entered.push({ count: batch.records.length, to: batch.to });
+          }
         },
       }),
     )
@@ -41,6 +52,16 @@ export function userTransformStage<I, O>(
     lingerMs,
   );
 
+  /** Counts `outputs` against the entered batches, releasing those complete. */
+  function release(outputs: number): void {
+    owed += outputs;
+    while (entered.length > 0 && owed >= entered[0]!.count) {
+      const { count, to } = entered.shift()!;
+      owed -= count;
+      releasedTo = to;
+    }
+  }
+
   return new ReadableStream<RecordBatch<O>>({
     async pull(controller) {
       let out: O[] | null;
@@ -50,7 +71,9 @@ export function userTransformStage<I, O>(
         throw toStageError(error, index, name);
       }
       if (out !== null) {
-        controller.enqueue({ records: out, from: releasedTo, to: releasedTo });
+        const from = releasedTo;
+        if (oneToOne) release(out.length);
+        controller.enqueue({ records: out, from, to: releasedTo });
         return;
       }
       if (enteredTo > releasedTo) {
