@@ -329,10 +329,13 @@ async function runChild(
 
 function checksumError(
   got: ImplResult,
-  expected: Checksum,
-  inputRecords: number,
+  once: Checksum,
+  inputOnce: number,
   what: string,
+  passes: number,
 ): string | undefined {
+  const expected = { count: once.count * passes, sum: once.sum * passes };
+  const inputRecords = inputOnce * passes;
   if (got.count !== expected.count || got.sum !== expected.sum) {
     return `${what} checksum differs from the loop's: count ${got.count}, sum ${got.sum}; ` +
       `expected count ${expected.count}, sum ${expected.sum}`;
@@ -373,7 +376,10 @@ interface Stats {
 
 function stats(row: Row): Stats | undefined {
   if (row.errors.length > 0 || row.reports.length === 0) return undefined;
-  const rates = row.reports.map((r) => r.records / (r.elapsedMs / 1000));
+  const passes = row.impl.passes ?? 1;
+  const rates = row.reports.map((r) =>
+    r.records * passes / (r.elapsedMs / 1000)
+  );
   return {
     recordsPerSec: median(rates),
     minPerSec: Math.min(...rates),
@@ -579,12 +585,14 @@ async function main(): Promise<number> {
           warmupReference,
           warmup,
           "warm-up",
+          row.impl.passes ?? 1,
         ) ??
         checksumError(
           outcome.report!.result,
           reference,
           options.records,
           "timed run",
+          row.impl.passes ?? 1,
         );
       if (error !== undefined) {
         row.errors.push(error);

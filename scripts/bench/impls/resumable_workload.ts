@@ -19,6 +19,8 @@ import {
 } from "../workload.ts";
 
 const SLICE = 1024;
+/** Passes over the input in one run; see `ImplInfo.passes`. */
+const PASSES = 10;
 
 /**
  * Runs map, filter, map, map, map into a counting batch sink, from the
@@ -36,14 +38,17 @@ export async function runWorkload(
 ): Promise<ImplResult> {
   const { pipeline, map, filter, batchSink, resumableSource } = lib;
   const source = resumableSource<InputRecord>({
+    // Positions count across passes: pass p, index i is p * length + i.
     async *open(after) {
-      for (
-        let at = after === undefined ? 0 : Number(after);
-        at < records.length;
-        at += SLICE
-      ) {
-        const end = Math.min(at + SLICE, records.length);
-        yield { records: records.slice(at, end), position: end };
+      const total = records.length * PASSES;
+      for (let at = after === undefined ? 0 : Number(after); at < total;) {
+        const offset = at % records.length;
+        const end = Math.min(offset + SLICE, records.length);
+        yield {
+          records: records.slice(offset, end),
+          position: at + end - offset,
+        };
+        at += end - offset;
       }
     },
   });
