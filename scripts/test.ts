@@ -313,11 +313,12 @@ const steps: Step[] = [
   {
     name: "test-deno",
     title:
-      "deno test -A --doc (unit tests in src/, tests/*_test.ts, doc examples)",
+      "deno test -A --doc (unit tests in src/ and connectors/, tests/*_test.ts, tests/stores/*_test.ts, doc examples)",
     async run() {
       const paths = ["mod.ts", "src/"];
       if (await exists(new URL("connectors/", ROOT))) paths.push("connectors/");
       paths.push(...await testFiles("tests"));
+      paths.push(...await testFiles("tests/stores"));
       await exec(DENO, ["test", "-A", "--doc", ...paths]);
     },
   },
@@ -412,7 +413,7 @@ const steps: Step[] = [
   {
     name: "test-node22",
     title:
-      "cross-runtime tests on Node 22 against dist/ (node --test tests/*_test.ts connectors/*/*_test.ts)",
+      "cross-runtime tests on Node 22 against dist/ (node --test tests/*_test.ts tests/stores/*_test.ts connectors/*/*_test.ts)",
     needs: ["build"],
     async run() {
       await nodeTests(NODE22, "node22", "22", "tests");
@@ -421,7 +422,7 @@ const steps: Step[] = [
   {
     name: "test-node24",
     title:
-      "cross-runtime tests on Node 24 against dist/ (node --test tests/*_test.ts connectors/*/*_test.ts)",
+      "cross-runtime tests on Node 24 against dist/ (node --test tests/*_test.ts tests/stores/*_test.ts connectors/*/*_test.ts)",
     needs: ["build"],
     async run() {
       await nodeTests(NODE24, "node24", "24", "tests");
@@ -523,7 +524,7 @@ async function nodeTests(
   dir: string,
 ): Promise<void> {
   await requireDist();
-  const files = await testFiles(dir);
+  const files = [...await testFiles(dir), ...await testFiles(`${dir}/stores`)];
   // Connector tests run on Node too; a `deno_` folder is Deno-only.
   const connectors = new URL("connectors/", ROOT);
   if (await exists(connectors)) {

@@ -33,6 +33,7 @@ function nextLine(): Promise<string> {
   return new Promise((resolve) =>
     lines.once("line", (line) => {
       lines.close();
+      process.stdin.destroy();
       resolve(line);
     })
   );

@@ -318,8 +318,8 @@ describe("fileStore() across processes", () => {
         }),
       );
       assert.deepEqual([...generations].sort(), [1, 2]);
-      a.process.stdin!.write("go\n");
-      b.process.stdin!.write("go\n");
+      a.process.stdin!.end("go\n");
+      b.process.stdin!.end("go\n");
       const outcomes = await Promise.all([a.next(), b.next()]);
       await Promise.all([a.exited, b.exited]);
       const winner = generations[0] === 2 ? 0 : 1;

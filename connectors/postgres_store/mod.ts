@@ -1,0 +1,31 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+
+/**
+ * A checkpoint store in a PostgreSQL table, on the `postgres` package
+ * (porsager, an optional peer dependency). Pass in your `sql` instance;
+ * the table is created on first use, and fencing is a conditional
+ * `UPDATE`, so it holds across processes.
+ *
+ * ```ts ignore
+ * import postgres from "postgres";
+ * import { collect, pipeline, resumableSource } from "@ca/streams";
+ * import { postgresStore } from "@ca/streams/postgres-store";
+ *
+ * const sql = postgres("postgres://postgres@127.0.0.1:5432/test");
+ * const source = resumableSource<number>({
+ *   async *open(after) {
+ *     const start = after === undefined ? 0 : Number(after) + 1;
+ *     for (let n = start; n < 5; n++) yield { records: [n], position: n };
+ *   },
+ * });
+ * await pipeline(source, collect<number>(), {
+ *   id: "numbers",
+ *   checkpoint: { store: postgresStore(sql) },
+ * });
+ * await sql.end();
+ * ```
+ *
+ * @module
+ */
+
+export * from "./postgres_store.ts";

@@ -1,0 +1,339 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import type {
+  Checkpoint,
+  CheckpointStore,
+  StoreCallOptions,
+} from "../../src/checkpoint/checkpoint_store.ts";
+import { FencedError } from "../../src/checkpoint/fenced_error.ts";
+import type { Position } from "../../src/checkpoint/position.ts";
+
+/** A query of the `postgres` package: a promise of rows that can be cancelled. */
+export interface PostgresQuery extends PromiseLike<readonly object[]> {
+  /** Asks the server to cancel the query. */
+  cancel(): unknown;
+}
+
+/**
+ * The one method of a `postgres` (porsager) `sql` instance the store uses:
+ * `sql.unsafe(text, parameters)`, a parameterised query (values are sent
+ * apart from the text, never spliced into it).
+ */
+export interface PostgresSql {
+  /** Runs `query` with `$1`, `$2`... bound to `parameters`. */
+  unsafe(query: string, parameters?: (string | number | null)[]): PostgresQuery;
+}
+
+/** Options for {@linkcode postgresStore}. */
+export interface PostgresStoreOptions {
+  /**
+   * The table, optionally schema-qualified (`"etl.checkpoints"`); default
+   * `"ca_checkpoints"`. Each part is quoted as given, so it is
+   * case-sensitive and may hold any character but a dot.
+   */
+  table?: string;
+  /**
+   * Create the table on first use if it is missing (default `true`). Turn
+   * off when the role may not create tables and the table is made by a
+   * migration.
+   */
+  createTable?: boolean;
+  /** Aborting it makes every call of the store, pending or later, give up. */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_TABLE = "ca_checkpoints";
+/**
+ * unique_violation, duplicate_object, duplicate_table: what a concurrent
+ * `CREATE TABLE IF NOT EXISTS` fails with when another session created the
+ * table (or its primary key index) first.
+ */
+const CREATE_RACE_CODES = new Set(["23505", "42710", "42P07"]);
+
+function quoteIdentifier(name: string): string {
+  return name.split(".").map((part) => `"${part.replaceAll('"', '""')}"`)
+    .join(".");
+}
+
+/** The first row of a result, `undefined` for none. */
+function first(rows: readonly object[]): Record<string, unknown> | undefined {
+  return rows[0] as Record<string, unknown> | undefined;
+}
+
+function integer(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) {
+    throw new TypeError(
+      `Cannot read checkpoint: PostgreSQL returned ${
+        String(value)
+      } where a generation was expected`,
+    );
+  }
+  return n;
+}
+
+function parsePosition(json: unknown): Position | undefined {
+  return json === null || json === undefined
+    ? undefined
+    : JSON.parse(String(json));
+}
+
+/**
+ * Creates a checkpoint store in a PostgreSQL table, through a `sql`
+ * instance of the `postgres` package (porsager), which stays the caller's.
+ *
+ * One row per pipeline id: `id text primary key`, `generation bigint`,
+ * `position jsonb`, `updated_at timestamptz`. The table is created on first
+ * use if missing, safely when several processes start at once. `acquire()`
+ * is one `INSERT ... ON CONFLICT DO UPDATE SET generation = generation + 1
+ * RETURNING`; `commit()` one `UPDATE ... WHERE generation = $gen`; so
+ * fencing holds across any number of processes, and a commit is durable
+ * when it resolves (the server's `synchronous_commit`).
+ *
+ * Positions are stored as `jsonb`: they read back equal, but the keys of an
+ * object come back in `jsonb` order (shorter keys first). Ids may not
+ * contain the NUL character (PostgreSQL text cannot). A call given up by
+ * `signal` cancels its query on the server; a commit may still have
+ * happened if the cancel came too late.
+ *
+ * @param sql A `postgres` instance (`postgres(url)`).
+ * @param options `table`, `createTable`, and a `signal` that stops the whole store.
+ * @returns A {@linkcode CheckpointStore} backed by the table.
+ *
+ * @example Keep checkpoints beside the data
+ * ```ts ignore
+ * import postgres from "postgres";
+ * import { postgresStore } from "@ca/streams/postgres-store";
+ *
+ * const sql = postgres("postgres://postgres@127.0.0.1:5432/test");
+ * const store = postgresStore(sql, { table: "etl_checkpoints" });
+ * const { position, generation } = await store.acquire("orders");
+ * console.log("resume after", position);
+ * await store.commit("orders", { lsn: "0/16B3748" }, generation);
+ * await sql.end();
+ * ```
+ */
+export function postgresStore(
+  sql: PostgresSql,
+  options: PostgresStoreOptions = {},
+): CheckpointStore {
+  if (
+    typeof sql !== "function" && (typeof sql !== "object" || sql === null) ||
+    typeof sql.unsafe !== "function"
+  ) {
+    throw new TypeError(
+      "Cannot create PostgreSQL store: sql must be an instance of the postgres package (postgres(url))",
+    );
+  }
+  const tableName = options.table ?? DEFAULT_TABLE;
+  if (
+    typeof tableName !== "string" ||
+    tableName.split(".").some((part) => part === "")
+  ) {
+    throw new TypeError(
+      `Cannot create PostgreSQL store: table must be a name such as "checkpoints" or "schema.checkpoints", got ${
+        JSON.stringify(tableName)
+      }`,
+    );
+  }
+  const table = quoteIdentifier(tableName);
+  const createTable = options.createTable ?? true;
+  const storeSignal = options.signal;
+  let closed = false;
+  let ready: Promise<void> | undefined;
+
+  function start(verb: string, id: string, callSignal?: AbortSignal) {
+    if (typeof id !== "string") {
+      throw new TypeError(
+        `Cannot ${verb} checkpoint: id must be a string, got ${typeof id}`,
+      );
+    }
+    if (closed) {
+      throw new Error(
+        `Cannot ${verb} checkpoint of "${id}": the store is closed`,
+      );
+    }
+    const signal = storeSignal && callSignal
+      ? AbortSignal.any([storeSignal, callSignal])
+      : storeSignal ?? callSignal;
+    signal?.throwIfAborted();
+    return signal;
+  }
+
+  /** Runs a query; when `signal` aborts, cancels it and rejects with the reason. */
+  function query(
+    text: string,
+    parameters: (string | number | null)[],
+    signal: AbortSignal | undefined,
+  ): Promise<readonly object[]> {
+    signal?.throwIfAborted();
+    const pending = sql.unsafe(text, parameters);
+    if (signal === undefined) return Promise.resolve(pending);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        pending.cancel();
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      pending.then((rows) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(rows);
+      }, (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      });
+    });
+  }
+
+  async function tableExists(
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const [found] = await query(
+      "SELECT to_regclass($1) IS NOT NULL AS present",
+      [table],
+      signal,
+    ) as { present: boolean }[];
+    return found.present;
+  }
+
+  async function ensureTable(signal: AbortSignal | undefined): Promise<void> {
+    if (await tableExists(signal)) return;
+    try {
+      await query(
+        `CREATE TABLE IF NOT EXISTS ${table} (
+          id text PRIMARY KEY,
+          generation bigint NOT NULL,
+          position jsonb,
+          updated_at timestamptz NOT NULL DEFAULT now()
+        )`,
+        [],
+        signal,
+      );
+    } catch (error) {
+      // Two sessions creating the table at once: one wins, the other fails
+      // with unique_violation on the catalog; the table now exists.
+      const code = (error as { code?: unknown } | undefined)?.code;
+      if (
+        !CREATE_RACE_CODES.has(String(code)) || !(await tableExists(signal))
+      ) {
+        throw error;
+      }
+    }
+  }
+
+  /** Creates the table once; a call's own signal stops only its wait. */
+  async function prepared(signal: AbortSignal | undefined): Promise<void> {
+    if (!createTable) return;
+    ready ??= ensureTable(storeSignal).catch((error) => {
+      ready = undefined;
+      throw error;
+    });
+    if (signal === undefined || signal === storeSignal) return await ready;
+    const created = ready;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      created.then(resolve, reject).finally(() =>
+        signal.removeEventListener("abort", onAbort)
+      );
+    });
+  }
+
+  return {
+    async get(id: string, options?: StoreCallOptions): Promise<Checkpoint> {
+      const signal = start("read", id, options?.signal);
+      await prepared(signal);
+      const row = first(
+        await query(
+          `SELECT generation::text AS generation, position::text AS position
+           FROM ${table} WHERE id = $1`,
+          [id],
+          signal,
+        ),
+      );
+      return {
+        position: parsePosition(row?.position),
+        generation: row === undefined ? 0 : integer(row.generation),
+      };
+    },
+
+    async acquire(id: string, options?: StoreCallOptions): Promise<Checkpoint> {
+      const signal = start("acquire", id, options?.signal);
+      await prepared(signal);
+      const row = first(
+        await query(
+          `INSERT INTO ${table} AS t (id, generation) VALUES ($1, 1)
+           ON CONFLICT (id) DO UPDATE
+             SET generation = t.generation + 1, updated_at = now()
+           RETURNING t.generation::text AS generation,
+             t.position::text AS position`,
+          [id],
+          signal,
+        ),
+      );
+      return {
+        position: parsePosition(row?.position),
+        generation: integer(row?.generation),
+      };
+    },
+
+    async commit(
+      id: string,
+      position: Position,
+      generation: number,
+      options?: StoreCallOptions,
+    ): Promise<void> {
+      const signal = start("commit", id, options?.signal);
+      const json = JSON.stringify(position);
+      if (json === undefined) {
+        throw new TypeError(
+          `Cannot commit checkpoint of "${id}": position must be a JSON value, got ${typeof position}`,
+        );
+      }
+      if (!Number.isSafeInteger(generation)) {
+        throw new FencedError(id, generation);
+      }
+      await prepared(signal);
+      // One statement: the update, and the generation it found when it did
+      // not match (read from the same snapshot).
+      const row = first(
+        await query(
+          `WITH updated AS (
+             UPDATE ${table} SET position = $2::text::jsonb, updated_at = now()
+             WHERE id = $1 AND generation = $3::bigint
+             RETURNING 1
+           )
+           SELECT EXISTS (SELECT 1 FROM updated) AS committed,
+             (SELECT generation::text FROM ${table} WHERE id = $1) AS current`,
+          [id, json, generation],
+          signal,
+        ),
+      ) as { committed: boolean; current: string | null };
+      if (!row.committed) {
+        throw new FencedError(
+          id,
+          generation,
+          row.current === null ? 0 : integer(row.current),
+        );
+      }
+    },
+
+    async delete(id: string, options?: StoreCallOptions): Promise<void> {
+      const signal = start("delete", id, options?.signal);
+      await prepared(signal);
+      await query(
+        `UPDATE ${table}
+         SET position = NULL, generation = generation + 1, updated_at = now()
+         WHERE id = $1`,
+        [id],
+        signal,
+      );
+    },
+
+    close(): Promise<void> {
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+
+/**
+ * A checkpoint store in Redis, on the official `redis` client (node-redis
+ * 5 or 6, an optional peer dependency). Pass in a connected client, or a
+ * `redis://` URL for a connection the store owns; each change is one
+ * atomic Lua script, so fencing holds across processes.
+ *
+ * ```ts ignore
+ * import { pipeline, resumableSource, collect } from "@ca/streams";
+ * import { redisStore } from "@ca/streams/redis-store";
+ * import { createClient } from "redis";
+ *
+ * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
+ * const source = resumableSource<number>({
+ *   async *open(after) {
+ *     const start = after === undefined ? 0 : Number(after) + 1;
+ *     for (let n = start; n < 5; n++) yield { records: [n], position: n };
+ *   },
+ * });
+ * await pipeline(source, collect<number>(), {
+ *   id: "numbers",
+ *   checkpoint: { store: redisStore(client) },
+ * });
+ * await client.close();
+ * ```
+ *
+ * @module
+ */
+
+export * from "./redis_store.ts";
