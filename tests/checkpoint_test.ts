@@ -173,7 +173,8 @@ describe("checkpoints", () => {
     ];
     for (const [name, processors] of cases) {
       const { store, commits } = observed(memoryStore());
-      const { source } = numbers(3000, { size: 50 });
+      // Paced at 1 ms a batch, so that commits have room during the run.
+      const { source } = numbers(3000, { size: 50, delayMs: 1 });
       const summary = await (pipeline as (
         ...args: unknown[]
       ) => PromiseLike<{ position?: Position; commits?: number }>)(
