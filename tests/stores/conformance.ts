@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import type { Checkpoint, CheckpointStore, Position } from "@ca/streams";
+import { pipeline, resumableSource } from "@ca/streams";
 
 /** What a store under test supports beyond the contract's minimum. */
 export interface ConformanceOptions {
@@ -227,6 +228,61 @@ export function checkpointStoreConformance(
         currentGeneration: generation,
       });
       assert.deepEqual(await s.get(id), { position: undefined, generation });
+    });
+
+    test("two pipelines with one id: the newer keeps committing, the older stops fenced", async () => {
+      const id = uniqueId("pipelines");
+      const total = 5000;
+      /** Records 0..total-1 in batches of 10, the position of each its number. */
+      const numbers = (delayMs: number) =>
+        resumableSource<number>({
+          async *open(after) {
+            for (
+              let i = after === undefined ? 0 : Number(after) + 1;
+              i < total;
+            ) {
+              const records: number[] = [];
+              while (records.length < 10 && i < total) records.push(i++);
+              if (delayMs > 0) {
+                await new Promise((resolve) => setTimeout(resolve, delayMs));
+              }
+              yield { records, position: i - 1 };
+            }
+          },
+        });
+      const checkpoint = (made: CheckpointStore) => ({
+        store: made,
+        everyRecords: 10,
+        everyMs: 20,
+      });
+      const a = await store();
+      const older = pipeline(numbers(2), new WritableStream(), {
+        id,
+        checkpoint: checkpoint(a),
+      });
+      // Let the older instance commit before the newer one starts.
+      for (
+        let i = 0;
+        i < 200 && (await a.get(id)).position === undefined;
+        i++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const b = await store();
+      const newer = pipeline(numbers(0), new WritableStream(), {
+        id,
+        checkpoint: checkpoint(b),
+      });
+      await assert.rejects(
+        Promise.resolve(older),
+        (error: unknown) =>
+          (error as { code?: string }).code === "CA_ERR_FENCED",
+      );
+      assert.equal(older.state, "degraded");
+      const summary = await newer;
+      assert.equal(summary.state, "stopped");
+      assert.equal(summary.position, total - 1);
+      assert.equal((await a.get(id)).position, total - 1);
     });
 
     test("two instances racing: the one that acquired last wins, the other is fenced", async () => {
