@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   batch,
+  batchSink,
   type CheckpointStore,
   collect,
   FencedError,
@@ -356,5 +357,89 @@ describe("checkpoints", () => {
         }),
       /options\.checkpoint\.store\.get must be a function, got undefined/,
     );
+  });
+});
+
+describe("deferred acknowledgement", () => {
+  test("a sink that acknowledges later holds the checkpoint back until it does", async () => {
+    const { store, commits } = observed(memoryStore());
+    const pending: Array<() => void> = [];
+    const sink = batchSink<number>({
+      write(_records, context) {
+        pending.push(context.defer());
+      },
+    });
+    const running = pipeline(numbers(1000, { size: 100 }).source, sink, {
+      id: "deferred",
+      batchSize: 100,
+      checkpoint: { store, everyRecords: 100, everyMs: 10 },
+    });
+    while (pending.length < 5) await sleep(5);
+    await sleep(30);
+    assert.deepEqual(commits, [], "nothing is committed before an ack");
+    assert.equal(running.recordsWritten, 0);
+    pending.shift()!();
+    pending.shift()!();
+    await sleep(40);
+    assert.equal(commits.at(-1), 199, "two batches acknowledged");
+    // The rest, acknowledged as they come; close waits for them.
+    const drain = setInterval(() => pending.shift()?.(), 1);
+    const summary = await running;
+    clearInterval(drain);
+    assert.equal(summary.recordsWritten, 1000);
+    assert.equal(summary.position, 999);
+  });
+
+  test("out-of-order acknowledgements advance only over a contiguous run", async () => {
+    const { store, commits } = observed(memoryStore());
+    const acks: Array<() => void> = [];
+    const sink = batchSink<number>({
+      write(_records, context) {
+        acks.push(context.defer());
+      },
+    });
+    const running = pipeline(numbers(300, { size: 100 }).source, sink, {
+      id: "unordered",
+      batchSize: 100,
+      checkpoint: { store, everyRecords: 1, everyMs: 5 },
+    });
+    while (acks.length < 3) await sleep(5);
+    acks[2]!();
+    acks[1]!();
+    await sleep(30);
+    assert.deepEqual(commits, [], "batch 0 is still in flight");
+    acks[0]!();
+    await running;
+    assert.equal(commits.at(-1), 299);
+  });
+
+  test("a failed acknowledgement fails the pipeline without checkpointing the batch", async () => {
+    const store = memoryStore();
+    let fail!: (error?: unknown) => void;
+    const sink = batchSink<number>({
+      write(records, context) {
+        const ack = context.defer();
+        if (records[0] === 500) fail = ack;
+        else ack();
+      },
+    });
+    const running = pipeline(
+      numbers(100_000, { size: 100, delayMs: 1 }).source,
+      sink,
+      {
+        id: "nack",
+        batchSize: 100,
+        checkpoint: { store, everyRecords: 100 },
+      },
+    );
+    while (fail === undefined) await sleep(2);
+    fail(new Error("remote refused the batch"));
+    await assert.rejects(
+      Promise.resolve(running),
+      (error: unknown) =>
+        error instanceof StageError && error.stageIndex === 0 &&
+        /remote refused/.test(error.message),
+    );
+    assert.ok(((await store.get("nack")).position as number) < 500);
   });
 });

@@ -2,7 +2,10 @@
 // This module is browser compatible.
 
 import { BATCH_SINK } from "../sinks/batch_sink.ts";
-import type { BatchUnderlyingSink } from "../sinks/batch_sink.ts";
+import type {
+  BatchUnderlyingSink,
+  BatchWriteContext,
+} from "../sinks/batch_sink.ts";
 import type { RetryPolicy } from "../failures/retry_policy.ts";
 import { retrying, unwrapExhausted } from "../failures/retrying.ts";
 import { SINK_RETRY } from "../sinks/sink_retry.ts";
@@ -38,10 +41,13 @@ export function sinkStream<T>(
     BATCH_SINK
   ];
   const retry = (sink as { [SINK_RETRY]?: RetryPolicy })[SINK_RETRY];
-  const write = underlying &&
-    (retry
-      ? retrying((records: T[]) => underlying.write(records), retry)
-      : (records: T[]) => underlying.write(records));
+  const call = (records: T[], context: BatchWriteContext) =>
+    underlying!.write(records, context);
+  const write = underlying && (retry ? retrying(call, retry) : call);
+  /** Deferred acknowledgements still outstanding, and a failure among them. */
+  let deferred = 0;
+  let deferredFailure: { error: unknown } | undefined;
+  let settleDeferred: (() => void) | undefined;
   const writer = sink.getWriter();
   let count = 0;
   const fail = (error: unknown): never => {
@@ -49,14 +55,37 @@ export function sinkStream<T>(
   };
 
   function writeBatch(batch: RecordBatch<T>): void | Promise<void> {
+    if (deferredFailure) throw toStageError(deferredFailure.error, index, name);
     const { records } = batch;
-    const stored = () => {
+    let later = false;
+    const done = () => {
       count += records.length;
       onStored?.(batch.from, batch.to);
     };
+    const context: BatchWriteContext = {
+      defer() {
+        later = true;
+        deferred++;
+        let called = false;
+        return (error?: unknown) => {
+          if (called) return;
+          called = true;
+          deferred--;
+          if (error !== undefined && !deferredFailure) {
+            deferredFailure = { error };
+            // Fail now, not at the next write: the pipeline may be idle.
+            controller.error(toStageError(error, index, name));
+          } else if (!deferredFailure) done();
+          if (deferred === 0 || deferredFailure) settleDeferred?.();
+        };
+      },
+    };
+    const stored = () => {
+      if (!later) done();
+    };
     let result: void | PromiseLike<void>;
     try {
-      result = write!(records);
+      result = write!(records, context);
     } catch (error) {
       return giveUp(batch, error);
     }
@@ -81,7 +110,8 @@ export function sinkStream<T>(
     let written = 0;
     for (const record of batch.records) {
       try {
-        await write!([record]);
+        // One record at a time, acknowledged when the write resolves.
+        await write!([record], { defer: () => () => {} });
         written++;
       } catch (failed) {
         const last = unwrapExhausted(failed);
@@ -105,7 +135,11 @@ export function sinkStream<T>(
     }, fail);
   }
 
+  let controller!: WritableStreamDefaultController;
   const writable = new WritableStream<RecordBatch<T>>({
+    start(c) {
+      controller = c;
+    },
     write(batch) {
       if (batch.records.length === 0) {
         // All dropped by processors: done without troubling the sink.
@@ -114,7 +148,14 @@ export function sinkStream<T>(
       }
       return underlying ? writeBatch(batch) : writeEach(batch);
     },
-    close() {
+    async close() {
+      // Deferred acknowledgements arrive before the sink counts as closed.
+      if (deferred > 0 && !deferredFailure) {
+        await new Promise<void>((resolve) => settleDeferred = resolve);
+      }
+      if (deferredFailure) {
+        throw toStageError(deferredFailure.error, index, name);
+      }
       return writer.close().catch(fail);
     },
     abort(reason) {

@@ -25,15 +25,38 @@ export const BATCH_SINK: unique symbol = Symbol.for(
   "@ca/streams/batch-sink",
 ) as never;
 
+/** What `write` learns about the batch it is given, inside `pipeline()`. */
+export interface BatchWriteContext {
+  /**
+   * Defers the acknowledgement of this batch: its records count as stored
+   * (for the checkpoint) when the returned function is called, not when
+   * `write` resolves, so that a sink can accept the next batch while this
+   * one is still on its way (a network writer acknowledges on the remote
+   * ack). Call it with an error when the batch was not stored: the pipeline
+   * then fails. The promise `write` returns stays the backpressure: resolve
+   * it when the sink can take another batch, so that what awaits
+   * acknowledgement stays bounded. The pipeline closes the sink once every
+   * deferred batch is acknowledged. Outside a pipeline it does nothing.
+   */
+  defer(): (error?: unknown) => void;
+}
+
 /** The callbacks behind a batch-aware sink. */
 export interface BatchUnderlyingSink<T> {
-  /** Stores records, in order. The next call waits for a returned promise. */
-  write(records: T[]): void | PromiseLike<void>;
+  /**
+   * Stores records, in order. The next call waits for a returned promise.
+   * The records count as stored when it resolves, unless it called
+   * `context.defer()`.
+   */
+  write(records: T[], context: BatchWriteContext): void | PromiseLike<void>;
   /** Called once after the last write, when the input ended. */
   close?(): void | PromiseLike<void>;
   /** Called when the pipeline is aborted or another stage failed. */
   abort?(reason: unknown): void | PromiseLike<void>;
 }
+
+/** Outside a pipeline there is no checkpoint to tell: defer() does nothing. */
+const STANDALONE: BatchWriteContext = { defer: () => () => {} };
 
 /**
  * A `WritableStream` that `pipeline()` feeds whole batches. Used on its own
@@ -89,7 +112,7 @@ export function batchSink<T>(
     );
   }
   const stream = new WritableStream<T>({
-    write: (record) => sink.write([record]),
+    write: (record) => sink.write([record], STANDALONE),
     close: () => sink.close?.(),
     abort: (reason) => sink.abort?.(reason),
   });
