@@ -603,7 +603,9 @@ async function main(): Promise<number> {
       row.reports.push(report);
       log(
         `${label}: ${
-          rate(report.records / (report.elapsedMs / 1000))
+          rate(
+            report.records * (row.impl.passes ?? 1) / (report.elapsedMs / 1000),
+          )
         }, peak RSS ${report.peakRssMb.toFixed(0)} MB`,
       );
     }
