@@ -1,7 +1,11 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import type { Checkpoint, CheckpointStore } from "./checkpoint_store.ts";
+import type {
+  Checkpoint,
+  CheckpointStore,
+  StoreCallOptions,
+} from "./checkpoint_store.ts";
 import { FencedError } from "./fenced_error.ts";
 import type { Position } from "./position.ts";
 
@@ -37,33 +41,62 @@ export function memoryStore(): CheckpointStore {
       generation: entry?.generation ?? 0,
     };
   };
+  /** Runs `body` as an async call: checks the signal, turns throws into rejections. */
+  function call<T>(
+    options: StoreCallOptions | undefined,
+    body: () => T,
+  ): Promise<T> {
+    try {
+      options?.signal?.throwIfAborted();
+      return Promise.resolve(body());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   return {
-    get(id) {
-      return Promise.resolve(read(id));
+    get(id, options) {
+      return call(options, () => read(id));
     },
-    acquire(id) {
-      const entry = entries.get(id) ?? { json: undefined, generation: 0 };
-      entry.generation++;
-      entries.set(id, entry);
-      return Promise.resolve(read(id));
-    },
-    commit(id: string, position: Position, generation: number) {
-      const entry = entries.get(id);
-      if (entry === undefined || entry.generation !== generation) {
-        return Promise.reject(
-          new FencedError(id, generation, entry?.generation ?? 0),
-        );
-      }
-      entry.json = JSON.stringify(position);
-      return Promise.resolve();
-    },
-    delete(id) {
-      const entry = entries.get(id);
-      if (entry) {
-        entry.json = undefined;
+    acquire(id, options) {
+      return call(options, () => {
+        const entry = entries.get(id) ?? { json: undefined, generation: 0 };
         entry.generation++;
-      }
-      return Promise.resolve();
+        entries.set(id, entry);
+        return read(id);
+      });
+    },
+    commit(id: string, position: Position, generation: number, options) {
+      return call(options, () => {
+        let json: string | undefined;
+        try {
+          json = JSON.stringify(position);
+        } catch (error) {
+          throw new TypeError(
+            `Cannot commit checkpoint of "${id}": position must be a JSON value (${
+              (error as Error).message
+            })`,
+          );
+        }
+        if (json === undefined) {
+          throw new TypeError(
+            `Cannot commit checkpoint of "${id}": position must be a JSON value, got ${typeof position}`,
+          );
+        }
+        const entry = entries.get(id);
+        if (entry === undefined || entry.generation !== generation) {
+          throw new FencedError(id, generation, entry?.generation ?? 0);
+        }
+        entry.json = json;
+      });
+    },
+    delete(id, options) {
+      return call(options, () => {
+        const entry = entries.get(id);
+        if (entry) {
+          entry.json = undefined;
+          entry.generation++;
+        }
+      });
     },
   };
 }

@@ -6,7 +6,4 @@ const store = memoryStore();
 
 // One memory store is all the "other process" there is: every factory call
 // returns it. It takes no signals and stores `undefined` as "no position".
-checkpointStoreConformance("memoryStore()", () => store, {
-  signals: false,
-  rejectsNonJson: false,
-});
+checkpointStoreConformance("memoryStore()", () => store);
