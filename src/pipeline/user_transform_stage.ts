@@ -2,7 +2,6 @@
 // This module is browser compatible.
 
 import { ONE_TO_ONE } from "./one_to_one_mark.ts";
-import { createBatchReader } from "./batch_reader.ts";
 import type { RecordBatch } from "./record_batch.ts";
 import { toStageError } from "./to_stage_error.ts";
 
@@ -44,13 +43,9 @@ export function userTransformStage<I, O>(
         },
       }),
     )
-    .pipeThrough(transform);
+    .pipeThrough(transform)
+    .pipeThrough(rebatch<O>(batchSize, lingerMs));
   const reader = records.getReader();
-  const nextBatch = createBatchReader<O>(
-    () => reader.read(),
-    batchSize,
-    lingerMs,
-  );
 
   /** Counts `outputs` against the entered batches, releasing those complete. */
   function release(outputs: number): void {
@@ -66,7 +61,8 @@ export function userTransformStage<I, O>(
     async pull(controller) {
       let out: O[] | null;
       try {
-        out = await nextBatch();
+        const step = await reader.read();
+        out = step.done ? null : step.value;
       } catch (error) {
         throw toStageError(error, index, name);
       }
@@ -86,4 +82,44 @@ export function userTransformStage<I, O>(
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
+}
+
+/**
+ * Gathers what a user's stream emits into arrays of up to `size`: a full
+ * array goes at once, a partial one after `lingerMs` (0: the next
+ * macrotask). One timer per array, no promise per record.
+ */
+function rebatch<O>(size: number, lingerMs: number): TransformStream<O, O[]> {
+  let buffer: O[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let output!: TransformStreamDefaultController<O[]>;
+  function release(): void {
+    timer = undefined;
+    if (buffer.length === 0) return;
+    const full = buffer;
+    buffer = [];
+    try {
+      output.enqueue(full);
+    } catch {
+      // The stage is being torn down: nobody reads these any more.
+    }
+  }
+  return new TransformStream<O, O[]>({
+    start(controller) {
+      output = controller;
+    },
+    transform(record) {
+      buffer.push(record);
+      if (buffer.length >= size) {
+        clearTimeout(timer);
+        release();
+      } else if (timer === undefined) {
+        timer = setTimeout(release, lingerMs);
+      }
+    },
+    flush() {
+      clearTimeout(timer);
+      release();
+    },
+  });
 }
