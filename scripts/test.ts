@@ -319,6 +319,7 @@ const steps: Step[] = [
       if (await exists(new URL("connectors/", ROOT))) paths.push("connectors/");
       paths.push(...await testFiles("tests"));
       paths.push(...await testFiles("tests/stores"));
+      paths.push(...await testFiles("tests/channel"));
       await exec(DENO, ["test", "-A", "--doc", ...paths]);
     },
   },
@@ -525,7 +526,11 @@ async function nodeTests(
 ): Promise<void> {
   await requireDist();
   // Deno-only tests (`deno_*`) are left out of the Node runs.
-  const files = [...await testFiles(dir), ...await testFiles(`${dir}/stores`)]
+  const files = [
+    ...await testFiles(dir),
+    ...await testFiles(`${dir}/stores`),
+    ...await testFiles(`${dir}/channel`),
+  ]
     .filter((file) => !/(^|\/)deno_[^/]*$/.test(file));
   // Connector tests run on Node too; a `deno_` folder is Deno-only.
   const connectors = new URL("connectors/", ROOT);
