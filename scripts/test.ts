@@ -320,6 +320,7 @@ const steps: Step[] = [
       paths.push(...await testFiles("tests"));
       paths.push(...await testFiles("tests/stores"));
       paths.push(...await testFiles("tests/channel"));
+      paths.push(...await testFiles("tests/cloudevents"));
       await exec(DENO, ["test", "-A", "--doc", ...paths]);
     },
   },
@@ -530,6 +531,7 @@ async function nodeTests(
     ...await testFiles(dir),
     ...await testFiles(`${dir}/stores`),
     ...await testFiles(`${dir}/channel`),
+    ...await testFiles(`${dir}/cloudevents`),
   ]
     .filter((file) => !/(^|\/)deno_[^/]*$/.test(file));
   // Connector tests run on Node too; a `deno_` folder is Deno-only.

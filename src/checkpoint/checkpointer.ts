@@ -13,7 +13,8 @@ export const DUTY_FACTOR = 4;
 
 /** How a pipeline checkpoints; see `PipelineOptions.checkpoint`. */
 export interface CheckpointSettings {
-  store: CheckpointStore;
+  /** Where to commit; without one, positions are only acknowledged to the source. */
+  store: CheckpointStore | undefined;
   id: string;
   everyRecords: number;
   everyMs: number;
@@ -69,6 +70,7 @@ export class Checkpointer {
   /** The position commits start from: the stored one, or the reset's. */
   async start(): Promise<Position | undefined> {
     const { store, id, reset } = this.#settings;
+    if (store === undefined) return undefined;
     if (reset !== undefined) await store.delete(id);
     const { generation, position } = await store.acquire(id);
     this.#generation = generation;
@@ -118,6 +120,7 @@ export class Checkpointer {
     this.#hasPosition = true;
     this.#sinceCommit += watermark - before;
     this.#acknowledge(this.#position!);
+    if (this.#settings.store === undefined) return;
     if (this.#sinceCommit >= this.#settings.everyRecords) this.#commitSoon();
     else this.#arm();
   }
@@ -185,14 +188,14 @@ export class Checkpointer {
   }
 
   async #commit(): Promise<void> {
-    if (!this.#hasPosition) return;
+    if (!this.#hasPosition || this.#settings.store === undefined) return;
     const position = this.#position!;
     const json = JSON.stringify(position);
     if (json === this.#committedJson) return;
     this.#sinceCommit = 0;
     const { store, id } = this.#settings;
     const started = performance.now();
-    await store.commit(id, position, this.#generation);
+    await store!.commit(id, position, this.#generation);
     this.#lastEnd = performance.now();
     this.#lastDuration = this.#lastEnd - started;
     this.#committed = position;

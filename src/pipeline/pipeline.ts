@@ -642,11 +642,16 @@ class PipelineRun implements RunningPipeline {
   ) {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const lingerMs = options.lingerMs ?? 0;
-    const checkpointer = options.checkpoint
+    const resumable = (source as Partial<ResumableSource<unknown>>)[
+      RESUMABLE_SOURCE
+    ];
+    // A source with an ack hook is told what is done even without a
+    // checkpoint store (a channel reader acknowledges to its writer).
+    const checkpointer = options.checkpoint || resumable?.ack
       ? this.#startCheckpointer(
         options.checkpoint,
-        options.id!,
-        (source as ResumableSource<unknown>)[RESUMABLE_SOURCE],
+        options.id ?? "",
+        resumable!,
       )
       : undefined;
     this.#checkpointer = checkpointer;
@@ -696,16 +701,16 @@ class PipelineRun implements RunningPipeline {
   }
 
   #startCheckpointer(
-    options: CheckpointOptions,
+    options: CheckpointOptions | undefined,
     id: string,
     source: ResumableSource<unknown>[typeof RESUMABLE_SOURCE],
   ): Checkpointer {
     return new Checkpointer({
-      store: options.store,
+      store: options?.store,
       id,
-      everyRecords: options.everyRecords ?? 1000,
-      everyMs: options.everyMs ?? 5000,
-      reset: options.reset,
+      everyRecords: options?.everyRecords ?? 1000,
+      everyMs: options?.everyMs ?? 5000,
+      reset: options?.reset,
       ack: source.ack && ((position) => source.ack!(position)),
       onFailure: (error) => {
         this.#failure ??= error;

@@ -285,8 +285,9 @@ function resumablePuller<T>(
       position = batch.position;
       return batch.records;
     },
-    release() {
-      abort.abort();
+    release(reason) {
+      // The reason tells the source why: a failure, or undefined for stop().
+      abort.abort(reason);
       return release?.();
     },
   };

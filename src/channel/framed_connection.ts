@@ -1,0 +1,91 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import type { ChannelConnection } from "../transport/channel_connection.ts";
+import type { ChannelMessage } from "./channel_message.ts";
+import { encodeFrame } from "./encode_frame.ts";
+import { FrameDecoder } from "./frame_decoder.ts";
+
+/**
+ * A connection spoken in frames: `next()` resolves to the next message (or
+ * `null` at the end of the transport), `send()` writes one frame. Both
+ * sessions (writer and reader) run on it; it knows nothing of their rules.
+ */
+export class FramedConnection {
+  readonly connection: ChannelConnection;
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #decoder: FrameDecoder;
+  #queued: ChannelMessage[] = [];
+  #closed = false;
+  /** When the last frame arrived, for heartbeat timeouts. */
+  lastReceived = Date.now();
+  /** When the last frame was sent, for heartbeats. */
+  lastSent = Date.now();
+
+  constructor(connection: ChannelConnection, maxFrameBytes: number) {
+    this.connection = connection;
+    this.#reader = connection.readable.getReader();
+    this.#writer = connection.writable.getWriter();
+    this.#decoder = new FrameDecoder({ maxFrameBytes });
+    // A write failing after the link broke is reported by next() instead.
+    this.#writer.closed.catch(() => {});
+  }
+
+  /** The next message; `null` when the transport ended between frames. */
+  async next(): Promise<ChannelMessage | null> {
+    while (this.#queued.length === 0) {
+      const { value, done } = await this.#reader.read();
+      if (done) {
+        this.#decoder.end(); // throws when it ended inside a frame
+        return null;
+      }
+      this.lastReceived = Date.now();
+      for (const message of this.#decoder.push(value)) {
+        this.#queued.push(message);
+      }
+    }
+    return this.#queued.shift()!;
+  }
+
+  /** Sends a message; resolves when the transport took it. */
+  send(message: ChannelMessage): Promise<void> {
+    return this.sendFrame(encodeFrame(message));
+  }
+
+  /** Sends bytes already encoded (a DATA frame kept for resending). */
+  sendFrame(frame: Uint8Array): Promise<void> {
+    this.lastSent = Date.now();
+    return this.#writer.write(frame);
+  }
+
+  /**
+   * Sends CLOSE with `code` (best effort) and closes the transport; never
+   * throws. The peer is given a moment to read it.
+   */
+  async close(code: number, reason = ""): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await Promise.race([
+        this.send({ type: "close", code, reason: reason.slice(0, 100) }),
+        new Promise((resolve) => setTimeout(resolve, 1000)),
+      ]);
+    } catch {
+      // The link is gone already.
+    }
+    this.abort();
+  }
+
+  /** Closes the transport at once. */
+  abort(): void {
+    this.#closed = true;
+    this.#reader.cancel().catch(() => {});
+    this.connection.close();
+  }
+
+  /** True once close() or abort() was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+}

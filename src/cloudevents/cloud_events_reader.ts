@@ -1,0 +1,481 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import type { Position } from "../checkpoint/position.ts";
+import { RESUMABLE_SOURCE } from "../sources/resumable_source.ts";
+import type {
+  OpenOptions,
+  ResumableSource,
+  ResumableSourceInit,
+  SourceBatch,
+} from "../sources/resumable_source.ts";
+import type { CloudEvent } from "./cloud_event.ts";
+import { CloudEventError } from "./cloud_event_error.ts";
+import { decodeHttp } from "./decode_http.ts";
+import type { ValidateCloudEventOptions } from "./validate_cloud_event.ts";
+
+/** Options for {@linkcode cloudEventsReader}. */
+export interface CloudEventsReaderOptions extends ValidateCloudEventOptions {
+  /** The largest request body, in bytes (default 1 MiB); larger gets 413. */
+  maxBodyBytes?: number;
+  /**
+   * How long a request may wait for its events to be accepted downstream,
+   * in ms (default 30,000). Past it the request gets 503 and the sender
+   * retries; events of it that the pipeline already read may still be
+   * stored, so a retry can deliver them twice (at-least-once).
+   */
+  ackTimeoutMs?: number;
+  /**
+   * How many events may wait to be read by the pipeline (default 65,536).
+   * Beyond it, new requests wait before their body is read, which slows
+   * the senders down; one that waits longer than `ackTimeoutMs` gets 503.
+   */
+  maxQueuedEvents?: number;
+  /**
+   * The most events handed to the pipeline as one source batch (default
+   * 1024). Requests are never split: a larger request is one batch.
+   */
+  maxBatchEvents?: number;
+  /** The status of a successful answer: 200, 202 or 204 (default 204). */
+  successStatus?: 200 | 202 | 204;
+  /** Aborting it closes the reader, like `close()`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A CloudEvents HTTP receiver: a fetch handler and, at the same time, a
+ * resumable source for `pipeline()`.
+ *
+ * @typeParam T The type of the events' `data`.
+ */
+export interface CloudEventsReader<T> extends ResumableSource<CloudEvent<T>> {
+  /**
+   * Answers one HTTP request, in any content mode (binary, structured,
+   * batched): 2xx once its events are accepted downstream, 400 with a JSON
+   * error naming the bad attribute, 405 for a method other than POST, 413
+   * for a body over `maxBodyBytes`, 415 for an unsupported content type, and
+   * 503 (with `Retry-After`) when the reader is closed, the pipeline stopped,
+   * or acceptance took longer than `ackTimeoutMs`. Bound: pass it as it is
+   * to `Deno.serve()`, a Node adapter, or as a worker's `fetch`.
+   */
+  readonly fetch: (request: Request) => Promise<Response>;
+  /**
+   * Stops accepting requests (new ones get 503) and ends the source once
+   * the events already received have been read, so a pipeline reading it
+   * drains and finishes; their requests are answered as they are stored.
+   */
+  close(): void;
+  /** Requests received and not answered yet. */
+  readonly pending: number;
+}
+
+interface Pending {
+  seq: number;
+  events: CloudEvent[];
+  settled: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  resolve(response: Response): void;
+}
+
+const JSON_HEADERS = { "content-type": "application/json" };
+
+function errorResponse(
+  status: number,
+  body: { code: string; message: string; issues: unknown[] },
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...JSON_HEADERS, ...headers },
+  });
+}
+
+function unavailable(message: string): Response {
+  return errorResponse(
+    503,
+    { code: "CA_ERR_CLOUDEVENT", message, issues: [] },
+    { "retry-after": "1" },
+  );
+}
+
+function positive(name: string, value: number | undefined, fallback: number) {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new RangeError(
+      `Cannot create cloudEventsReader(): options.${name} must be a positive number, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Creates a CloudEvents HTTP reader: a fetch handler that receives events
+ * in binary, structured and batched mode, and a source that hands them to
+ * a pipeline. A request is answered 2xx only once its events are accepted
+ * downstream.
+ *
+ * **Accepted** means what the pipeline's checkpoint means by done: every
+ * event of the request was stored by the sink (its `write` resolved, or
+ * the acknowledgement it deferred with `context.defer()` arrived) or
+ * dropped on purpose by a processor (`filter`, `take`, a dead letter).
+ * The pipeline reports that through the source's `ack(position)`, which it
+ * calls only with a `checkpoint`: so read it with `pipeline(reader, ...,
+ * { id, checkpoint: { store: memoryStore() } })`. A memory store is enough:
+ * the reader cannot replay, the sender's retry is the replay. Without a
+ * checkpoint no request is ever acknowledged and each gets 503 after
+ * `ackTimeoutMs`.
+ *
+ * Each request's events become one source batch, or several small requests
+ * one batch of up to `maxBatchEvents`; their order is kept. One pipeline
+ * reads the reader at a time. Iterated directly (`for await`), a request
+ * counts as accepted when the loop asks for the event after its last one.
+ *
+ * @typeParam T The type of the events' `data` (not checked).
+ * @param options Limits, timeouts, `strict`, `successStatus` and `signal`.
+ * @returns The reader: `fetch` for the server, the reader itself for `pipeline()`.
+ *
+ * @example Receive events over HTTP into a pipeline
+ * ```ts
+ * import { collect, memoryStore, pipeline } from "@ca/streams";
+ * import {
+ *   type CloudEvent,
+ *   cloudEventsReader,
+ *   encodeHttpBinary,
+ * } from "@ca/streams/cloudevents";
+ *
+ * const reader = cloudEventsReader<{ total: number }>();
+ * const sink = collect<CloudEvent<{ total: number }>>();
+ * const running = pipeline(reader, sink, {
+ *   id: "orders-in",
+ *   checkpoint: { store: memoryStore() },
+ * });
+ * // Deno.serve(reader.fetch) would serve it; here one request is enough.
+ * const message = encodeHttpBinary({
+ *   specversion: "1.0",
+ *   id: "1",
+ *   source: "/orders",
+ *   type: "com.example.order.paid",
+ *   data: { total: 12 },
+ * });
+ * const response = await reader.fetch(
+ *   new Request("http://localhost/", { method: "POST", ...message }),
+ * );
+ * if (response.status !== 204) throw new Error(`got ${response.status}`);
+ * if (sink.records[0]?.data?.total !== 12) throw new Error("not stored");
+ * reader.close();
+ * await running;
+ * ```
+ */
+export function cloudEventsReader<T = unknown>(
+  options: CloudEventsReaderOptions = {},
+): CloudEventsReader<T> {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot create cloudEventsReader(): options must be an object, got ${
+        options === null ? "null" : typeof options
+      }`,
+    );
+  }
+  const maxBodyBytes = positive(
+    "maxBodyBytes",
+    options.maxBodyBytes,
+    1 << 20,
+  );
+  const ackTimeoutMs = positive("ackTimeoutMs", options.ackTimeoutMs, 30_000);
+  const maxQueuedEvents = positive(
+    "maxQueuedEvents",
+    options.maxQueuedEvents,
+    65_536,
+  );
+  const maxBatchEvents = positive(
+    "maxBatchEvents",
+    options.maxBatchEvents,
+    1024,
+  );
+  const successStatus = options.successStatus ?? 204;
+  if (![200, 202, 204].includes(successStatus)) {
+    throw new RangeError(
+      `Cannot create cloudEventsReader(): options.successStatus must be 200, 202 or 204, got ${successStatus}`,
+    );
+  }
+  const strict = options.strict === true;
+
+  let seq = 0;
+  /** Received, not yet read by the pipeline. */
+  let queue: Pending[] = [];
+  let queuedEvents = 0;
+  /** Read by the pipeline, waiting for the acknowledgement, by `seq`. */
+  let inFlight: Pending[] = [];
+  let pending = 0;
+  let closed = false;
+  let reading = false;
+  /** Requests past the door, not yet queued (reading their body). */
+  let receiving = 0;
+  let wake: (() => void) | undefined;
+  const roomWaiters = new Set<() => void>();
+
+  const success = () => new Response(null, { status: successStatus });
+
+  function settle(entry: Pending, response: Response): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    clearTimeout(entry.timer);
+    entry.resolve(response);
+  }
+
+  function notifyRoom(): void {
+    for (const resolve of roomWaiters) resolve();
+    roomWaiters.clear();
+  }
+
+  function expire(entry: Pending): void {
+    if (entry.settled) return;
+    const queued = queue.indexOf(entry);
+    if (queued !== -1) {
+      queue.splice(queued, 1);
+      queuedEvents -= entry.events.length;
+      notifyRoom();
+    }
+    settle(
+      entry,
+      unavailable(
+        `Cannot accept CloudEvents: they were not stored within ${ackTimeoutMs} ms`,
+      ),
+    );
+  }
+
+  /** Waits until the queue has room for `size` more events; false on timeout. */
+  async function room(size: number, deadline: number): Promise<boolean> {
+    while (queuedEvents > 0 && queuedEvents + size > maxQueuedEvents) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        roomWaiters.add(resolve);
+        timer = setTimeout(() => {
+          roomWaiters.delete(resolve);
+          resolve();
+        }, left);
+      });
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
+  async function handle(request: Request): Promise<Response> {
+    if (request.method !== "POST") {
+      await request.body?.cancel().catch(() => {});
+      return errorResponse(405, {
+        code: "CA_ERR_CLOUDEVENT",
+        message:
+          `Cannot accept CloudEvents: method ${request.method} is not allowed, use POST`,
+        issues: [],
+      }, { allow: "POST" });
+    }
+    pending++;
+    try {
+      return await receive(request);
+    } finally {
+      pending--;
+    }
+  }
+
+  async function receive(request: Request): Promise<Response> {
+    const deadline = Date.now() + ackTimeoutMs;
+    const full =
+      `Cannot accept CloudEvents: the queue stayed full for ${ackTimeoutMs} ms`;
+    if (closed) {
+      await request.body?.cancel().catch(() => {});
+      return unavailable("Cannot accept CloudEvents: the reader is closed");
+    }
+    // Until enqueued, this request keeps a closing source open.
+    receiving++;
+    try {
+      // A full queue holds new senders back before their body is read.
+      if (!(await room(1, deadline))) {
+        await request.body?.cancel().catch(() => {});
+        return unavailable(full);
+      }
+      let events: CloudEvent[];
+      try {
+        events = await decodeHttp(request, { maxBodyBytes, strict });
+      } catch (error) {
+        if (error instanceof CloudEventError) {
+          return errorResponse(error.status, error.toJSON());
+        }
+        return errorResponse(400, {
+          code: "CA_ERR_CLOUDEVENT",
+          message: `Cannot read CloudEvents: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+          issues: [],
+        });
+      }
+      if (events.length === 0) return success();
+      if (!(await room(events.length, deadline))) return unavailable(full);
+      if (!reading && closed) {
+        return unavailable("Cannot accept CloudEvents: the reader is closed");
+      }
+      // Queued before `receiving` drops, so a closing source still sees it.
+      return enqueue(events, deadline);
+    } finally {
+      receiving--;
+      if (closed) wake?.();
+    }
+  }
+
+  function enqueue(events: CloudEvent[], deadline: number): Promise<Response> {
+    return new Promise<Response>((resolve) => {
+      const entry: Pending = {
+        seq: seq++,
+        events,
+        settled: false,
+        timer: undefined,
+        resolve,
+      };
+      entry.timer = setTimeout(() => expire(entry), deadline - Date.now());
+      queue.push(entry);
+      queuedEvents += events.length;
+      wake?.();
+    });
+  }
+
+  async function* batches(
+    signal: AbortSignal,
+  ): AsyncGenerator<SourceBatch<CloudEvent<T>>> {
+    const onAbort = () => wake?.();
+    signal.addEventListener("abort", onAbort);
+    try {
+      for (;;) {
+        while (queue.length === 0) {
+          if (signal.aborted || (closed && receiving === 0)) return;
+          await new Promise<void>((resolve) => wake = resolve);
+          wake = undefined;
+        }
+        if (signal.aborted) return;
+        let count = 0;
+        let taken = 0;
+        while (
+          taken < queue.length &&
+          (taken === 0 || count + queue[taken]!.events.length <= maxBatchEvents)
+        ) {
+          count += queue[taken]!.events.length;
+          taken++;
+        }
+        const batch = queue.slice(0, taken);
+        queue = taken === queue.length ? [] : queue.slice(taken);
+        queuedEvents -= count;
+        inFlight.push(...batch);
+        notifyRoom();
+        let records = batch[0]!.events;
+        if (taken > 1) {
+          records = new Array(count);
+          let at = 0;
+          for (const entry of batch) {
+            for (const event of entry.events) records[at++] = event;
+          }
+        }
+        yield {
+          records: records as CloudEvent<T>[],
+          position: batch[taken - 1]!.seq,
+        };
+      }
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      reading = false;
+      release();
+    }
+  }
+
+  /**
+   * The pipeline let go of the source: what it never read will not be read,
+   * so those requests get 503 now. What it read may still be stored and
+   * acknowledged while the pipeline drains; those wait for their ack or
+   * their timeout.
+   */
+  function release(): void {
+    const unread = queue;
+    queue = [];
+    queuedEvents = 0;
+    notifyRoom();
+    for (const entry of unread) {
+      settle(
+        entry,
+        unavailable(
+          "Cannot accept CloudEvents: the pipeline stopped before reading them",
+        ),
+      );
+    }
+  }
+
+  function ack(position: Position): void {
+    const upTo = position as number;
+    let done = 0;
+    while (done < inFlight.length && inFlight[done]!.seq <= upTo) {
+      settle(inFlight[done]!, success());
+      done++;
+    }
+    if (done > 0) inFlight = inFlight.slice(done);
+  }
+
+  function open(
+    _after: Position | undefined,
+    { signal }: OpenOptions,
+  ): AsyncIterable<SourceBatch<CloudEvent<T>>> {
+    if (reading) {
+      throw new TypeError(
+        "Cannot open cloudEventsReader(): it is already read by another pipeline",
+      );
+    }
+    reading = true;
+    return batches(signal);
+  }
+
+  function close(): void {
+    if (closed) return;
+    closed = true;
+    notifyRoom();
+    wake?.();
+  }
+
+  if (options.signal !== undefined) {
+    if (options.signal.aborted) close();
+    else options.signal.addEventListener("abort", close, { once: true });
+  }
+
+  const init: ResumableSourceInit<CloudEvent<T>> = {
+    name: "cloudEventsReader",
+    open,
+    ack,
+  };
+  return {
+    [RESUMABLE_SOURCE]: init,
+    fetch: handle,
+    close,
+    get pending() {
+      return pending;
+    },
+    async *[Symbol.asyncIterator]() {
+      const abort = new AbortController();
+      try {
+        for await (const batch of open(undefined, { signal: abort.signal })) {
+          yield* batch.records;
+          ack(batch.position);
+        }
+      } finally {
+        abort.abort();
+        // No pipeline drains behind a loop: what it did not finish is lost.
+        const unfinished = inFlight;
+        inFlight = [];
+        for (const entry of unfinished) {
+          settle(
+            entry,
+            unavailable(
+              "Cannot accept CloudEvents: the reader's loop ended before it processed them",
+            ),
+          );
+        }
+      }
+    },
+  };
+}
