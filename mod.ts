@@ -62,3 +62,5 @@ export * from "./src/channel/frame_decoder.ts";
 export * from "./src/channel/frame_decoder_stream.ts";
 export * from "./src/channel/decode_frames.ts";
 export * from "./src/transport/channel_connection.ts";
+export * from "./src/channel/channel_writer.ts";
+export * from "./src/channel/channel_reader.ts";

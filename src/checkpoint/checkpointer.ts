@@ -114,12 +114,14 @@ export class Checkpointer {
     let advanced = false;
     while (this.#pending.length > 0 && this.#pending[0]!.to <= watermark) {
       this.#position = this.#pending.shift()!.position;
+      // Every position, in order: positions of different writers (a channel
+      // reader) are not cumulative across each other.
+      this.#acknowledge(this.#position);
       advanced = true;
     }
     if (!advanced) return;
     this.#hasPosition = true;
     this.#sinceCommit += watermark - before;
-    this.#acknowledge(this.#position!);
     if (this.#settings.store === undefined) return;
     if (this.#sinceCommit >= this.#settings.everyRecords) this.#commitSoon();
     else this.#arm();
