@@ -453,6 +453,14 @@ const steps: Step[] = [
     },
   },
   {
+    name: "channel-cross",
+    title:
+      "cross-runtime channel: Deno writes 1,000,000 records over TCP to a Node 24 reader, killed and restarted once (scripts/channel_cross_test.ts)",
+    async run() {
+      await exec(DENO, ["run", "-A", "scripts/channel_cross_test.ts"]);
+    },
+  },
+  {
     name: "test-workerd",
     title:
       "workerd tests in Miniflare on Node 24 (node --test tests/workerd/*_test.ts)",
