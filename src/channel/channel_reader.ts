@@ -162,13 +162,7 @@ export function channelReader<T>(
         const framed = new FramedConnection(connection, maxFrameBytes);
         let state: WriterState | undefined;
         try {
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          const first = await Promise.race([
-            framed.next(),
-            new Promise<"timeout">((resolve) => {
-              timer = setTimeout(() => resolve("timeout"), handshakeTimeoutMs);
-            }),
-          ]).finally(() => clearTimeout(timer));
+          const first = await framed.nextWithin(handshakeTimeoutMs);
           if (first === "timeout") {
             return await framed.close(CLOSE_CODES.HandshakeTimeout, "no HELLO");
           }
@@ -206,7 +200,7 @@ export function channelReader<T>(
           if (state.stored >= first.firstSeq && state.stored > 0) {
             await framed.send({ type: "ack", seq: state.stored });
           }
-          watchHeartbeats(framed);
+          framed.watchHeartbeats(heartbeatMs);
           let previous = 0;
           for (;;) {
             const message = await framed.next();
@@ -276,20 +270,6 @@ export function channelReader<T>(
           return [CLOSE_CODES.UnknownStream, "unknown stream"];
         }
         return undefined;
-      }
-
-      function watchHeartbeats(framed: FramedConnection): void {
-        if (heartbeatMs <= 0) return;
-        const beat = setInterval(() => {
-          if (framed.closed) return clearInterval(beat);
-          const now = Date.now();
-          if (now - framed.lastReceived >= 3 * heartbeatMs) {
-            clearInterval(beat);
-            void framed.close(CLOSE_CODES.HeartbeatTimeout, "silent writer");
-          } else if (now - framed.lastSent >= heartbeatMs) {
-            framed.send({ type: "heartbeat" }).catch(() => {});
-          }
-        }, Math.max(10, heartbeatMs / 2));
       }
 
       const accepting = (async () => {

@@ -202,13 +202,7 @@ export function channelWriter<T>(
       maxFrameBytes,
       batchRecords,
     });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const first = await Promise.race([
-      framed.next(),
-      new Promise<"timeout">((resolve) => {
-        timer = setTimeout(() => resolve("timeout"), handshakeTimeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const first = await framed.nextWithin(handshakeTimeoutMs);
     if (first === "timeout") {
       await framed.close(CLOSE_CODES.HandshakeTimeout, "no WELCOME in time");
       throw new Error("Cannot write channel: no WELCOME in time");
@@ -233,25 +227,7 @@ export function channelWriter<T>(
     // Below nextSeq the reader has them: they wait for an ACK, unsent.
     sentUpTo = first.nextSeq - 1;
     credit = first.credit;
-    return watchHeartbeats(framed, first.heartbeatMs);
-  }
-
-  function watchHeartbeats(framed: FramedConnection, heartbeatMs: number) {
-    if (heartbeatMs <= 0) return;
-    const beat = setInterval(() => {
-      if (framed.closed) return clearInterval(beat);
-      const now = Date.now();
-      if (now - framed.lastReceived >= 3 * heartbeatMs) {
-        clearInterval(beat);
-        void framed.close(
-          CLOSE_CODES.HeartbeatTimeout,
-          "no frame for 3 intervals",
-        );
-      } else if (now - framed.lastSent >= heartbeatMs) {
-        framed.send({ type: "heartbeat", time: Math.round(performance.now()) })
-          .catch(() => {});
-      }
-    }, Math.max(10, heartbeatMs / 2));
+    framed.watchHeartbeats(first.heartbeatMs);
   }
 
   function refused(code: number, reason: string): never {

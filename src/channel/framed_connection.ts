@@ -48,6 +48,44 @@ export class FramedConnection {
     return this.#queued.shift()!;
   }
 
+  /**
+   * The next message, or `"timeout"` when none arrived within `ms` (for
+   * the handshake).
+   */
+  async nextWithin(ms: number): Promise<ChannelMessage | null | "timeout"> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        this.next(),
+        new Promise<"timeout">((resolve) => {
+          timer = setTimeout(() => resolve("timeout"), ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Keeps the connection alive as the protocol says: a HEARTBEAT after
+   * `heartbeatMs` without sending, and CLOSE 4005 after three intervals
+   * without receiving. Stops by itself once the connection is closed.
+   */
+  watchHeartbeats(heartbeatMs: number): void {
+    if (heartbeatMs <= 0) return;
+    const beat = setInterval(() => {
+      if (this.#closed) return clearInterval(beat);
+      const now = Date.now();
+      if (now - this.lastReceived >= 3 * heartbeatMs) {
+        clearInterval(beat);
+        void this.close(4005, "no frame for three heartbeat intervals");
+      } else if (now - this.lastSent >= heartbeatMs) {
+        this.send({ type: "heartbeat", time: Math.round(performance.now()) })
+          .catch(() => {});
+      }
+    }, Math.max(10, heartbeatMs / 2));
+  }
+
   /** Sends a message; resolves when the transport took it. */
   send(message: ChannelMessage): Promise<void> {
     return this.sendFrame(encodeFrame(message));
