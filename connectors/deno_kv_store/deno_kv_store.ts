@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import { beginStoreCall } from "../../src/checkpoint/begin_store_call.ts";
 import type {
   Checkpoint,
   CheckpointStore,
@@ -156,21 +157,7 @@ export function denoKvStore(
   let closed = false;
 
   function start(verb: string, id: string, callSignal?: AbortSignal) {
-    if (typeof id !== "string") {
-      throw new TypeError(
-        `Cannot ${verb} checkpoint: id must be a string, got ${typeof id}`,
-      );
-    }
-    if (closed) {
-      throw new Error(
-        `Cannot ${verb} checkpoint of "${id}": the store is closed`,
-      );
-    }
-    const signal = storeSignal && callSignal
-      ? AbortSignal.any([storeSignal, callSignal])
-      : storeSignal ?? callSignal;
-    signal?.throwIfAborted();
-    return signal;
+    return beginStoreCall(verb, id, closed, storeSignal, callSignal);
   }
 
   /**

@@ -1,5 +1,6 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
+import { beginStoreCall } from "../../src/checkpoint/begin_store_call.ts";
 import type {
   Checkpoint,
   CheckpointStore,
@@ -196,21 +197,7 @@ export function redisStore(
   }
 
   function start(verb: string, id: string, callSignal?: AbortSignal) {
-    if (typeof id !== "string") {
-      throw new TypeError(
-        `Cannot ${verb} checkpoint: id must be a string, got ${typeof id}`,
-      );
-    }
-    if (closed) {
-      throw new Error(
-        `Cannot ${verb} checkpoint of "${id}": the store is closed`,
-      );
-    }
-    const signal = storeSignal && callSignal
-      ? AbortSignal.any([storeSignal, callSignal])
-      : storeSignal ?? callSignal;
-    signal?.throwIfAborted();
-    return signal;
+    return beginStoreCall(verb, id, closed, storeSignal, callSignal);
   }
 
   /**
