@@ -433,3 +433,28 @@ describe("pipeline() backpressure", () => {
     );
   });
 });
+
+describe("pipeline() graceful stop", () => {
+  test("stop() during async processing drains the batch already read", async () => {
+    const written: number[] = [];
+    async function* numbers() {
+      for (let i = 0;; i++) yield i;
+    }
+    const running = pipeline(
+      numbers(),
+      map((n: number) =>
+        new Promise<number>((resolve) => setTimeout(() => resolve(n), 1))
+      ),
+      new WritableStream<number>({
+        write(n) {
+          written.push(n);
+        },
+      }),
+      { batchSize: 20 },
+    );
+    await sleep(30);
+    const summary = await running.stop();
+    assert.equal(summary.recordsWritten, summary.recordsRead);
+    assert.deepEqual(written, range(written.length));
+  });
+});

@@ -69,6 +69,10 @@ export function sourceStream<T>(
   const puller = pullerFor(source, batchSize, lingerMs, resumption);
   let count = 0;
   let finished = false;
+  /** The fused head is working on records already read. */
+  let processing = false;
+  /** A graceful stop() came while processing: it happens right after. */
+  let stopWaiting = false;
   let controller!: ReadableStreamDefaultController<RecordBatch<T>>;
   let markEnded!: () => void;
   const ended = new Promise<void>((resolve) => markEnded = resolve);
@@ -94,17 +98,22 @@ export function sourceStream<T>(
     if (finished) return; // stopped while this read was in flight
     if (records === null) return end();
     const from = count;
-    count += records.length;
-    resumption?.read(count, puller.position!);
+    const to = count += records.length;
+    resumption?.read(to, puller.position!);
     if (!head) {
-      controller.enqueue({ records, from, to: count });
+      controller.enqueue({ records, from, to });
       return;
     }
     const out = head.apply(records);
     if (out instanceof Promise) {
-      return out.then((processed) => emit(processed, from, count));
+      // Records already read are in flight: a graceful stop waits for them.
+      processing = true;
+      return out.then((processed) => emit(processed, from, to)).finally(() => {
+        processing = false;
+        if (stopWaiting) stopNow(undefined);
+      });
     }
-    emit(out, from, count);
+    emit(out, from, to);
   }
   function emit(records: unknown[], from: number, to: number): void {
     if (finished) return;
@@ -129,6 +138,15 @@ export function sourceStream<T>(
       finish();
       controller.close();
     });
+  }
+  function stopNow(reason: unknown): void {
+    if (finished) return;
+    try {
+      controller.close();
+    } catch {
+      // Already closing because a stage downstream ended or failed.
+    }
+    release(reason);
   }
   function fail(error: unknown): never {
     finish();
@@ -163,12 +181,12 @@ export function sourceStream<T>(
     },
     stop(reason) {
       if (finished) return;
-      try {
-        controller.close();
-      } catch {
-        // Already closing because a stage downstream ended or failed.
+      // Graceful (no reason): records already read still go downstream.
+      if (reason === undefined && processing) {
+        stopWaiting = true;
+        return;
       }
-      release(reason);
+      stopNow(reason);
     },
     ended,
   };
