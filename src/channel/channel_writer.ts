@@ -346,7 +346,9 @@ export function channelWriter<T>(
       }
       if (link) await pump(link);
       // Resolve once sent: the acknowledgement comes later, deferred.
-      await until(() => sentUpTo >= last || outgoing[0]?.seq! > last);
+      await until(() =>
+        sentUpTo >= last || outgoing.length === 0 || outgoing[0]!.seq > last
+      );
     },
     async close() {
       closing = true;
