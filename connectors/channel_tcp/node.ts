@@ -81,13 +81,24 @@ export const nodeTcp: TcpRuntime = {
   },
   async connect({ hostname, port }, signal) {
     const net = await import("node:net");
+    // The signal gives up connecting only: handed to net.connect it would
+    // also destroy the socket later, in the middle of a channel's close.
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = net.connect({ host: hostname, port, noDelay: true, signal });
+      const s = net.connect({ host: hostname, port, noDelay: true });
+      const onAbort = () => {
+        s.destroy();
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
       s.once("connect", () => {
+        signal?.removeEventListener("abort", onAbort);
         s.off("error", reject);
         resolve(s);
       });
-      s.once("error", reject);
+      s.once("error", (error) => {
+        signal?.removeEventListener("abort", onAbort);
+        reject(error);
+      });
     });
     return await wrap(socket);
   },

@@ -140,6 +140,26 @@ describe("channel over TCP", () => {
   });
 });
 
+describe("channel over TCP, closing", () => {
+  test("a writer that passes its signal to tcpConnect closes cleanly", async () => {
+    const listener = await tcpListen({ port: 0 });
+    const received = collect<number>();
+    const reading = pipeline(
+      channelReader<number>(listener, { stream: "signal" }),
+      received,
+    );
+    await pipeline(
+      range(2000),
+      channelWriter<number>(
+        (signal) => tcpConnect({ port: listener.port }, { signal }),
+        { stream: "signal" },
+      ),
+    );
+    await reading;
+    assert.deepEqual(received.records, range(2000));
+  });
+});
+
 /** Stops a reader pipeline that no writer will end. */
 async function running(reading: { abort(reason?: unknown): Promise<void> }) {
   await reading.abort(new Error("test over"));
