@@ -56,7 +56,7 @@ export interface CloudEventsReader<T> extends ResumableSource<CloudEvent<T>> {
    * for a body over `maxBodyBytes`, 415 for an unsupported content type, and
    * 503 (with `Retry-After`) when the reader is closed, the pipeline stopped,
    * or acceptance took longer than `ackTimeoutMs`. Bound: pass it as it is
-   * to `Deno.serve()`, a Node adapter, or as a worker's `fetch`.
+   * to Deno's `serve()`, a Node adapter, or as a worker's `fetch`.
    */
   readonly fetch: (request: Request) => Promise<Response>;
   /**
@@ -149,7 +149,7 @@ function positive(name: string, value: number | undefined, fallback: number) {
  *   id: "orders-in",
  *   checkpoint: { store: memoryStore() },
  * });
- * // Deno.serve(reader.fetch) would serve it; here one request is enough.
+ * // Deno's serve(reader.fetch) would serve it; here one request is enough.
  * const message = encodeHttpBinary({
  *   specversion: "1.0",
  *   id: "1",

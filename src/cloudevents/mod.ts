@@ -18,7 +18,7 @@
  * } from "@ca/streams/cloudevents";
  *
  * type Order = { total: number };
- * // Receiving side: `Deno.serve(reader.fetch)` in a real program.
+ * // Receiving side: serve `reader.fetch` (Deno's serve, a worker) in a real program.
  * const reader = cloudEventsReader<Order>();
  * const received = collect<CloudEvent<Order>>();
  * const receiving = pipeline(reader, received, {

@@ -21,7 +21,7 @@ import { CLOUDEVENTS_JSON_SUBPROTOCOL } from "./websocket_message.ts";
  * });
  * const protocol = selectWebSocketSubprotocol(request);
  * if (protocol !== "cloudevents.json") throw new Error("unexpected");
- * // Deno.upgradeWebSocket(request, { protocol }) would then accept it.
+ * // Deno's upgradeWebSocket(request, { protocol }) would then accept it.
  * ```
  */
 export function selectWebSocketSubprotocol(
