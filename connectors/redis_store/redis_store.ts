@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
 import { beginStoreCall } from "../../src/checkpoint/begin_store_call.ts";
+import { positionJson } from "../../src/checkpoint/position_json.ts";
 import type {
   Checkpoint,
   CheckpointStore,
@@ -268,12 +269,7 @@ export function redisStore(
       options?: StoreCallOptions,
     ): Promise<void> {
       const signal = start("commit", id, options?.signal);
-      const json = JSON.stringify(position);
-      if (json === undefined) {
-        throw new TypeError(
-          `Cannot commit checkpoint of "${id}": position must be a JSON value, got ${typeof position}`,
-        );
-      }
+      const json = positionJson(id, position);
       if (!Number.isSafeInteger(generation)) {
         throw new FencedError(id, generation);
       }
