@@ -64,3 +64,4 @@ export * from "./src/channel/decode_frames.ts";
 export * from "./src/transport/channel_connection.ts";
 export * from "./src/channel/channel_writer.ts";
 export * from "./src/channel/channel_reader.ts";
+export * from "./src/transport/websocket_connection.ts";

@@ -1,18 +1,31 @@
-// Cross-runtime channel test: a Deno process writes records over TCP to a
-// Node 24 process whose channel reader appends them to a file. The reader
+// Cross-runtime channel test: a Deno process writes records over TCP or
+// WebSocket to a Node 24 process whose channel reader appends them to a
+// file. The reader
 // is SIGKILLed once mid-stream and restarted on the same port; the writer
 // reconnects and resends what was not acknowledged. Then the file must hold
 // every record, in order apart from one replay right after the restart, at
 // most one credit window long, and no partial line.
 //
-//   deno run -A scripts/channel_cross_test.ts [--records 1000000]
+//   deno run -A scripts/channel_cross_test.ts [--records 1000000] [--transport tcp|ws]
 import { parseArgs } from "node:util";
 
 const { values: args } = parseArgs({
   args: Deno.args,
-  options: { records: { type: "string", default: "1000000" } },
+  options: {
+    records: { type: "string", default: "1000000" },
+    transport: { type: "string", default: "tcp" },
+  },
 });
 const records = Number(args.records);
+const transport = args.transport;
+if (transport !== "tcp" && transport !== "ws") {
+  console.error(
+    `Cannot run: --transport must be tcp or ws, got ${
+      JSON.stringify(transport)
+    }`,
+  );
+  Deno.exit(2);
+}
 const batch = 1024;
 const window = 16;
 // The reader restarts without its own checkpoint: what it stored but had
@@ -28,6 +41,7 @@ const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 const port = (probe.addr as Deno.NetAddr).port;
 probe.close();
 const env = {
+  CA_CHANNEL_TRANSPORT: transport,
   CA_CHANNEL_PORT: String(port),
   CA_CHANNEL_TOKEN: "cross-runtime-secret",
   CA_CHANNEL_WINDOW: String(window),
@@ -41,7 +55,11 @@ async function version(binary: string): Promise<string> {
   return new TextDecoder().decode(out.stdout).split("\n")[0]!.trim();
 }
 console.log(
-  `writer: ${await version(DENO)}; reader: node ${await version(NODE24)}`,
+  `transport: ${transport}; writer: ${await version(
+    DENO,
+  )}; reader: node ${await version(
+    NODE24,
+  )}`,
 );
 
 function spawn(binary: string, script: string, runtimeArgs: string[]) {
@@ -136,7 +154,7 @@ if (duplicates > bound) {
   problems.push(`${duplicates} duplicates exceed the bound ${bound}`);
 }
 console.log(
-  `channel: tcp deno->node ${records} records, 1 reader restart at line ${boundary}, ${lost} lost, ${duplicates} duplicates (bound ${bound}), ${
+  `channel: ${transport} deno->node ${records} records, 1 reader restart at line ${boundary}, ${lost} lost, ${duplicates} duplicates (bound ${bound}), ${
     seconds.toFixed(1)
   } s`,
 );

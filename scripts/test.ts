@@ -455,9 +455,17 @@ const steps: Step[] = [
   {
     name: "channel-cross",
     title:
-      "cross-runtime channel: Deno writes 1,000,000 records over TCP to a Node 24 reader, killed and restarted once (scripts/channel_cross_test.ts)",
+      "cross-runtime channel: Deno writes 1,000,000 records over TCP, then over WebSocket, to a Node 24 reader, killed and restarted once (scripts/channel_cross_test.ts)",
     async run() {
-      await exec(DENO, ["run", "-A", "scripts/channel_cross_test.ts"]);
+      for (const transport of ["tcp", "ws"]) {
+        await exec(DENO, [
+          "run",
+          "-A",
+          "scripts/channel_cross_test.ts",
+          "--transport",
+          transport,
+        ]);
+      }
     },
   },
   {

@@ -12,6 +12,8 @@ import type {
   ChannelListener,
 } from "../../src/transport/channel_connection.ts";
 import type { TcpRuntime } from "./tcp_runtime.ts";
+import { listenServer } from "../node_server/listen_server.ts";
+import { AcceptQueue } from "../../src/transport/accept_queue.ts";
 
 type Socket = import("node:net").Socket;
 
@@ -39,38 +41,16 @@ export const nodeTcp: TcpRuntime = {
   async listen({ hostname, port }) {
     const net = await import("node:net");
     const server = net.createServer({ noDelay: true });
-    const waiting: Array<(socket: Socket | null) => void> = [];
-    const queued: Socket[] = [];
-    let closed = false;
-    server.on("connection", (socket) => {
-      const take = waiting.shift();
-      if (take) take(socket);
-      else queued.push(socket);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, hostname, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    const address = server.address();
+    const queue = new AcceptQueue<Socket>((socket) => socket.destroy());
+    server.on("connection", (socket) => queue.push(socket));
+    const listening = await listenServer(server, port, hostname);
     const result: ChannelListener = {
-      port: typeof address === "object" && address ? address.port : port,
+      port: listening,
       async *[Symbol.asyncIterator]() {
-        while (!closed) {
-          const socket = queued.shift() ??
-            await new Promise<Socket | null>((resolve) =>
-              waiting.push(resolve)
-            );
-          if (socket === null) return;
-          yield await wrap(socket);
-        }
+        for await (const socket of queue) yield await wrap(socket);
       },
       close() {
-        closed = true;
-        for (const take of waiting.splice(0)) take(null);
-        for (const socket of queued.splice(0)) socket.destroy();
+        queue.close();
         // server.close()'s callback waits for accepted connections to end;
         // they stay open on purpose, so do not wait for it.
         server.close();

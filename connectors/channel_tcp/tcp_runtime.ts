@@ -4,14 +4,12 @@ import type {
   ChannelConnection,
   ChannelListener,
 } from "../../src/transport/channel_connection.ts";
+import type { TcpAddress } from "./tcp_address.ts";
 
-/** Where to listen or dial. */
-export interface TcpAddress {
-  /** Host name or address (default `"127.0.0.1"`). */
-  hostname?: string;
-  /** Port; 0 to listen on any free port. */
-  port: number;
-}
+// Kept apart so that workerd.ts can check addresses without this module,
+// whose loader would pull node.ts into a worker bundle.
+export { checkAddress } from "./tcp_address.ts";
+export type { TcpAddress } from "./tcp_address.ts";
 
 /** What each runtime provides; `deno.ts` and `node.ts` implement it. */
 export interface TcpRuntime {
@@ -30,30 +28,4 @@ export function loadTcpRuntime(): Promise<TcpRuntime> {
     ? import("./deno.ts").then((m) => m.denoTcp)
     : import("./node.ts").then((m) => m.nodeTcp);
   return loaded;
-}
-
-/** Checks an address, naming the bad field. */
-export function checkAddress(
-  what: string,
-  address: TcpAddress,
-): Required<TcpAddress> {
-  if (address === null || typeof address !== "object") {
-    throw new TypeError(
-      `Cannot ${what}: address must be an object with a port, got ${
-        address === null ? "null" : typeof address
-      }`,
-    );
-  }
-  const { hostname = "127.0.0.1", port } = address;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(
-      `Cannot ${what}: port must be an integer from 0 to 65535, got ${port}`,
-    );
-  }
-  if (typeof hostname !== "string" || hostname === "") {
-    throw new TypeError(
-      `Cannot ${what}: hostname must be a non-empty string, got ${typeof hostname}`,
-    );
-  }
-  return { hostname, port };
 }

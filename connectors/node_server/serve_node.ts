@@ -3,6 +3,7 @@
 import type { Server } from "node:http";
 import { nodeListener } from "./node_listener.ts";
 import type { FetchHandler, NodeListenerOptions } from "./node_listener.ts";
+import { listenServer } from "./listen_server.ts";
 
 /** Options for {@linkcode serveNode}. */
 export interface ServeNodeOptions extends NodeListenerOptions {
@@ -61,17 +62,7 @@ export async function serveNode(
   const { createServer } = await import("node:http");
   const hostname = options.hostname ?? "127.0.0.1";
   const server = createServer(listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, hostname, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address !== null
-    ? address.port
-    : options.port ?? 0;
+  const port = await listenServer(server, options.port ?? 0, hostname);
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   let closing: Promise<void> | undefined;
   const close = () => {

@@ -26,6 +26,13 @@ export interface ChannelWriterOptions {
   maxFrameBytes?: number;
   /** How long to wait for the reader's WELCOME, in ms (default 10000). */
   handshakeTimeoutMs?: number;
+  /**
+   * How long `close()` keeps trying to tell the reader that the stream
+   * ended (CLOSE 1000, answered by the reader), reconnecting when a
+   * connection drops first, in ms (default 10000). Every record is
+   * acknowledged by then; after it, `close()` resolves anyway.
+   */
+  endTimeoutMs?: number;
   /** Backoff between connection attempts, in ms (default 100, doubling to 30000). */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Stops the writer: pending writes fail with the signal's reason. */
@@ -109,6 +116,7 @@ export function channelWriter<T>(
   const maxFrameBytes = options.maxFrameBytes ??
     CHANNEL_PROTOCOL.defaultMaxFrameBytes;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const endTimeoutMs = options.endTimeoutMs ?? 10_000;
   const initialDelayMs = options.reconnect?.initialDelayMs ?? 100;
   const maxDelayMs = options.reconnect?.maxDelayMs ?? 30_000;
   if (!Number.isInteger(batchRecords) || batchRecords < 1) {
@@ -130,6 +138,12 @@ export function channelWriter<T>(
   let highestSent = 0; // highest seq ever sent
   let credit = 0;
   let link: FramedConnection | undefined;
+  /** The connection being opened or used, to abort it on close. */
+  let current: FramedConnection | undefined;
+  /** The connection CLOSE 1000 was sent on, awaiting the reader's answer. */
+  let endSentOn: FramedConnection | undefined;
+  /** The reader answered CLOSE 1000: it knows the stream ended. */
+  let ended = false;
   let failure: { error: unknown } | undefined;
   let running: Promise<void> | undefined;
   let closing = false;
@@ -169,6 +183,28 @@ export function channelWriter<T>(
       outgoing.shift()!.settle();
     }
     notify();
+    endIfDone();
+  }
+
+  /**
+   * Sends CLOSE 1000 once closing and everything is acknowledged. The run
+   * loop waits for the reader's answer, and sends it again on a new
+   * connection when this one drops first: a lost CLOSE would leave the
+   * reader waiting for more.
+   */
+  function endIfDone(): void {
+    const framed = link;
+    if (
+      !closing || outgoing.length > 0 || framed === undefined ||
+      endSentOn === framed || failure
+    ) return;
+    endSentOn = framed;
+    framed.send({
+      type: "close",
+      code: CLOSE_CODES.Normal,
+      reason: "end of stream",
+    })
+      .catch(() => framed.abort());
   }
 
   /**
@@ -262,6 +298,10 @@ export function channelWriter<T>(
         case "heartbeat":
           break;
         case "close":
+          if (message.code === CLOSE_CODES.Normal && endSentOn === framed) {
+            ended = true; // the reader's answer to our CLOSE 1000
+            return;
+          }
           await framed.close(message.code);
           if (message.code === CLOSE_CODES.Normal) return;
           refused(message.code, message.reason);
@@ -277,18 +317,21 @@ export function channelWriter<T>(
 
   async function run(): Promise<void> {
     let attempt = 0;
-    while (!failure && !(closing && outgoing.length === 0)) {
+    while (!failure && !ended) {
       let framed: FramedConnection | undefined;
       try {
         framed = new FramedConnection(
           await connect(stop.signal),
           maxFrameBytes,
         );
+        current = framed;
+        if (stop.signal.aborted) return;
         await handshake(framed);
         attempt = 0;
         link = framed;
         notify();
         await pump(framed);
+        endIfDone();
         await serve(framed);
       } catch (error) {
         if (
@@ -305,11 +348,17 @@ export function channelWriter<T>(
         framed?.abort();
         notify();
       }
-      if (failure || (closing && outgoing.length === 0)) return;
+      if (failure || ended || stop.signal.aborted) return;
       const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** attempt++);
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.random() * ceiling)
-      );
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          stop.signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.random() * ceiling);
+        stop.signal.addEventListener("abort", done, { once: true });
+      });
     }
   }
 
@@ -354,9 +403,15 @@ export function channelWriter<T>(
       closing = true;
       running ??= run();
       await until(() => outgoing.length === 0);
-      const framed = link;
+      endIfDone();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        running,
+        new Promise((resolve) => timer = setTimeout(resolve, endTimeoutMs)),
+      ]);
+      clearTimeout(timer);
       stop.abort();
-      await framed?.close(CLOSE_CODES.Normal, "end of stream");
+      current?.abort();
       await running;
     },
     abort(reason) {

@@ -1,19 +1,25 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // The writing process of the cross-runtime channel test: sends records
-// 0..$CA_CHANNEL_RECORDS-1 to a channel reader on TCP port $CA_CHANNEL_PORT,
-// reconnecting whenever the reader goes away. Runs on Deno (or Node).
+// 0..$CA_CHANNEL_RECORDS-1 to a channel reader on port $CA_CHANNEL_PORT,
+// over $CA_CHANNEL_TRANSPORT ("tcp", the default, or "ws": a WebSocket at
+// /cross), reconnecting whenever the reader goes away. Runs on Deno (or
+// Node).
 import { pipeline } from "../../src/pipeline/pipeline.ts";
 import { channelWriter } from "../../src/channel/channel_writer.ts";
 import { tcpConnect } from "../../connectors/channel_tcp/mod.ts";
+import { wsConnect } from "../../connectors/channel_ws/mod.ts";
 
-const env = (name: string): string => {
-  const value = (globalThis as {
+/** An environment variable, on Node or Deno. */
+const lookup = (name: string): string | undefined =>
+  (globalThis as {
     process?: { env: Record<string, string | undefined> };
   }).process?.env[name] ??
     (globalThis as {
       Deno?: { env: { get(name: string): string | undefined } };
-    })
-      .Deno?.env.get(name);
+    }).Deno?.env.get(name);
+
+const env = (name: string): string => {
+  const value = lookup(name);
   if (value === undefined) {
     throw new Error(`Cannot start writer: ${name} is not set`);
   }
@@ -21,13 +27,18 @@ const env = (name: string): string => {
 };
 
 const port = Number(env("CA_CHANNEL_PORT"));
+const transport = lookup("CA_CHANNEL_TRANSPORT") ?? "tcp";
+const connect = transport === "ws"
+  ? (signal: AbortSignal) =>
+    wsConnect(`ws://127.0.0.1:${port}/cross`, { signal })
+  : (signal: AbortSignal) => tcpConnect({ port }, { signal });
 const records = Number(env("CA_CHANNEL_RECORDS"));
 function* rows() {
   for (let id = 0; id < records; id++) yield { id, text: `record ${id}` };
 }
 const summary = await pipeline(
   rows(),
-  channelWriter(() => tcpConnect({ port }), {
+  channelWriter(connect, {
     stream: "cross",
     token: env("CA_CHANNEL_TOKEN"),
     batchRecords: Number(env("CA_CHANNEL_BATCH")),

@@ -1,0 +1,124 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+
+import { CHANNEL_PROTOCOL } from "../../src/channel/channel_protocol.ts";
+import type { ChannelListener } from "../../src/transport/channel_connection.ts";
+import { checkAddress as checkTcpAddress } from "../channel_tcp/tcp_address.ts";
+
+/** Where to listen for WebSocket connections. */
+export interface WsAddress {
+  /** Host name or address (default `"127.0.0.1"`). */
+  hostname?: string;
+  /** Port; 0 to listen on any free port. */
+  port: number;
+  /** The only path upgraded (default `"/"`); others get 404. */
+  path?: string;
+}
+
+/** Limits of a WebSocket listener, checked. */
+export interface WsLimits {
+  /** The largest message accepted, in bytes. */
+  maxFrameBytes: number;
+  /** The send buffer bound of each connection, in bytes. */
+  maxBufferedBytes: number | undefined;
+}
+
+/** What each runtime provides; `deno.ts` and `node.ts` implement it. */
+export interface WsRuntime {
+  listen(
+    address: Required<WsAddress>,
+    limits: WsLimits,
+  ): Promise<ChannelListener>;
+}
+
+/** The reason a reader gives when a client does not offer `ca-streams.v1`. */
+export const UNSUPPORTED_REASON = "supported versions: 1";
+
+let loaded: Promise<WsRuntime> | undefined;
+
+/** Loads the module of the runtime we run on, once and lazily. */
+export function loadWsRuntime(): Promise<WsRuntime> {
+  loaded ??= "Deno" in globalThis
+    ? import("./deno.ts").then((m) => m.denoWs)
+    : import("./node.ts").then((m) => m.nodeWs);
+  return loaded;
+}
+
+/**
+ * How a reader answers an upgrade, by the subprotocols the client offered:
+ * - `"accept"`: it offered `ca-streams.v1`;
+ * - `"unsupported"`: it offered none, or only other `ca-streams.*` versions:
+ *   accept the socket (selecting `protocol`, the first version offered, as
+ *   WHATWG clients fail a connection that selects none of those offered)
+ *   and close it at once with 4002, so the client learns why;
+ * - `"refuse"`: it offered only other protocols: answer 400.
+ */
+export type Upgrade =
+  | { action: "accept"; protocol: string }
+  | { action: "unsupported"; protocol: string | undefined }
+  | { action: "refuse"; protocol: undefined };
+
+/** Decides {@linkcode Upgrade} from a `Sec-WebSocket-Protocol` value. */
+export function chooseUpgrade(offered: string | null | undefined): Upgrade {
+  const protocols = (offered ?? "").split(",").map((p) => p.trim())
+    .filter((p) => p !== "");
+  if (protocols.includes(CHANNEL_PROTOCOL.subprotocol)) {
+    return { action: "accept", protocol: CHANNEL_PROTOCOL.subprotocol };
+  }
+  if (protocols.length === 0) {
+    return { action: "unsupported", protocol: undefined };
+  }
+  const version = protocols.find((p) =>
+    p.startsWith(`${CHANNEL_PROTOCOL.name}.`)
+  );
+  if (version !== undefined) {
+    return { action: "unsupported", protocol: version };
+  }
+  return { action: "refuse", protocol: undefined };
+}
+
+/** The text of a 400 answer to an upgrade that offers no ca-streams version. */
+export const REFUSED_TEXT =
+  `Bad request: offer the WebSocket subprotocol ${CHANNEL_PROTOCOL.subprotocol}`;
+
+/** Checks an address, naming the bad field. */
+export function checkAddress(address: WsAddress): Required<WsAddress> {
+  const what = "listen for WebSockets";
+  const { hostname, port } = checkTcpAddress(what, address);
+  const { path = "/" } = address;
+  if (typeof path !== "string" || !path.startsWith("/")) {
+    throw new TypeError(
+      `Cannot ${what}: path must be a string starting with "/", got ${
+        JSON.stringify(path)
+      }`,
+    );
+  }
+  return { hostname, port, path };
+}
+
+/** Checks the limits of a listener or a connection. */
+export function checkLimits(
+  what: string,
+  options: { maxFrameBytes?: number; maxBufferedBytes?: number },
+): WsLimits {
+  const maxFrameBytes = options.maxFrameBytes ??
+    CHANNEL_PROTOCOL.defaultMaxFrameBytes;
+  if (
+    !Number.isSafeInteger(maxFrameBytes) ||
+    maxFrameBytes < CHANNEL_PROTOCOL.minMaxFrameBytes ||
+    maxFrameBytes > CHANNEL_PROTOCOL.maxMaxFrameBytes
+  ) {
+    throw new RangeError(
+      `Cannot ${what}: options.maxFrameBytes must be an integer from ${CHANNEL_PROTOCOL.minMaxFrameBytes} to ${CHANNEL_PROTOCOL.maxMaxFrameBytes}, got ${maxFrameBytes}`,
+    );
+  }
+  const maxBufferedBytes = options.maxBufferedBytes;
+  if (
+    maxBufferedBytes !== undefined &&
+    !(Number.isFinite(maxBufferedBytes) && maxBufferedBytes >= 0)
+  ) {
+    throw new RangeError(
+      `Cannot ${what}: options.maxBufferedBytes must be a number of bytes, got ${maxBufferedBytes}`,
+    );
+  }
+  return { maxFrameBytes, maxBufferedBytes };
+}
