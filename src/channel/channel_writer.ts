@@ -147,6 +147,8 @@ export function channelWriter<T>(
   let failure: { error: unknown } | undefined;
   let running: Promise<void> | undefined;
   let closing = false;
+  /** The abort signal of the pipeline (or stream) writing to this sink. */
+  let pipelineSignal: AbortSignal | undefined;
 
   // Everyone waiting for a change (credit, an ack, a connection) waits here.
   let wake!: () => void;
@@ -370,39 +372,64 @@ export function channelWriter<T>(
     return chunks;
   }
 
+  /** Queues a batch's frames and resolves once they are sent. */
+  async function send(records: T[], context: BatchWriteContext): Promise<void> {
+    running ??= run();
+    const chunks = frames(records);
+    const ack = context.defer();
+    let left = chunks.length;
+    let last = 0;
+    for (const chunk of chunks) {
+      const seq = nextSeq++;
+      const frame = encodeFrame({ type: "data", seq, records: chunk }, {
+        maxFrameBytes,
+      });
+      outgoing.push({
+        seq,
+        frame,
+        settle(error) {
+          if (error !== undefined) ack(error);
+          else if (--left === 0) ack();
+        },
+      });
+      last = seq;
+    }
+    if (link) await pump(link);
+    // Resolve once sent: the acknowledgement comes later, deferred.
+    await until(() =>
+      sentUpTo >= last || outgoing.length === 0 || outgoing[0]!.seq > last
+    );
+  }
+
   return batchSink<T>({
     async write(records: T[], context: BatchWriteContext) {
       if (failure) throw failure.error;
-      running ??= run();
-      const chunks = frames(records);
-      const ack = context.defer();
-      let left = chunks.length;
-      let last = 0;
-      for (const chunk of chunks) {
-        const seq = nextSeq++;
-        const frame = encodeFrame({ type: "data", seq, records: chunk }, {
-          maxFrameBytes,
-        });
-        outgoing.push({
-          seq,
-          frame,
-          settle(error) {
-            if (error !== undefined) ack(error);
-            else if (--left === 0) ack();
-          },
-        });
-        last = seq;
+      // A write waiting for credit from a reader that is gone must end when
+      // the pipeline aborts: the stream calls abort() only after it.
+      const { signal } = context;
+      pipelineSignal = signal;
+      if (signal.aborted) throw signal.reason;
+      const onAbort = () => fail(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        await send(records, context);
+      } finally {
+        signal.removeEventListener("abort", onAbort);
       }
-      if (link) await pump(link);
-      // Resolve once sent: the acknowledgement comes later, deferred.
-      await until(() =>
-        sentUpTo >= last || outgoing.length === 0 || outgoing[0]!.seq > last
-      );
     },
     async close() {
       closing = true;
       running ??= run();
-      await until(() => outgoing.length === 0);
+      // The same signal as the writes': an abort while the last batches
+      // wait for their ACK ends the wait.
+      const signal = pipelineSignal;
+      const onAbort = () => fail(signal!.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        await until(() => outgoing.length === 0);
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+      }
       endIfDone();
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([

@@ -683,6 +683,7 @@ class PipelineRun implements RunningPipeline {
       sinkName,
       checkpointer && ((from, to) => checkpointer.stored(from, to)),
       divertFor?.(sinkIndex, sinkName),
+      this.#abort.signal,
     );
 
     const signal = options.signal;

@@ -36,6 +36,7 @@ export function sinkStream<T>(
   name: string | undefined,
   onStored?: (from: number, to: number) => void,
   divert?: Divert,
+  aborted?: AbortSignal,
 ): SinkHandle<T> {
   const underlying = (sink as { [BATCH_SINK]?: BatchUnderlyingSink<T> })[
     BATCH_SINK
@@ -63,6 +64,7 @@ export function sinkStream<T>(
       onStored?.(batch.from, batch.to);
     };
     const context: BatchWriteContext = {
+      signal: writeSignal(),
       defer() {
         later = true;
         deferred++;
@@ -111,7 +113,10 @@ export function sinkStream<T>(
     for (const record of batch.records) {
       try {
         // One record at a time, acknowledged when the write resolves.
-        await write!([record], { defer: () => () => {} });
+        await write!([record], {
+          defer: () => () => {},
+          signal: writeSignal(),
+        });
         written++;
       } catch (failed) {
         const last = unwrapExhausted(failed);
@@ -136,6 +141,17 @@ export function sinkStream<T>(
   }
 
   let controller!: WritableStreamDefaultController;
+  let signal: AbortSignal | undefined;
+  /**
+   * Aborted when the stream is, or when the pipeline is: pipeTo() waits for
+   * the write in flight before it aborts the stream, so a write waiting on
+   * a peer would otherwise never hear of the abort.
+   */
+  function writeSignal(): AbortSignal {
+    return signal ??= aborted
+      ? AbortSignal.any([controller.signal, aborted])
+      : controller.signal;
+  }
   const writable = new WritableStream<RecordBatch<T>>({
     start(c) {
       controller = c;

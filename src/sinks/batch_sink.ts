@@ -39,6 +39,13 @@ export interface BatchWriteContext {
    * deferred batch is acknowledged. Outside a pipeline it does nothing.
    */
   defer(): (error?: unknown) => void;
+  /**
+   * Aborted when the pipeline (or the stream, used alone) is aborted, even
+   * while this write is in flight: a write that waits on something outside
+   * (a network peer) must give up then, because the stream calls the sink's
+   * `abort` only after the write in flight settles.
+   */
+  readonly signal: AbortSignal;
 }
 
 /** The callbacks behind a batch-aware sink. */
@@ -56,7 +63,7 @@ export interface BatchUnderlyingSink<T> {
 }
 
 /** Outside a pipeline there is no checkpoint to tell: defer() does nothing. */
-const STANDALONE: BatchWriteContext = { defer: () => () => {} };
+const NO_ACK = () => () => {};
 
 /**
  * A `WritableStream` that `pipeline()` feeds whole batches. Used on its own
@@ -112,7 +119,8 @@ export function batchSink<T>(
     );
   }
   const stream = new WritableStream<T>({
-    write: (record) => sink.write([record], STANDALONE),
+    write: (record, controller) =>
+      sink.write([record], { defer: NO_ACK, signal: controller.signal }),
     close: () => sink.close?.(),
     abort: (reason) => sink.abort?.(reason),
   });

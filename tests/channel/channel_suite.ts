@@ -252,6 +252,38 @@ export function channelSuite(label: string, transport: ChannelTransport): void {
       await stopReading(reading);
     });
 
+    test("aborting a writer's pipeline while its reader is gone ends it at once", async () => {
+      const listener = await listen();
+      const reading = pipeline(
+        channelReader<number>(listener, { stream: "gone", window: 2 }),
+        batchSink<number>({ write: () => sleep(1) }),
+      );
+      let emitted = 0;
+      const writing = pipeline(
+        (function* () {
+          for (;;) yield emitted++;
+        })(),
+        channelWriter<number>((signal) => dial(listener.port, signal), {
+          stream: "gone",
+          reconnect: { initialDelayMs: 1, maxDelayMs: 5 },
+        }),
+      );
+      while (emitted < 10_000) await sleep(5);
+      await stopReading(reading);
+      await sleep(50); // the writer waits for credit, reconnecting
+      const started = performance.now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const outcome = await Promise.race([
+        writing.abort(new Error("stop")).then(() => "aborted"),
+        new Promise((resolve) => timer = setTimeout(resolve, 5000, "hung")),
+      ]);
+      clearTimeout(timer);
+      const ms = performance.now() - started;
+      assert.equal(outcome, "aborted", `abort still pending after ${ms} ms`);
+      assert.ok(ms < 2000, `abort took ${ms} ms`);
+      await assert.rejects(Promise.resolve(writing), /stop/);
+    });
+
     test("a writer with nothing to send still ends the reader's stream", async () => {
       const listener = await listen();
       const received = collect<number>();
