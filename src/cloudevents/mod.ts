@@ -7,7 +7,8 @@
  * validation, the HTTP binding in binary, structured and batched mode, a
  * reader that is both a fetch handler and a pipeline source (answering
  * 2xx only once the events are stored), a writer sink that POSTs with
- * retries, and the WebSocket binding's `cloudevents.json` messages.
+ * retries, and the WebSocket binding (`cloudevents.json`): its messages, and
+ * a reader and a writer over one `WebSocket`.
  *
  * ```ts
  * import { collect, memoryStore, pipeline } from "@ca/streams";
@@ -63,3 +64,6 @@ export * from "./cloud_events_delivery_error.ts";
 export * from "./websocket_message.ts";
 export * from "./decode_websocket_message.ts";
 export * from "./select_websocket_subprotocol.ts";
+export * from "./cloud_events_websocket_reader.ts";
+export * from "./cloud_events_websocket_writer.ts";
+export * from "./cloud_events_websocket_error.ts";

@@ -1,0 +1,100 @@
+/**
+ * `cloudEventsWebSocketWriter()` inside workerd: the worker of
+ * `channels_worker.ts` (bundled with esbuild for a neutral platform, served
+ * by Miniflare with no compatibility flags) opens a WebSocket with
+ * `fetch()` and sends CloudEvents over it to a `cloudEventsWebSocketReader()`
+ * here (the `ws` package's server). The reader side in workerd is tested by
+ * `channels_test.ts` (`GET /events` with `Upgrade: websocket`).
+ *
+ * Run with Node 24: `node --test tests/workerd/*_test.ts`.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+import { Miniflare } from "miniflare";
+import { pipeline } from "../../src/pipeline/pipeline.ts";
+import { collect } from "../../src/sinks/collect.ts";
+import type { CloudEvent } from "../../src/cloudevents/cloud_event.ts";
+import { cloudEventsWebSocketReader } from "../../src/cloudevents/cloud_events_websocket_reader.ts";
+import { serveWebSockets } from "../cloudevents/_websocket_server.ts";
+
+/** Fixed so runs are reproducible; must not be later than workerd supports. */
+const COMPATIBILITY_DATE = "2026-07-01";
+
+/** Every test (and the start-up) fails rather than hangs past this. */
+const TIMEOUT_MS = 60_000;
+
+const WORKER_ENTRY = fileURLToPath(
+  new URL("./channels_worker.ts", import.meta.url),
+);
+
+let mf: Miniflare | undefined;
+let base: URL;
+
+before(async () => {
+  const result = await esbuild.build({
+    entryPoints: [WORKER_ENTRY],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    external: ["cloudflare:sockets"],
+    logLevel: "silent",
+  });
+  mf = new Miniflare({
+    modules: [{
+      type: "ESModule",
+      path: "worker.js",
+      contents: result.outputFiles[0]!.text,
+    }],
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: [],
+  });
+  base = await mf.ready;
+}, { timeout: TIMEOUT_MS });
+
+after(async () => {
+  await mf?.dispose();
+});
+
+test(
+  "cloudEventsWebSocketWriter() in the worker sends over a WebSocket it opens, one event per message, to a reader here",
+  { timeout: TIMEOUT_MS },
+  async () => {
+    const count = 2000;
+    const received = collect<CloudEvent<{ n: number }>>();
+    let reading!: Promise<unknown>;
+    const server = await serveWebSockets((socket) => {
+      reading = Promise.resolve(
+        pipeline(cloudEventsWebSocketReader<{ n: number }>(socket), received),
+      );
+    });
+    try {
+      const target = encodeURIComponent(server.url);
+      const response = await fetch(
+        new URL(`/events/ws-client?url=${target}&events=${count}`, base),
+        { method: "POST" },
+      );
+      const body = await response.json();
+      assert.equal(response.status, 200, JSON.stringify(body));
+      assert.deepEqual(body, {
+        recordsWritten: count,
+        protocol: "cloudevents.json",
+      });
+      // The writer closed the socket (1000) once all was sent: the reader ends.
+      await reading;
+      assert.deepEqual(
+        received.records.map((event) => event.data?.n),
+        Array.from({ length: count }, (_, i) => i),
+      );
+      assert.equal(received.records[0]!.source, "/tests/workerd");
+    } finally {
+      await server.close();
+    }
+  },
+);
