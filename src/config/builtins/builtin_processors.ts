@@ -1,0 +1,43 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import type { ProcessorDefinition } from "../define_processor.ts";
+import { generateDefinition } from "./generate.ts";
+import { selectDefinition } from "./select.ts";
+import { setDefinition } from "./set.ts";
+import { takeDefinition } from "./take.ts";
+import { whereDefinition } from "./where.ts";
+
+/**
+ * The processor definitions every config can `use` without a module, all
+ * web-standard:
+ *
+ * | name       | kind      | args                                  |
+ * | ---------- | --------- | ------------------------------------- |
+ * | `generate` | source    | `count`, `template?`: records `{ id, value, ...template }`, resumable |
+ * | `take`     | processor | `count`: the first `count` records    |
+ * | `select`   | processor | `fields`: keep only these fields      |
+ * | `where`    | processor | `field`, `equals`: keep matching records |
+ * | `set`      | processor | `field`, `value`: set a field         |
+ *
+ * Sinks that write files or services live in `connectors/`.
+ *
+ * @returns A new array of the builtin definitions.
+ *
+ * @example A registry of the builtins
+ * ```ts
+ * import { builtinProcessors, ProcessorRegistry } from "@ca/streams";
+ *
+ * const registry = new ProcessorRegistry(builtinProcessors());
+ * if (!registry.has("generate")) throw new Error("no generate");
+ * ```
+ */
+export function builtinProcessors(): ProcessorDefinition[] {
+  return [
+    generateDefinition,
+    takeDefinition,
+    selectDefinition,
+    whereDefinition,
+    setDefinition,
+  ] as ProcessorDefinition[];
+}

@@ -1,0 +1,75 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import type { ConfigIssue } from "./config_issue.ts";
+import type { ProcessorDefinition } from "./define_processor.ts";
+import { toConfigIssues } from "./schema_issues.ts";
+
+/** What {@linkcode validateArgs} returns. */
+export type ArgsValidation<Args> =
+  | { ok: true; value: Args }
+  | { ok: false; issues: ConfigIssue[] };
+
+/** Options for {@linkcode validateArgs}. */
+export interface ValidateArgsOptions {
+  /** The JSON pointer of the args in the config, such as `/processors/2/args`. */
+  path: string;
+  /** Renders a received value at a pointer in issues. */
+  describe?: (pointer: string, value: unknown) => string;
+}
+
+/**
+ * Validates a processor's args with its definition's Standard Schema.
+ * `null` and `undefined` args count as `{}`.
+ *
+ * @typeParam Args The args after validation.
+ * @param definition The processor definition.
+ * @param args The args as written in the config.
+ * @param options `path`: where the args are, for the issues' paths.
+ * @returns The schema's output, or the issues (prefixed with `path`).
+ *
+ * @example Validate take's args
+ * ```ts
+ * import { builtinProcessors } from "@ca/streams";
+ * import { validateArgs } from "./validate_args.ts";
+ *
+ * const take = builtinProcessors().find((d) => d.name === "take")!;
+ * const result = await validateArgs(take, { count: -1 }, {
+ *   path: "/processors/1/args",
+ * });
+ * if (result.ok) throw new Error("expected issues");
+ * console.log(result.issues[0]!.path); // "/processors/1/args/count"
+ * ```
+ */
+export async function validateArgs<Args>(
+  definition: ProcessorDefinition<Args>,
+  args: unknown,
+  options: ValidateArgsOptions,
+): Promise<ArgsValidation<Args>> {
+  const input = args ?? {};
+  const standard = definition.args["~standard"];
+  let result;
+  try {
+    result = await standard.validate(input);
+  } catch (error) {
+    return {
+      ok: false,
+      issues: [{
+        path: options.path,
+        message: `cannot validate the args of "${definition.name}": ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      }],
+    };
+  }
+  if (result.issues === undefined) return { ok: true, value: result.value };
+  return {
+    ok: false,
+    issues: toConfigIssues(result.issues, standard.vendor, {
+      base: options.path,
+      input,
+      schema: definition.args,
+      ...(options.describe === undefined ? {} : { describe: options.describe }),
+    }),
+  };
+}
