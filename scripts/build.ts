@@ -76,6 +76,12 @@ export async function build(): Promise<number> {
   const started = performance.now();
   const { deno, pkg } = await readManifests(ROOT);
   const targets = Object.values(deno.exports);
+  // Programs that ship in dist/ but export nothing: the `ca` command (the
+  // npm package's bin) and the child runner it starts.
+  const programs = [
+    "./connectors/cli/ca.ts",
+    "./connectors/cli/runner_main.ts",
+  ];
   if (targets.length === 0) {
     throw new Error("Cannot build: deno.json has no exports");
   }
@@ -86,6 +92,7 @@ export async function build(): Promise<number> {
 
   await run("esbuild", ESBUILD, [
     ...targets,
+    ...programs,
     "--bundle",
     "--splitting",
     "--format=esm",

@@ -69,6 +69,27 @@ for (const subpath of subpaths) {
   }
 }
 
+// The package's bin, as `npx ca` runs it: validate and list on this Node.
+const manifest = JSON.parse(await readFile("package.json", "utf8"));
+for (const [bin, file] of Object.entries(manifest.bin ?? {})) {
+  for (const args of [["validate", "examples/deno-to-node.yaml"], ["list"]]) {
+    const { spawnSync } = await import("node:child_process");
+    const run = spawnSync(process.execPath, [file, ...args], {
+      encoding: "utf8",
+    });
+    const shown = `${bin} ${args.join(" ")}`;
+    if (run.status !== 0) {
+      problems.push(`${shown}: exit ${run.status}: ${run.stderr.trim()}`);
+    } else if (args[0] === "validate" && !run.stdout.startsWith("ok: ")) {
+      problems.push(`${shown}: expected "ok: ...", got ${run.stdout}`);
+    } else if (args[0] === "list" && !run.stdout.includes("file-sink (sink)")) {
+      problems.push(`${shown}: file-sink missing from ${run.stdout}`);
+    } else {
+      console.log(`ok ${shown} (${file}): ${run.stdout.split("\n")[0]}`);
+    }
+  }
+}
+
 if (problems.length > 0) {
   console.error(
     `smoke_node ${process.version}: ${problems.length} problem(s):`,

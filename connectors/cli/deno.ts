@@ -1,0 +1,126 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+
+/**
+ * The `ca` command's runtime services on Deno. Loaded lazily when `Deno` is
+ * a global. The Deno API is typed here by the members used, so the package
+ * build (Node types only) compiles this file too.
+ *
+ * @module
+ */
+
+import {
+  type ChildProcess,
+  type CliRuntime,
+  type StopSignal,
+  textLines,
+} from "./cli_runtime.ts";
+
+interface DenoWriter {
+  writeSync(bytes: Uint8Array): number;
+  isTerminal(): boolean;
+}
+
+interface DenoChild {
+  readonly pid: number;
+  readonly stdin: WritableStream<Uint8Array>;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  readonly status: Promise<{ code: number; signal: string | null }>;
+  kill(signal: string): void;
+}
+
+interface DenoApi {
+  readonly version: { deno: string };
+  readonly pid: number;
+  execPath(): string;
+  cwd(): string;
+  readonly env: { toObject(): Record<string, string> };
+  readTextFile(path: string): Promise<string>;
+  stat(path: string): Promise<{ isFile: boolean }>;
+  readonly stdout: DenoWriter;
+  readonly stderr: DenoWriter;
+  readonly stdin: { readonly readable: ReadableStream<Uint8Array> };
+  addSignalListener(signal: StopSignal, handler: () => void): void;
+  removeSignalListener(signal: StopSignal, handler: () => void): void;
+  Command: new (command: string, options: {
+    args: string[];
+    env?: Record<string, string>;
+    stdin: "piped";
+    stdout: "piped";
+    stderr: "piped";
+  }) => { spawn(): DenoChild };
+  exit(code: number): never;
+}
+
+const deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
+const encoder = new TextEncoder();
+
+function writeAll(target: DenoWriter, text: string): void {
+  const bytes = encoder.encode(text);
+  let written = 0;
+  while (written < bytes.length) {
+    written += target.writeSync(bytes.subarray(written));
+  }
+}
+
+/** The Deno implementation of {@linkcode CliRuntime}. */
+export const denoCli: CliRuntime = {
+  name: "deno",
+  version: deno.version.deno,
+  pid: deno.pid,
+  execPath: () => deno.execPath(),
+  env: () => deno.env.toObject(),
+  cwd: () => deno.cwd(),
+  readTextFile: (path) => deno.readTextFile(path),
+  isFile: (path) => deno.stat(path).then((s) => s.isFile, () => false),
+  writeStdout: (text) => writeAll(deno.stdout, text),
+  writeStderr: (text) => writeAll(deno.stderr, text),
+  isTerminal: () => deno.stdout.isTerminal(),
+  stdinLines: () => textLines(deno.stdin.readable),
+  onStopSignal(handler) {
+    const onInt = () => handler("SIGINT");
+    const onTerm = () => handler("SIGTERM");
+    deno.addSignalListener("SIGINT", onInt);
+    deno.addSignalListener("SIGTERM", onTerm);
+    return () => {
+      deno.removeSignalListener("SIGINT", onInt);
+      deno.removeSignalListener("SIGTERM", onTerm);
+    };
+  },
+  spawn(command, args, options): ChildProcess {
+    const child = new deno.Command(command, {
+      args,
+      env: options.env,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stdin = child.stdin.getWriter();
+    stdin.closed.catch(() => {}); // a child that exited refuses writes
+    const stderrDone = (async () => {
+      for await (const line of textLines(child.stderr)) options.onStderr(line);
+    })().catch(() => {});
+    return {
+      pid: child.pid,
+      lines: textLines(child.stdout),
+      send(line) {
+        stdin.write(encoder.encode(line + "\n")).catch(() => {});
+      },
+      closeStdin() {
+        stdin.close().catch(() => {});
+      },
+      kill(signal) {
+        try {
+          child.kill(signal);
+        } catch {
+          // It has exited already.
+        }
+      },
+      status: child.status.then(async ({ code, signal }) => {
+        await stderrDone;
+        return { code: signal === null ? code : null, signal };
+      }),
+    };
+  },
+  exit: (code) => deno.exit(code),
+};

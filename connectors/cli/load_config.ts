@@ -1,0 +1,94 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+
+import { ConfigError } from "../../src/config/config_error.ts";
+import type { ConfigIssue } from "../../src/config/config_issue.ts";
+import { parsePipelineConfig } from "../../src/config/parse_pipeline_config.ts";
+import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
+import { planPipeline } from "../../src/config/plan_pipeline.ts";
+import type { RunnerPlan } from "../../src/config/runner_plan.ts";
+import type { ProcessorRegistry } from "../../src/config/processor_registry.ts";
+import type { CliRuntime } from "./cli_runtime.ts";
+import { defaultRegistry } from "./default_registry.ts";
+import { listPythonProcessors } from "./list_python_processors.ts";
+
+/** A config read, checked and planned: ready to run. */
+export interface LoadedConfig {
+  /** The config file's path as given. */
+  file: string;
+  /** Its directory as a `file:` URL ending in `/`. */
+  baseUrl: string;
+  /** The checked config, defaults filled in. */
+  config: PipelineConfig;
+  /** The processors it may use: the library's and its modules'. */
+  registry: ProcessorRegistry;
+  /** What each runner runs. */
+  plans: RunnerPlan[];
+}
+
+/**
+ * Reads a pipeline config file and checks all of it, without starting any
+ * processor: the YAML or JSON, `${ENV}` substitution, the modules it names
+ * (imported to register their processors), the processors a Python runner
+ * offers (its `--list`), every processor's args. Then plans the runners.
+ *
+ * @param file The config file's path.
+ * @param runtime The runtime services.
+ * @returns The loaded config.
+ * @throws {ConfigError} With every issue found, each naming its path.
+ */
+export async function loadConfig(
+  file: string,
+  runtime: CliRuntime,
+): Promise<LoadedConfig> {
+  const fileUrl = new URL(file, `file://${runtime.cwd()}/`);
+  const baseUrl = new URL(".", fileUrl).href;
+  let text: string;
+  try {
+    text = await runtime.readTextFile(decodeURIComponent(fileUrl.pathname));
+  } catch (error) {
+    throw new ConfigError([{
+      path: "",
+      message: `cannot read ${file}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    }]);
+  }
+  const env = runtime.env();
+  const registry = defaultRegistry();
+  // First pass, structure only: which modules and Python runners to ask
+  // before the full check, which needs their processors.
+  const shape = await parsePipelineConfig(text, { env });
+  const issues: ConfigIssue[] = [];
+  for (const [index, specifier] of shape.modules.entries()) {
+    const url = new URL(specifier, baseUrl).href;
+    try {
+      registry.registerModule(await import(url), url);
+    } catch (error) {
+      issues.push({
+        path: `/modules/${index}`,
+        message: `cannot load module ${specifier}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      });
+    }
+  }
+  const pythonProcessors = await listPythonProcessors(shape, {
+    runtime,
+    env,
+    baseUrl,
+    issues,
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  const config = await parsePipelineConfig(text, {
+    env,
+    registry,
+    pythonProcessors,
+  });
+  return {
+    file,
+    baseUrl,
+    config,
+    registry,
+    plans: planPipeline(config, { baseUrl }),
+  };
+}

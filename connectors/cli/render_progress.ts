@@ -1,0 +1,100 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+
+import type { RunnerProgress } from "./runner_host.ts";
+
+/** What `ca run` knows of a run at one moment. */
+export interface RunSnapshot {
+  /** The pipeline's id. */
+  id: string;
+  /** Time since the start, in ms. */
+  elapsedMs: number;
+  /** The pipeline's state. */
+  state: "running" | "stopped" | "degraded";
+  /** Every runner, in config order. */
+  runners: {
+    name: string;
+    runtime: string;
+    version?: string;
+    pid?: number;
+    state: string;
+    progress?: RunnerProgress;
+  }[];
+  /** The processors' names, in pipeline order. */
+  processors: string[];
+  /** Why the pipeline is degraded. */
+  error?: string;
+}
+
+const count = new Intl.NumberFormat("en-US");
+
+/**
+ * Draws a run's progress: with `live`, a block of lines for a terminal
+ * (the state of every runner and processor, records and records/s, the
+ * checkpoint positions); else one summary line.
+ *
+ * @param snapshot The run.
+ * @param options `live` for the terminal view.
+ * @returns The text, ending with a newline.
+ */
+export function renderProgress(
+  snapshot: RunSnapshot,
+  options: { live: boolean },
+): string {
+  const seconds = Math.max(snapshot.elapsedMs / 1000, 0.001);
+  const records = new Map<string, number>();
+  const states = new Map<string, string>();
+  const positions: [string, unknown][] = [];
+  for (const runner of snapshot.runners) {
+    for (const [name, p] of Object.entries(runner.progress?.processors ?? {})) {
+      records.set(name, p.records);
+      states.set(name, p.state);
+    }
+    for (
+      const [id, position] of Object.entries(runner.progress?.positions ?? {})
+    ) {
+      positions.push([id, position]);
+    }
+  }
+  const first = records.get(snapshot.processors[0]!) ?? 0;
+  const last = records.get(snapshot.processors.at(-1)!) ?? 0;
+  const rate = (n: number) => `${count.format(Math.round(n / seconds))}/s`;
+  if (!options.live) {
+    const checkpoint = positions.length === 0
+      ? ""
+      : `; checkpoint ${
+        positions.map(([id, p]) => `${id}=${JSON.stringify(p ?? null)}`).join(
+          " ",
+        )
+      }`;
+    return `ca: pipeline ${snapshot.id} ${snapshot.state} after ${
+      seconds.toFixed(1)
+    } s: ${count.format(first)} records read, ${count.format(last)} written (${
+      rate(last)
+    })${checkpoint}${snapshot.error ? `; ${snapshot.error}` : ""}\n`;
+  }
+  const lines = [
+    `ca run ${snapshot.id}  ${snapshot.state}  ${seconds.toFixed(1)} s  ${
+      count.format(last)
+    } records written, ${rate(last)}`,
+  ];
+  for (const runner of snapshot.runners) {
+    lines.push(
+      `  ${runner.name} (${runner.runtime}${
+        runner.version ? " " + runner.version : ""
+      }${runner.pid ? `, pid ${runner.pid}` : ""})  ${runner.state}`,
+    );
+    for (const name of Object.keys(runner.progress?.processors ?? {})) {
+      const n = records.get(name) ?? 0;
+      lines.push(
+        `    ${name.padEnd(24)} ${(states.get(name) ?? "").padEnd(9)} ${
+          count.format(n).padStart(12)
+        } records ${rate(n).padStart(12)}`,
+      );
+    }
+  }
+  for (const [id, position] of positions) {
+    lines.push(`  checkpoint ${id}: ${JSON.stringify(position ?? null)}`);
+  }
+  if (snapshot.error) lines.push(`  error: ${snapshot.error}`);
+  return lines.join("\n") + "\n";
+}

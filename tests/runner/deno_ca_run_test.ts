@@ -1,0 +1,250 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// `ca run` end to end, as a user runs it: examples/deno-to-node.yaml with
+// `ca` on Deno (runner-2 a Node 24 child) and with `ca` on Node 24
+// (runner-1 a Deno child); the output file and the checkpoint; a second run
+// resumes after the checkpoint; a runner child killed mid-run makes `ca`
+// exit non-zero naming it, within 5 seconds. Deno only: it drives both.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+const ROOT = new URL("../../", import.meta.url);
+const path = (relative: string) =>
+  decodeURIComponent(new URL(relative, ROOT).pathname);
+const DENO = path("node_modules/.bin/deno");
+const NODE24 = path("node_modules/node24/bin/node");
+const CA = path("connectors/cli/ca.ts");
+const EXAMPLE = path("examples/deno-to-node.yaml");
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Starts `ca` on `runtime` with the example's environment. */
+function spawnCa(
+  runtime: "deno" | "node",
+  args: string[],
+  env: Record<string, string>,
+): Deno.ChildProcess {
+  const [command, prefix] = runtime === "deno"
+    ? [DENO, ["run", "-A", CA]]
+    : [NODE24, [CA]];
+  return new Deno.Command(command, {
+    args: [...prefix, ...args],
+    env: { CA_DENO: DENO, CA_NODE: NODE24, ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function runCa(
+  runtime: "deno" | "node",
+  args: string[],
+  env: Record<string, string>,
+): Promise<Run> {
+  const started = performance.now();
+  const output = await spawnCa(runtime, args, env).output();
+  return {
+    code: output.code,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr: new TextDecoder().decode(output.stderr),
+    ms: performance.now() - started,
+  };
+}
+
+async function readLines(file: string): Promise<{ id: number }[]> {
+  const text = await Deno.readTextFile(file);
+  return text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+}
+
+const versions = async () => {
+  const deno = (await runCa("deno", ["--version"], {})).stdout.trim();
+  const node = (await runCa("node", ["--version"], {})).stdout.trim();
+  console.log(`runtimes: ${deno}; ${node}`);
+};
+
+for (const orchestrator of ["deno", "node"] as const) {
+  test(`ca run examples/deno-to-node.yaml (ca on ${orchestrator}): every record once, in order; the checkpoint holds the end; a second run resumes there`, async () => {
+    if (orchestrator === "deno") await versions();
+    const dir = await Deno.makeTempDir({ prefix: "ca_run_" });
+    const env = { CA_OUT_DIR: dir, RECORDS: "25000" };
+    const first = await runCa(orchestrator, ["run", EXAMPLE], env);
+    assert.equal(first.code, 0, first.stderr);
+    console.log(first.stdout.trim());
+    assert.match(
+      first.stdout,
+      /pipeline deno-to-node stopped after [\d.]+ s: 25,000 records read, 25,000 written/,
+    );
+    const records = await readLines(`${dir}/deno-to-node.ndjson`);
+    assert.equal(records.length, 25_000);
+    assert.deepEqual(
+      records.map((r) => r.id),
+      Array.from({ length: 25_000 }, (_, i) => i),
+    );
+    assert.equal((records[0] as { sensor?: string }).sensor, "s-1");
+    // The source's checkpoint: the generator's position after its last record.
+    const checkpoints = [...Deno.readDirSync(`${dir}/checkpoints`)]
+      .map((e) => e.name).filter((n) => n.endsWith(".json")).sort();
+    assert.ok(checkpoints.length >= 1, `checkpoints: ${checkpoints.join()}`);
+    const source = JSON.parse(
+      await Deno.readTextFile(
+        `${dir}/checkpoints/${
+          checkpoints.find((n) => n.includes("source_processor"))
+        }`,
+      ),
+    );
+    assert.deepEqual(source.position, 24_999);
+
+    const second = await runCa(orchestrator, ["run", EXAMPLE], env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /0 records read, 0 written/);
+    assert.equal(
+      (await readLines(`${dir}/deno-to-node.ndjson`)).length,
+      25_000,
+    );
+    await Deno.remove(dir, { recursive: true });
+  });
+}
+
+test("killing the runner child process makes ca run exit non-zero, naming the runner, within 5 seconds", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ca_kill_" });
+  const child = spawnCa("deno", ["run", EXAMPLE], {
+    CA_OUT_DIR: dir,
+    RECORDS: "1000000000",
+  });
+  const stderr: string[] = [];
+  const reading = (async () => {
+    for await (
+      const chunk of child.stderr.pipeThrough(new TextDecoderStream())
+    ) {
+      stderr.push(chunk);
+    }
+  })();
+  const stdout = new Response(child.stdout).text();
+  // ca names each child runner and its pid when it starts it.
+  let pid: number | undefined;
+  const deadline = Date.now() + 30_000;
+  while (pid === undefined && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    const match = /runner "runner-2" \(node[^)]*pid (\d+)\) started/.exec(
+      stderr.join(""),
+    );
+    if (match) pid = Number(match[1]);
+  }
+  assert.ok(pid, `no start line for runner-2: ${stderr.join("")}`);
+  // Let records flow before the kill.
+  while (Date.now() < deadline) {
+    try {
+      if ((await Deno.stat(`${dir}/deno-to-node.ndjson`)).size > 0) break;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const killed = performance.now();
+  Deno.kill(pid!, "SIGKILL");
+  const status = await child.status;
+  const exitMs = performance.now() - killed;
+  await reading;
+  const output = stderr.join("");
+  console.log(
+    `ca exited with ${status.code} ${Math.round(exitMs)} ms after the kill`,
+  );
+  assert.equal(status.code, 3, output);
+  assert.ok(exitMs < 5000, `took ${exitMs} ms`);
+  assert.match(
+    output,
+    /runner "runner-2" \(node, pid \d+\) was killed by SIGKILL/,
+  );
+  assert.match(await stdout, /degraded/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+test("SIGINT stops ca run gracefully: exit 130, everything read is written and checkpointed; the next run resumes after it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ca_sigint_" });
+  const child = spawnCa("deno", ["run", EXAMPLE], {
+    CA_OUT_DIR: dir,
+    RECORDS: "1000000000",
+  });
+  const output = Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ]);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await Deno.stat(`${dir}/deno-to-node.ndjson`)).size > 100_000) break;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill("SIGINT");
+  const status = await child.status;
+  const [stdout, stderr] = await output;
+  assert.equal(status.code, 130, stderr);
+  const match = /([\d,]+) records read, ([\d,]+) written/.exec(stdout);
+  assert.ok(match, stdout);
+  const [read, written] = [match[1], match[2]].map((n) =>
+    Number(n!.replaceAll(",", ""))
+  );
+  assert.equal(read, written, "everything read was drained to the sink");
+  const lines = await readLines(`${dir}/deno-to-node.ndjson`);
+  assert.equal(lines.length, written);
+  const checkpoint = [...Deno.readDirSync(`${dir}/checkpoints`)]
+    .find((e) => e.name.includes("source_processor"))!.name;
+  const stored = JSON.parse(
+    await Deno.readTextFile(`${dir}/checkpoints/${checkpoint}`),
+  );
+  assert.equal(stored.position, written - 1, "the checkpoint is committed");
+  // A second run with 1,000 more records to go writes exactly those.
+  const total = written + 1000;
+  const second = await runCa("deno", ["run", EXAMPLE], {
+    CA_OUT_DIR: dir,
+    RECORDS: String(total),
+  });
+  assert.equal(second.code, 0, second.stderr);
+  const all = await readLines(`${dir}/deno-to-node.ndjson`);
+  assert.deepEqual(
+    all.map((r) => r.id),
+    Array.from({ length: total }, (_, i) => i),
+  );
+  console.log(
+    `stopped after ${written} records; resumed and wrote ${
+      all.length - written
+    } more`,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+test("ca run examples/deno-python-node.yaml: a Python processor between a Deno source and a Node sink", async () => {
+  const python = new Deno.Command(Deno.env.get("CA_PYTHON") ?? "python3", {
+    args: ["--version"],
+  }).output().catch((error) => {
+    throw new Error(
+      `Cannot run python3 (${error.message}): install it (apt-get install python3) or set CA_PYTHON`,
+    );
+  });
+  console.log(
+    `runtimes: ${new TextDecoder().decode((await python).stdout).trim()}`,
+  );
+  const dir = await Deno.makeTempDir({ prefix: "ca_python_" });
+  const run = await runCa(
+    "deno",
+    ["run", path("examples/deno-python-node.yaml")],
+    { CA_OUT_DIR: dir, RECORDS: "30000" },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  console.log(run.stdout.trim());
+  const records = await readLines(`${dir}/deno-python-node.ndjson`) as {
+    id: number;
+    name?: string;
+    amount?: number;
+  }[];
+  assert.equal(records.length, 30_000);
+  records.forEach((record, i) => {
+    assert.equal(record.id, i);
+    assert.equal(record.name, "WIDGET");
+    assert.equal(record.amount, 10);
+  });
+  await Deno.remove(dir, { recursive: true });
+});
