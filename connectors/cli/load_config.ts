@@ -57,7 +57,12 @@ export async function loadConfig(
   const registry = defaultRegistry();
   // First pass, structure only: which modules and Python runners to ask
   // before the full check, which needs their processors.
-  const shape = await parsePipelineConfig(text, { env });
+  let shape: PipelineConfig;
+  try {
+    shape = await parsePipelineConfig(text, { env });
+  } catch (error) {
+    throw await withArgIssues(error, text, env, registry);
+  }
   const issues: ConfigIssue[] = [];
   for (const [index, specifier] of shape.modules.entries()) {
     const url = new URL(specifier, baseUrl).href;
@@ -91,4 +96,36 @@ export async function loadConfig(
     registry,
     plans: planPipeline(config, { baseUrl }),
   };
+}
+
+/**
+ * A config broken in its structure cannot say which modules to load, so
+ * its processors' args were not checked: add the issues of the args of the
+ * library's own processors, so that one run of `ca validate` shows them
+ * all.
+ */
+async function withArgIssues(
+  error: unknown,
+  text: string,
+  env: Record<string, string | undefined>,
+  registry: ProcessorRegistry,
+): Promise<unknown> {
+  if (!(error instanceof ConfigError)) return error;
+  try {
+    await parsePipelineConfig(text, { env, registry });
+    return error;
+  } catch (full) {
+    if (!(full instanceof ConfigError)) return error;
+    const seen = new Set(error.issues.map((i) => `${i.path}\0${i.message}`));
+    const more = full.issues.filter((issue) =>
+      /^\/processors\/\d+\/args(\/|$)/.test(issue.path) &&
+      !seen.has(`${issue.path}\0${issue.message}`)
+    );
+    if (more.length === 0) return error;
+    return new ConfigError(
+      [...error.issues, ...more].sort((a, b) =>
+        a.path < b.path ? -1 : a.path > b.path ? 1 : 0
+      ),
+    );
+  }
 }

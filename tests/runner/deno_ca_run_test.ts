@@ -248,3 +248,49 @@ test("ca run examples/deno-python-node.yaml: a Python processor between a Deno s
   });
   await Deno.remove(dir, { recursive: true });
 });
+
+test("ca run of a broken config exits 2, names every bad path, and starts no runner", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ca_broken_" });
+  const file = `${dir}/broken.yaml`;
+  const text = (await Deno.readTextFile(EXAMPLE))
+    .replace("count: ${RECORDS:-100000}", "count: -1")
+    .replace("runner: runner-2", "runner: runner-9");
+  await Deno.writeTextFile(file, text);
+  for (const command of ["validate", "run"]) {
+    const run = await runCa("deno", [command, file], { CA_OUT_DIR: dir });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /\/processors\/0\/args\/count: /);
+    assert.match(run.stderr, /\/processors\/1\/runner: .*runner-9/);
+    assert.doesNotMatch(run.stderr, /started/);
+  }
+  const entries = [...Deno.readDirSync(dir)].map((e) => e.name);
+  assert.deepEqual(entries, ["broken.yaml"], "nothing was written");
+  await Deno.remove(dir, { recursive: true });
+});
+
+test("ca list --json prints every processor's args as JSON Schema; --live draws runners and processors", async () => {
+  const list = await runCa("node", ["list", "--json"], {});
+  assert.equal(list.code, 0, list.stderr);
+  const processors = JSON.parse(list.stdout) as {
+    name: string;
+    kind: string;
+    args: { properties?: Record<string, unknown> } | null;
+  }[];
+  const sink = processors.find((p) => p.name === "file-sink");
+  assert.equal(sink?.kind, "sink");
+  assert.ok(sink?.args?.properties?.path, JSON.stringify(sink));
+  const generate = processors.find((p) => p.name === "generate");
+  assert.ok(generate?.args?.properties?.count);
+
+  const dir = await Deno.makeTempDir({ prefix: "ca_live_" });
+  const live = await runCa("deno", ["run", EXAMPLE, "--live"], {
+    CA_OUT_DIR: dir,
+    RECORDS: "3000",
+  });
+  assert.equal(live.code, 0, live.stderr);
+  assert.match(live.stdout, /ca run deno-to-node {2}stopped/);
+  assert.match(live.stdout, /runner-2 \(node 24\.\d+\.\d+, pid \d+\)/);
+  assert.match(live.stdout, /sink_processor +stopped +3,000 records/);
+  assert.match(live.stdout, /checkpoint deno-to-node\/source_processor: 2999/);
+  await Deno.remove(dir, { recursive: true });
+});
