@@ -19,9 +19,8 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
+import { startWorker, TIMEOUT_MS } from "./_start_worker.ts";
 import { pipeline } from "../../src/pipeline/pipeline.ts";
 import { collect } from "../../src/sinks/collect.ts";
 import { channelReader } from "../../src/channel/channel_reader.ts";
@@ -34,43 +33,17 @@ import type { CloudEvent } from "../../src/cloudevents/cloud_event.ts";
 import { tcpListen } from "../../connectors/channel_tcp/mod.ts";
 import { wsConnect, wsListen } from "../../connectors/channel_ws/mod.ts";
 
-/** Fixed so runs are reproducible; must not be later than workerd supports. */
-const COMPATIBILITY_DATE = "2026-07-01";
-
-/** Every test (and the start-up) fails rather than hangs past this. */
-const TIMEOUT_MS = 60_000;
-
-const WORKER_ENTRY = fileURLToPath(
-  new URL("./channels_worker.ts", import.meta.url),
-);
+const WORKER_ENTRY = new URL("./channels_worker.ts", import.meta.url);
 
 let mf: Miniflare | undefined;
 let base: URL;
 
 before(async () => {
-  const result = await esbuild.build({
-    entryPoints: [WORKER_ENTRY],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
+  let code: string;
+  ({ mf, base, code } = await startWorker(WORKER_ENTRY, {
     external: ["cloudflare:sockets"],
-    logLevel: "silent",
-  });
-  const code = result.outputFiles[0].text;
-  assert.doesNotMatch(
-    code,
-    /["']node:[\w/]+["']/,
-    "the worker bundle names node:*",
-  );
+  }));
   assert.match(code, /import\("cloudflare:sockets"\)/, "imported lazily");
-  mf = new Miniflare({
-    modules: [{ type: "ESModule", path: "worker.js", contents: code }],
-    compatibilityDate: COMPATIBILITY_DATE,
-    compatibilityFlags: [],
-  });
-  base = await mf.ready;
 }, { timeout: TIMEOUT_MS });
 
 after(async () => {

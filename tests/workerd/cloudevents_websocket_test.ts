@@ -13,49 +13,23 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
+import { startWorker, TIMEOUT_MS } from "./_start_worker.ts";
 import { pipeline } from "../../src/pipeline/pipeline.ts";
 import { collect } from "../../src/sinks/collect.ts";
 import type { CloudEvent } from "../../src/cloudevents/cloud_event.ts";
 import { cloudEventsWebSocketReader } from "../../src/cloudevents/cloud_events_websocket_reader.ts";
 import { serveWebSockets } from "../cloudevents/_websocket_server.ts";
 
-/** Fixed so runs are reproducible; must not be later than workerd supports. */
-const COMPATIBILITY_DATE = "2026-07-01";
-
-/** Every test (and the start-up) fails rather than hangs past this. */
-const TIMEOUT_MS = 60_000;
-
-const WORKER_ENTRY = fileURLToPath(
-  new URL("./channels_worker.ts", import.meta.url),
-);
+const WORKER_ENTRY = new URL("./channels_worker.ts", import.meta.url);
 
 let mf: Miniflare | undefined;
 let base: URL;
 
 before(async () => {
-  const result = await esbuild.build({
-    entryPoints: [WORKER_ENTRY],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
+  ({ mf, base } = await startWorker(WORKER_ENTRY, {
     external: ["cloudflare:sockets"],
-    logLevel: "silent",
-  });
-  mf = new Miniflare({
-    modules: [{
-      type: "ESModule",
-      path: "worker.js",
-      contents: result.outputFiles[0]!.text,
-    }],
-    compatibilityDate: COMPATIBILITY_DATE,
-    compatibilityFlags: [],
-  });
-  base = await mf.ready;
+  }));
 }, { timeout: TIMEOUT_MS });
 
 after(async () => {

@@ -11,9 +11,12 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
+import {
+  COMPATIBILITY_DATE,
+  startWorker,
+  TIMEOUT_MS,
+} from "./_start_worker.ts";
 import * as workerdPackage from "workerd";
 
 /** What the workerd package reports about the binary it ships (it has no types). */
@@ -22,42 +25,15 @@ const workerd = workerdPackage as unknown as {
   compatibilityDate: string;
 };
 
-/** Fixed so runs are reproducible; must not be later than workerd supports. */
-const COMPATIBILITY_DATE = "2026-07-01";
-
-/** Every test (and the start-up) fails rather than hangs past this. */
-const TIMEOUT_MS = 60_000;
-
-const WORKER_ENTRY = fileURLToPath(new URL("./worker.ts", import.meta.url));
+const WORKER_ENTRY = new URL("./worker.ts", import.meta.url);
 
 let mf: Miniflare | undefined;
 let bundleBytes = 0;
 
 before(async () => {
-  const result = await esbuild.build({
-    entryPoints: [WORKER_ENTRY],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    logLevel: "silent",
-  });
-  const code = result.outputFiles[0].text;
+  let code: string;
+  ({ mf, code } = await startWorker(WORKER_ENTRY));
   bundleBytes = code.length;
-  // platform "neutral" already fails the build on an unresolved node:*
-  // import; this also catches one left as a string for the runtime.
-  assert.doesNotMatch(
-    code,
-    /["']node:[\w/]+["']/,
-    "the worker bundle names node:*",
-  );
-  mf = new Miniflare({
-    modules: [{ type: "ESModule", path: "worker.js", contents: code }],
-    compatibilityDate: COMPATIBILITY_DATE,
-    compatibilityFlags: [],
-  });
-  await mf.ready;
 }, { timeout: TIMEOUT_MS });
 
 after(async () => {
