@@ -294,3 +294,48 @@ test("ca list --json prints every processor's args as JSON Schema; --live draws 
   assert.match(live.stdout, /checkpoint deno-to-node\/source_processor: 2999/);
   await Deno.remove(dir, { recursive: true });
 });
+
+test("a config POSTs CloudEvents with the library's connectors: generate -> to-cloud-event -> cloudevents-http-writer", async () => {
+  const { cloudEventsReader } = await import(
+    "../../src/cloudevents/cloud_events_reader.ts"
+  );
+  const { collect } = await import("../../src/sinks/collect.ts");
+  type CloudEvent<T> =
+    import("../../src/cloudevents/cloud_event.ts").CloudEvent<T>;
+  const { pipeline } = await import("../../src/pipeline/pipeline.ts");
+  const reader = cloudEventsReader<{ id: number; value: number }>();
+  const received = collect<CloudEvent<{ id: number; value: number }>>();
+  const receiving = pipeline(reader, received);
+  const server = Deno.serve({ port: 0, onListen() {} }, reader.fetch);
+  const dir = await Deno.makeTempDir({ prefix: "ca_ce_" });
+  const file = `${dir}/events.yaml`;
+  await Deno.writeTextFile(
+    file,
+    `id: events
+runners: { main: { runtime: deno } }
+processors:
+  - name: numbers
+    use: generate
+    args: { count: 2500 }
+  - name: wrap
+    use: to-cloud-event
+    args: { source: /numbers, type: number.generated }
+  - name: post
+    use: cloudevents-http-writer
+    args: { url: "http://127.0.0.1:${server.addr.port}/events", mode: batch }
+`,
+  );
+  const run = await runCa("deno", ["run", file], {});
+  assert.equal(run.code, 0, run.stderr);
+  reader.close();
+  await receiving;
+  await server.shutdown();
+  assert.equal(received.records.length, 2500);
+  assert.deepEqual(
+    received.records.map((e) => e.data!.id),
+    Array.from({ length: 2500 }, (_, i) => i),
+  );
+  assert.equal(received.records[7]!.id, "7");
+  assert.equal(received.records[7]!.type, "number.generated");
+  await Deno.remove(dir, { recursive: true });
+});

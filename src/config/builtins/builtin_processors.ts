@@ -2,10 +2,12 @@
 // This module is browser compatible.
 
 import type { ProcessorDefinition } from "../define_processor.ts";
+import { cloudEventsHttpWriterDefinition } from "./cloud_events_http_writer.ts";
 import { generateDefinition } from "./generate.ts";
 import { selectDefinition } from "./select.ts";
 import { setDefinition } from "./set.ts";
 import { takeDefinition } from "./take.ts";
+import { toCloudEventDefinition } from "./to_cloud_event.ts";
 import { whereDefinition } from "./where.ts";
 
 /**
@@ -39,5 +41,7 @@ export function builtinProcessors(): ProcessorDefinition[] {
     selectDefinition,
     whereDefinition,
     setDefinition,
+    toCloudEventDefinition,
+    cloudEventsHttpWriterDefinition,
   ] as ProcessorDefinition[];
 }

@@ -25,7 +25,7 @@ async function create<T>(name: string, args: unknown): Promise<T> {
   return await definition.create(result.value, context) as T;
 }
 
-test("the builtins are generate, take, select, where and set", () => {
+test("the builtins are generate, take, select, where, set, to-cloud-event and cloudevents-http-writer", () => {
   assert.deepEqual(
     registry.list().map((d) => `${d.name}:${d.kind}`),
     [
@@ -34,6 +34,8 @@ test("the builtins are generate, take, select, where and set", () => {
       "select:processor",
       "where:processor",
       "set:processor",
+      "to-cloud-event:processor",
+      "cloudevents-http-writer:sink",
     ],
   );
   for (const definition of registry.list()) {
