@@ -176,6 +176,13 @@ export function channelReader<T>(
           const refusal = check(first);
           if (refusal) return await framed.close(refusal[0], refusal[1]);
           state = stateOf(first.writer);
+          // Below firstSeq, the writer holds everything as acknowledged (by
+          // this reader before a restart without a checkpoint, or by an
+          // earlier one): count it stored, or the first ACK would grant
+          // credit for all of it, far beyond the window.
+          const before = first.firstSeq - 1;
+          if (before > state.stored) state.stored = before;
+          if (before > state.accepted) state.accepted = before;
           if (
             holder && holder !== state && holder.link && !holder.link.closed
           ) {

@@ -284,6 +284,61 @@ export function channelSuite(label: string, transport: ChannelTransport): void {
       await assert.rejects(Promise.resolve(writing), /stop/);
     });
 
+    test("after a reader restart, records in flight still stay within the credit window", async () => {
+      const window = 4;
+      const batchRecords = 50;
+      let entered = 0;
+      let stored = 0;
+      let maxInFlight = 0;
+      let restarted = false;
+      const slowSink = () =>
+        batchSink<number>({
+          async write(records) {
+            await sleep(2);
+            stored += records.length;
+            if (restarted) {
+              maxInFlight = Math.max(maxInFlight, entered - stored);
+            }
+          },
+        });
+      let listener = await listen();
+      let reading = pipeline(
+        channelReader<number>(listener, { stream: "again", window }),
+        slowSink(),
+      );
+      const writing = pipeline(
+        range(6000),
+        tap(() => {
+          entered++;
+          if (restarted) maxInFlight = Math.max(maxInFlight, entered - stored);
+        }),
+        channelWriter<number>((signal) => dial(listener.port, signal), {
+          stream: "again",
+          batchRecords,
+          reconnect: { initialDelayMs: 1, maxDelayMs: 5 },
+        }),
+        { batchSize: batchRecords },
+      );
+      while (stored < 1000) await sleep(2);
+      // The first reader goes; a new one (no checkpoint) takes over. What
+      // the old one accepted but did not store comes again.
+      await reading.abort(new Error("restart"));
+      listener = await listen();
+      entered = stored; // in flight counts from what the new reader stores
+      restarted = true;
+      reading = pipeline(
+        channelReader<number>(listener, { stream: "again", window }),
+        slowSink(),
+      );
+      await writing;
+      await reading;
+      const bound = (window + 3) * batchRecords;
+      assert.ok(
+        maxInFlight <= bound,
+        `in flight ${maxInFlight} after the restart, bound ${bound}`,
+      );
+    });
+
     test("a writer with nothing to send still ends the reader's stream", async () => {
       const listener = await listen();
       const received = collect<number>();
