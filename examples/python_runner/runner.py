@@ -36,7 +36,7 @@ FIRST_FRAME = 64 * 1024  # limit until a whole frame has arrived
 WINDOW = 16  # input credit window, in batches
 BATCH = 1024  # most records in one output DATA frame
 HEARTBEAT_MS = 5000  # what our WELCOME asks of writers
-HANDSHAKE_S, CLOSE_WAIT_S, STOP_DRAIN_S = 10.0, 1.0, 5.0
+HANDSHAKE_S, CLOSE_WAIT_S, STOP_DRAIN_S, END_WAIT_S = 10.0, 1.0, 5.0, 10.0
 HELLO, WELCOME, DATA, ACK, CREDIT, HEARTBEAT, CLOSE = range(1, 8)
 PAYLOAD = {HELLO: (2, MAX_FRAME), WELCOME: (2, MAX_FRAME),  # size limits
            DATA: (15, MAX_FRAME), ACK: (8, 8), CREDIT: (4, 4),
@@ -369,7 +369,7 @@ class Segment:
         self.next_seq, self.sent_to, self.sent_max, self.acked_to = 1, 0, 0, 0
         self.credit, self.peer_max = 0, MAX_FRAME
         self.out = self.address = self.retry_at = self.end_sent = None
-        self.backoff, self.stop_at = 0.1, 0.0
+        self.backoff, self.stop_at, self.end_at = 0.1, 0.0, None
         self.writer_id = f"python-{uuid.uuid4()}"
         self.read = self.written = 0
 
@@ -569,7 +569,7 @@ class Segment:
             self.finished = True
         elif out and self.ended and not self.staged and not self.frames \
                 and self.end_sent is None:
-            self.end_sent = out
+            self.end_sent, self.end_at = out, self.end_at or time.monotonic()
             out.close(1000, "end of stream")
 
     def lost(self, conn):
@@ -615,6 +615,12 @@ class Segment:
     def tick(self, now):
         for conn in list(self.conns):
             conn.tick(now)
+        if self.end_at and not self.finished \
+                and now - self.end_at > END_WAIT_S:
+            # Every frame is acknowledged; the reader's answer to our end of
+            # stream was lost and it may be gone: done, as protocol.md says.
+            log(f"no answer to the end of {self.output['name']}; done")
+            self.finished = True
         if self.retry_at is not None and now >= self.retry_at \
                 and not self.finished:
             self.dial()
