@@ -18,6 +18,7 @@ import {
 } from "./close_websocket.ts";
 import { decodeWebSocketMessage } from "./decode_websocket_message.ts";
 import type { ValidateCloudEventOptions } from "./validate_cloud_event.ts";
+import { positiveIntegerOption } from "./positive_integer_option.ts";
 
 /** Options for {@linkcode cloudEventsWebSocketReader}. */
 export interface CloudEventsWebSocketReaderOptions
@@ -54,20 +55,6 @@ export interface CloudEventsWebSocketReader<T>
   extends ReadableStream<CloudEvent<T>> {
   /** What `pipeline()` opens: batches of events, acknowledged once stored. */
   readonly [RESUMABLE_SOURCE]: ResumableSourceInit<CloudEvent<T>>;
-}
-
-function positiveInteger(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-): number {
-  if (value === undefined) return fallback;
-  if (!(Number.isSafeInteger(value) && value > 0)) {
-    throw new RangeError(
-      `Cannot create cloudEventsWebSocketReader(): options.${name} must be a positive integer, got ${value}`,
-    );
-  }
-  return value;
 }
 
 /** The `id` of an event that failed validation, when it has a usable one. */
@@ -171,12 +158,14 @@ export function cloudEventsWebSocketReader<T = unknown>(
       }`,
     );
   }
-  const maxQueuedEvents = positiveInteger(
+  const maxQueuedEvents = positiveIntegerOption(
+    "cloudEventsWebSocketReader",
     "maxQueuedEvents",
     options.maxQueuedEvents,
     1024,
   );
-  const maxMessageBytes = positiveInteger(
+  const maxMessageBytes = positiveIntegerOption(
+    "cloudEventsWebSocketReader",
     "maxMessageBytes",
     options.maxMessageBytes,
     1 << 20,

@@ -16,6 +16,7 @@ import type {
   CloudEventsHttpMessage,
   CloudEventsMode,
 } from "./http_message.ts";
+import { positiveIntegerOption } from "./positive_integer_option.ts";
 
 /** Sends one request: `globalThis.fetch`, or anything shaped like it. */
 export type FetchFunction = (request: Request) => Promise<Response>;
@@ -56,20 +57,6 @@ export interface CloudEventsWriterOptions {
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-
-function positiveInteger(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-): number {
-  if (value === undefined) return fallback;
-  if (!(Number.isInteger(value) && value > 0)) {
-    throw new RangeError(
-      `Cannot create cloudEventsWriter(): options.${name} must be a positive integer, got ${value}`,
-    );
-  }
-  return value;
-}
 
 /**
  * Creates a sink that POSTs CloudEvents to an HTTP receiver, in binary,
@@ -144,17 +131,24 @@ export function cloudEventsWriter<T = unknown>(
   }
   const policy = options.retry ?? {};
   checkRetryPolicy("cloudEventsWriter()", policy);
-  const maxBatchEvents = positiveInteger(
+  const maxBatchEvents = positiveIntegerOption(
+    "cloudEventsWriter",
     "maxBatchEvents",
     options.maxBatchEvents,
     1000,
   );
-  const concurrency = positiveInteger(
+  const concurrency = positiveIntegerOption(
+    "cloudEventsWriter",
     "concurrency",
     options.concurrency,
     1,
   );
-  const timeoutMs = positiveInteger("timeoutMs", options.timeoutMs, 30_000);
+  const timeoutMs = positiveIntegerOption(
+    "cloudEventsWriter",
+    "timeoutMs",
+    options.timeoutMs,
+    30_000,
+  );
   const extraHeaders = new Headers(options.headers);
   const abort = new AbortController();
   if (options.signal !== undefined) {
