@@ -17,7 +17,7 @@ import { formatIssue } from "./format_issue.ts";
  *
  * @example Print every issue
  * ```ts
- * import { ConfigError, parsePipelineConfig } from "@ca/streams";
+ * import { ConfigError, parsePipelineConfig } from "@ca/streams/config";
  *
  * try {
  *   await parsePipelineConfig("id: demo\nrunners: {}\n", { env: {} });

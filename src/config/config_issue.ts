@@ -8,7 +8,7 @@
  *
  * @example Print an issue
  * ```ts
- * import type { ConfigIssue } from "@ca/streams";
+ * import type { ConfigIssue } from "@ca/streams/config";
  *
  * const issue: ConfigIssue = {
  *   path: "/processors/1/runner",

@@ -98,6 +98,7 @@ const configSchema = z.strictObject({
     store,
     everyRecords: z.optional(count),
     everyMs: z.optional(count),
+    maxUncommittedRecords: z.optional(count),
   })),
   processors: z.array(processor).check(z.minLength(2)),
   channels: z.optional(z.array(channel)),
@@ -105,7 +106,7 @@ const configSchema = z.strictObject({
 
 /** JSON pointers of numbers a `${VAR}` may fill (as text) in the structure. */
 export const NUMERIC_PATHS: RegExp =
-  /^\/(?:version|checkpoint\/everyRecords|checkpoint\/everyMs|channels\/\d+\/port)$/;
+  /^\/(?:version|checkpoint\/(?:everyRecords|everyMs|maxUncommittedRecords)|channels\/\d+\/port)$/;
 
 /**
  * Checks the structure of a config (types, required and unknown keys):

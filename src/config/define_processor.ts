@@ -68,7 +68,8 @@ export interface ProcessorDefinition<Args = unknown> {
  *
  * @example Define a processor that upper-cases a field
  * ```ts
- * import { defineProcessor, map } from "@ca/streams";
+ * import { map } from "@ca/streams";
+ * import { defineProcessor } from "@ca/streams/config";
  * import * as z from "zod/mini";
  *
  * export const upper = defineProcessor({

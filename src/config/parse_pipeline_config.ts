@@ -83,13 +83,8 @@ const CHANNEL_DEFAULTS = {
  *
  * @example Parse a config against the builtin processors and a sink
  * ```ts
- * import {
- *   builtinProcessors,
- *   collect,
- *   defineProcessor,
- *   parsePipelineConfig,
- *   ProcessorRegistry,
- * } from "@ca/streams";
+ * import { collect } from "@ca/streams";
+ * import { builtinProcessors, defineProcessor, parsePipelineConfig, ProcessorRegistry } from "@ca/streams/config";
  * import * as z from "zod/mini";
  *
  * const registry = new ProcessorRegistry(builtinProcessors());
@@ -561,11 +556,13 @@ function normalize(
     channels,
   };
   if (shape.checkpoint !== undefined) {
-    const { store, everyRecords, everyMs } = shape.checkpoint;
+    const { store, everyRecords, everyMs, maxUncommittedRecords } =
+      shape.checkpoint;
     config.checkpoint = {
       store,
       ...(everyRecords === undefined ? {} : { everyRecords }),
       ...(everyMs === undefined ? {} : { everyMs }),
+      ...(maxUncommittedRecords === undefined ? {} : { maxUncommittedRecords }),
     };
   }
   return config;

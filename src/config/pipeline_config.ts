@@ -32,6 +32,11 @@ export interface CheckpointConfig {
   everyRecords?: number;
   /** Commit at least this often, in ms. */
   everyMs?: number;
+  /**
+   * Reading waits while this many records are read but not committed: a
+   * crash then repeats at most this many plus one batch.
+   */
+  maxUncommittedRecords?: number;
 }
 
 /** One processor of a config, with its runner filled in. */
@@ -73,8 +78,8 @@ export interface ChannelConfig {
  *
  * @example Read a normalized config
  * ```ts
- * import { parsePipelineConfig } from "@ca/streams";
- * import type { PipelineConfig } from "@ca/streams";
+ * import { parsePipelineConfig } from "@ca/streams/config";
+ * import type { PipelineConfig } from "@ca/streams/config";
  *
  * const config: PipelineConfig = await parsePipelineConfig(
  *   `

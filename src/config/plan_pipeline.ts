@@ -38,7 +38,7 @@ function channelPlan(channel: ChannelConfig): ChannelPlan {
  *
  * @example Plan a pipeline across two runners
  * ```ts
- * import { parsePipelineConfig, planPipeline } from "@ca/streams";
+ * import { parsePipelineConfig, planPipeline } from "@ca/streams/config";
  *
  * const config = await parsePipelineConfig(
  *   `

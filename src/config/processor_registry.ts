@@ -15,7 +15,7 @@ import type { ProcessorDefinition } from "./define_processor.ts";
  *
  * @example Register definitions and look one up
  * ```ts
- * import { builtinProcessors, ProcessorRegistry } from "@ca/streams";
+ * import { builtinProcessors, ProcessorRegistry } from "@ca/streams/config";
  *
  * const registry = new ProcessorRegistry(builtinProcessors());
  * const take = registry.get("take");

@@ -48,7 +48,7 @@ export interface SegmentPlan {
  *
  * @example A runner's plan
  * ```ts
- * import type { RunnerPlan } from "@ca/streams";
+ * import type { RunnerPlan } from "@ca/streams/config";
  *
  * const plan: RunnerPlan = {
  *   pipelineId: "demo",
@@ -86,6 +86,7 @@ export interface RunnerPlan {
     store: StoreConfig;
     everyRecords?: number;
     everyMs?: number;
+    maxUncommittedRecords?: number;
   };
   /** Its segments, in processor order. */
   segments: SegmentPlan[];

@@ -11,7 +11,7 @@
  *
  * @example Validate with any Standard Schema
  * ```ts
- * import type { StandardSchemaV1 } from "@ca/streams";
+ * import type { StandardSchemaV1 } from "@ca/streams/config";
  *
  * const positive: StandardSchemaV1<unknown, number> = {
  *   "~standard": {

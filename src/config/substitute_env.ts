@@ -42,7 +42,7 @@ const REFERENCE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([^]*))?$/;
  *
  * @example Fill in a URL, with a default port
  * ```ts
- * import { substituteEnv } from "@ca/streams";
+ * import { substituteEnv } from "./substitute_env.ts";
  *
  * const { value, issues } = substituteEnv(
  *   { url: "http://${HOST}:${PORT:-8080}/", price: "$${5}" },

@@ -30,7 +30,7 @@ export interface ValidateArgsOptions {
  *
  * @example Validate take's args
  * ```ts
- * import { builtinProcessors } from "@ca/streams";
+ * import { builtinProcessors } from "@ca/streams/config";
  * import { validateArgs } from "./validate_args.ts";
  *
  * const take = builtinProcessors().find((d) => d.name === "take")!;

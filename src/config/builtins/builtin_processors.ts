@@ -28,7 +28,7 @@ import { whereDefinition } from "./where.ts";
  *
  * @example A registry of the builtins
  * ```ts
- * import { builtinProcessors, ProcessorRegistry } from "@ca/streams";
+ * import { builtinProcessors, ProcessorRegistry } from "@ca/streams/config";
  *
  * const registry = new ProcessorRegistry(builtinProcessors());
  * if (!registry.has("generate")) throw new Error("no generate");

@@ -26,7 +26,7 @@ export interface CloudEventsHttpWriterArgs {
  *
  * @example Its args
  * ```ts
- * import { builtinProcessors } from "@ca/streams";
+ * import { builtinProcessors } from "@ca/streams/config";
  *
  * const definition = builtinProcessors()
  *   .find((d) => d.name === "cloudevents-http-writer")!;

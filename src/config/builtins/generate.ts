@@ -52,7 +52,7 @@ function startAfter(after: Position | undefined): number {
  *
  * @example Generate three records
  * ```ts
- * import { builtinProcessors } from "@ca/streams";
+ * import { builtinProcessors } from "@ca/streams/config";
  *
  * const generate = builtinProcessors().find((d) => d.name === "generate")!;
  * const source = await generate.create(

@@ -19,7 +19,7 @@ export interface SelectArgs {
  *
  * @example Keep the id
  * ```ts
- * import { builtinProcessors } from "@ca/streams";
+ * import { builtinProcessors } from "@ca/streams/config";
  *
  * const definition = builtinProcessors().find((d) => d.name === "select")!;
  * const stream = await definition.create({ fields: ["id"] }, {

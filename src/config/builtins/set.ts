@@ -21,7 +21,7 @@ export interface SetArgs {
  *
  * @example Mark every record
  * ```ts
- * import { builtinProcessors } from "@ca/streams";
+ * import { builtinProcessors } from "@ca/streams/config";
  *
  * const definition = builtinProcessors().find((d) => d.name === "set")!;
  * const stream = await definition.create(

@@ -18,7 +18,7 @@ export interface TakeArgs {
  *
  * @example Take two
  * ```ts
- * import { builtinProcessors } from "@ca/streams";
+ * import { builtinProcessors } from "@ca/streams/config";
  *
  * const definition = builtinProcessors().find((d) => d.name === "take")!;
  * const stream = await definition.create({ count: 2 }, {

@@ -26,7 +26,7 @@ export interface ToCloudEventArgs {
  *
  * @example Wrap a record
  * ```ts
- * import { builtinProcessors } from "@ca/streams";
+ * import { builtinProcessors } from "@ca/streams/config";
  *
  * const definition = builtinProcessors().find((d) => d.name === "to-cloud-event")!;
  * const stream = await definition.create(

@@ -22,7 +22,7 @@ export interface WhereArgs {
  *
  * @example Keep the paid orders
  * ```ts
- * import { builtinProcessors } from "@ca/streams";
+ * import { builtinProcessors } from "@ca/streams/config";
  *
  * const definition = builtinProcessors().find((d) => d.name === "where")!;
  * const stream = await definition.create(
