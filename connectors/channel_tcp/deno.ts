@@ -12,7 +12,7 @@
 import type {
   ChannelConnection,
   ChannelListener,
-} from "../../src/transport/channel_connection.ts";
+} from "../../src/channel/channel_connection.ts";
 import type { TcpRuntime } from "./tcp_runtime.ts";
 
 interface DenoTcpConn {

@@ -29,4 +29,4 @@ export * from "./tcp_connect.ts";
 export type {
   ChannelConnection,
   ChannelListener,
-} from "../../src/transport/channel_connection.ts";
+} from "../../src/channel/channel_connection.ts";

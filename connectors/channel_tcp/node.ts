@@ -10,10 +10,10 @@
 import type {
   ChannelConnection,
   ChannelListener,
-} from "../../src/transport/channel_connection.ts";
+} from "../../src/channel/channel_connection.ts";
 import type { TcpRuntime } from "./tcp_runtime.ts";
 import { listenServer } from "../node_server/listen_server.ts";
-import { AcceptQueue } from "../../src/transport/accept_queue.ts";
+import { AcceptQueue } from "../../src/channel/accept_queue.ts";
 
 type Socket = import("node:net").Socket;
 

@@ -1,6 +1,6 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
-import type { ChannelListener } from "../../src/transport/channel_connection.ts";
+import type { ChannelListener } from "../../src/channel/channel_connection.ts";
 import { checkAddress, loadTcpRuntime } from "./tcp_runtime.ts";
 import type { TcpAddress } from "./tcp_runtime.ts";
 

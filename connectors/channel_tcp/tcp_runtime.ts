@@ -3,8 +3,9 @@
 import type {
   ChannelConnection,
   ChannelListener,
-} from "../../src/transport/channel_connection.ts";
+} from "../../src/channel/channel_connection.ts";
 import type { TcpAddress } from "./tcp_address.ts";
+import { currentRuntime } from "../runtime/current_runtime.ts";
 
 // Kept apart so that workerd.ts can check addresses without this module,
 // whose loader would pull node.ts into a worker bundle.
@@ -24,7 +25,7 @@ let loaded: Promise<TcpRuntime> | undefined;
 
 /** Loads the module of the runtime we run on, once and lazily. */
 export function loadTcpRuntime(): Promise<TcpRuntime> {
-  loaded ??= "Deno" in globalThis
+  loaded ??= currentRuntime() === "deno"
     ? import("./deno.ts").then((m) => m.denoTcp)
     : import("./node.ts").then((m) => m.nodeTcp);
   return loaded;

@@ -8,7 +8,8 @@
  * and stays external to the bundle.
  *
  * ```ts ignore
- * import { channelWriter, pipeline } from "@ca/streams";
+ * import { pipeline } from "@ca/streams";
+ * import { channelWriter } from "@ca/streams/channel";
  * import { tcpConnectWorkerd } from "@ca/streams/channel-tcp-workerd";
  *
  * export default {
@@ -26,7 +27,7 @@
  * @module
  */
 
-import type { ChannelConnection } from "../../src/transport/channel_connection.ts";
+import type { ChannelConnection } from "../../src/channel/channel_connection.ts";
 import { checkAddress } from "./tcp_address.ts";
 import type { TcpAddress } from "./tcp_address.ts";
 
@@ -64,7 +65,8 @@ export interface TcpConnectWorkerdOptions {
  *
  * @example Send a channel's records from a worker
  * ```ts ignore
- * import { channelWriter, pipeline } from "@ca/streams";
+ * import { pipeline } from "@ca/streams";
+ * import { channelWriter } from "@ca/streams/channel";
  * import { tcpConnectWorkerd } from "@ca/streams/channel-tcp-workerd";
  *
  * await pipeline(

@@ -9,7 +9,8 @@
  * dependency); dialling uses the global `WebSocket` everywhere.
  *
  * ```ts
- * import { channelReader, channelWriter, collect, pipeline } from "@ca/streams";
+ * import { collect, pipeline } from "@ca/streams";
+ * import { channelReader, channelWriter } from "@ca/streams/channel";
  * import { wsConnect, wsListen } from "@ca/streams/channel-ws";
  *
  * const listener = await wsListen({ port: 0, path: "/numbers" });
@@ -29,4 +30,4 @@ export * from "./ws_connect.ts";
 export type {
   ChannelConnection,
   ChannelListener,
-} from "../../src/transport/channel_connection.ts";
+} from "../../src/channel/channel_connection.ts";

@@ -13,9 +13,9 @@ import { CLOSE_CODES } from "../../src/channel/close_codes.ts";
 import type {
   ChannelConnection,
   ChannelListener,
-} from "../../src/transport/channel_connection.ts";
-import { AcceptQueue } from "../../src/transport/accept_queue.ts";
-import { webSocketConnection } from "../../src/transport/websocket_connection.ts";
+} from "../../src/channel/channel_connection.ts";
+import { AcceptQueue } from "../../src/channel/accept_queue.ts";
+import { webSocketConnection } from "../../src/channel/websocket_connection.ts";
 import {
   chooseUpgrade,
   REFUSED_TEXT,

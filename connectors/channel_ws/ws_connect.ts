@@ -3,8 +3,8 @@
 import { CHANNEL_PROTOCOL } from "../../src/channel/channel_protocol.ts";
 import { ChannelProtocolError } from "../../src/channel/channel_protocol_error.ts";
 import { CLOSE_CODES } from "../../src/channel/close_codes.ts";
-import type { ChannelConnection } from "../../src/transport/channel_connection.ts";
-import { webSocketConnection } from "../../src/transport/websocket_connection.ts";
+import type { ChannelConnection } from "../../src/channel/channel_connection.ts";
+import { webSocketConnection } from "../../src/channel/websocket_connection.ts";
 import { checkLimits } from "./ws_runtime.ts";
 
 /** Options for {@linkcode wsConnect}. */

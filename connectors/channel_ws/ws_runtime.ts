@@ -1,8 +1,9 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
 import { CHANNEL_PROTOCOL } from "../../src/channel/channel_protocol.ts";
-import type { ChannelListener } from "../../src/transport/channel_connection.ts";
+import type { ChannelListener } from "../../src/channel/channel_connection.ts";
 import { checkAddress as checkTcpAddress } from "../channel_tcp/tcp_address.ts";
+import { currentRuntime } from "../runtime/current_runtime.ts";
 
 /** Where to listen for WebSocket connections. */
 export interface WsAddress {
@@ -37,7 +38,7 @@ let loaded: Promise<WsRuntime> | undefined;
 
 /** Loads the module of the runtime we run on, once and lazily. */
 export function loadWsRuntime(): Promise<WsRuntime> {
-  loaded ??= "Deno" in globalThis
+  loaded ??= currentRuntime() === "deno"
     ? import("./deno.ts").then((m) => m.denoWs)
     : import("./node.ts").then((m) => m.nodeWs);
   return loaded;

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeFrame } from "../../src/channel/encode_frame.ts";
 import { ChannelProtocolError } from "../../src/channel/channel_protocol_error.ts";
-import type { ChannelConnection } from "../../src/transport/channel_connection.ts";
-import { webSocketConnection } from "../../src/transport/websocket_connection.ts";
+import type { ChannelConnection } from "../../src/channel/channel_connection.ts";
+import { webSocketConnection } from "../../src/channel/websocket_connection.ts";
 import { wsConnect, wsListen } from "./mod.ts";
 
 const sleep = (ms: number) =>

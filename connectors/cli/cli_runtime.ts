@@ -1,5 +1,6 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
+import { currentRuntime } from "../runtime/current_runtime.ts";
 /**
  * What the `ca` command needs from the runtime it runs on, implemented once
  * per runtime (`deno.ts`, `node.ts`) and loaded lazily by
@@ -81,7 +82,7 @@ let loaded: Promise<CliRuntime> | undefined;
 
 /** Loads the module of the runtime we run on, once and lazily. */
 export function loadCliRuntime(): Promise<CliRuntime> {
-  loaded ??= "Deno" in globalThis
+  loaded ??= currentRuntime() === "deno"
     ? import("./deno.ts").then((m) => m.denoCli)
     : import("./node.ts").then((m) => m.nodeCli);
   return loaded;

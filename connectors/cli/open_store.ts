@@ -3,7 +3,7 @@
 import type { CheckpointStore } from "../../src/checkpoint/checkpoint_store.ts";
 import { memoryStore } from "../../src/checkpoint/memory_store.ts";
 import type { StoreConfig } from "../../src/config/pipeline_config.ts";
-import { toFilePath } from "./to_file_path.ts";
+import { toFilePath } from "../runtime/to_file_path.ts";
 
 /**
  * Opens the checkpoint store a config names. The stores' packages load

@@ -1,7 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
 import type { RunnerConfig } from "../../src/config/pipeline_config.ts";
-import { toFilePath } from "./to_file_path.ts";
+import { toFilePath } from "../runtime/to_file_path.ts";
 
 /** The environment variable naming each runtime's executable. */
 export const EXECUTABLE_VARIABLES: Readonly<

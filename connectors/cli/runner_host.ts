@@ -23,7 +23,7 @@ import { tap } from "../../src/processors/tap.ts";
 import type {
   ChannelConnection,
   ChannelListener,
-} from "../../src/transport/channel_connection.ts";
+} from "../../src/channel/channel_connection.ts";
 import { tcpConnect } from "../channel_tcp/tcp_connect.ts";
 import { tcpListen } from "../channel_tcp/tcp_listen.ts";
 import { wsConnect } from "../channel_ws/ws_connect.ts";
@@ -135,6 +135,7 @@ export class RunnerHost {
         store: this.#store,
         everyRecords: plan.checkpoint?.everyRecords,
         everyMs: plan.checkpoint?.everyMs,
+        maxUncommittedRecords: plan.checkpoint?.maxUncommittedRecords,
       };
       const run = pipeline as unknown as (
         ...args: unknown[]

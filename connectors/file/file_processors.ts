@@ -5,7 +5,7 @@ import {
   defineProcessor,
   type ProcessorDefinition,
 } from "../../src/config/define_processor.ts";
-import { toFilePath } from "../cli/to_file_path.ts";
+import { toFilePath } from "../runtime/to_file_path.ts";
 import { fileSink } from "./file_sink.ts";
 import { fileSource } from "./file_source.ts";
 

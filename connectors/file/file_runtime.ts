@@ -1,5 +1,6 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
+import { currentRuntime } from "../runtime/current_runtime.ts";
 /**
  * The few file operations the file connector needs, implemented once per
  * runtime (`deno.ts`, `node.ts`) and loaded lazily by {@linkcode loadFileRuntime}.
@@ -51,10 +52,11 @@ let loading: Promise<FileRuntime> | undefined;
  * @returns The runtime's file operations.
  */
 export function loadFileRuntime(): Promise<FileRuntime> {
-  loading ??= ("Deno" in globalThis ? import("./deno.ts") : import("./node.ts"))
-    .then((module) => module.fileRuntime, (error) => {
-      loading = undefined;
-      throw error;
-    });
+  loading ??=
+    (currentRuntime() === "deno" ? import("./deno.ts") : import("./node.ts"))
+      .then((module) => module.fileRuntime, (error) => {
+        loading = undefined;
+        throw error;
+      });
   return loading;
 }

@@ -1,5 +1,6 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
+import { currentRuntime } from "../runtime/current_runtime.ts";
 /**
  * The file operations the file checkpoint store needs, implemented once per
  * runtime (`deno.ts`, `node.ts`) and loaded lazily by
@@ -61,10 +62,11 @@ let loading: Promise<StoreRuntime> | undefined;
  * @returns The runtime's file operations.
  */
 export function loadStoreRuntime(): Promise<StoreRuntime> {
-  loading ??= ("Deno" in globalThis ? import("./deno.ts") : import("./node.ts"))
-    .then((module) => module.storeRuntime, (error) => {
-      loading = undefined;
-      throw error;
-    });
+  loading ??=
+    (currentRuntime() === "deno" ? import("./deno.ts") : import("./node.ts"))
+      .then((module) => module.storeRuntime, (error) => {
+        loading = undefined;
+        throw error;
+      });
   return loading;
 }

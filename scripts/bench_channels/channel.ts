@@ -14,7 +14,7 @@ import { batchSink } from "../../src/sinks/batch_sink.ts";
 import type {
   ChannelConnection,
   ChannelListener,
-} from "../../src/transport/channel_connection.ts";
+} from "../../src/channel/channel_connection.ts";
 import { BATCH_RECORDS, type BenchRecord, Tally } from "./records.ts";
 import type { BenchImpl, ReaderSide } from "./types.ts";
 

@@ -13,7 +13,8 @@ import { CLOSE_CODES } from "./close_codes.ts";
  *
  * @example Reject a HELLO
  * ```ts
- * import { ChannelAuthError, encodeFrame } from "@ca/streams";
+ * import { encodeFrame } from "./encode_frame.ts";
+ * import { ChannelAuthError } from "@ca/streams/channel";
  *
  * const error = new ChannelAuthError("orders");
  * const close = encodeFrame({

@@ -99,7 +99,9 @@ export interface ChannelClose {
  *
  * @example Handle each kind
  * ```ts
- * import { type ChannelMessage, decodeFrames, encodeFrame } from "@ca/streams";
+ * import { type ChannelMessage } from "./channel_message.ts";
+ * import { decodeFrames } from "./decode_frames.ts";
+ * import { encodeFrame } from "./encode_frame.ts";
  *
  * function describe(message: ChannelMessage): string {
  *   switch (message.type) {

@@ -8,7 +8,7 @@
  *
  * @example Offer the subprotocol
  * ```ts
- * import { CHANNEL_PROTOCOL } from "@ca/streams";
+ * import { CHANNEL_PROTOCOL } from "@ca/streams/channel";
  *
  * const protocols = [CHANNEL_PROTOCOL.subprotocol]; // for new WebSocket(url, protocols)
  * if (protocols[0] !== "ca-streams.v1") throw new Error("unexpected");

@@ -28,7 +28,9 @@ export interface ChannelProtocolErrorOptions {
  *
  * @example Close with the error's code
  * ```ts
- * import { ChannelProtocolError, decodeFrames, encodeFrame } from "@ca/streams";
+ * import { decodeFrames } from "./decode_frames.ts";
+ * import { encodeFrame } from "./encode_frame.ts";
+ * import { ChannelProtocolError } from "@ca/streams/channel";
  *
  * const bytes = encodeFrame({ type: "ack", seq: 7 });
  * try {

@@ -7,7 +7,7 @@ import type {
   ResumableSource,
   SourceBatch,
 } from "../sources/resumable_source.ts";
-import type { ChannelConnection } from "../transport/channel_connection.ts";
+import type { ChannelConnection } from "./channel_connection.ts";
 import type { ChannelHello } from "./channel_message.ts";
 import { CHANNEL_PROTOCOL } from "./channel_protocol.ts";
 import { ChannelProtocolError } from "./channel_protocol_error.ts";
@@ -87,7 +87,8 @@ interface WriterState {
  *
  * @example Receive what a writer sends
  * ```ts
- * import { channelReader, channelWriter, collect, pipeline } from "@ca/streams";
+ * import { collect, pipeline } from "@ca/streams";
+ * import { channelReader, channelWriter } from "@ca/streams/channel";
  * import { tcpConnect, tcpListen } from "@ca/streams/channel-tcp";
  *
  * const listener = await tcpListen({ port: 0 });

@@ -3,7 +3,7 @@
 
 import { batchSink } from "../sinks/batch_sink.ts";
 import type { BatchSink, BatchWriteContext } from "../sinks/batch_sink.ts";
-import type { ChannelConnection } from "../transport/channel_connection.ts";
+import type { ChannelConnection } from "./channel_connection.ts";
 import { ChannelAuthError } from "./channel_auth_error.ts";
 import type { ChannelMessage } from "./channel_message.ts";
 import { CHANNEL_PROTOCOL } from "./channel_protocol.ts";
@@ -81,7 +81,8 @@ const FATAL: ReadonlySet<number> = new Set([
  *
  * @example Send records to a reader in the same process
  * ```ts
- * import { channelReader, channelWriter, collect, pipeline } from "@ca/streams";
+ * import { collect, pipeline } from "@ca/streams";
+ * import { channelReader, channelWriter } from "@ca/streams/channel";
  * import { tcpConnect, tcpListen } from "@ca/streams/channel-tcp";
  *
  * const listener = await tcpListen({ port: 0 });

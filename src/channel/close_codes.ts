@@ -22,7 +22,7 @@
  *
  * @example Name a close code
  * ```ts
- * import { CLOSE_CODES } from "@ca/streams";
+ * import { CLOSE_CODES } from "@ca/streams/channel";
  *
  * const names = new Map(
  *   Object.entries(CLOSE_CODES).map(([name, code]) => [code, name]),

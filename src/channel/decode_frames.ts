@@ -25,7 +25,8 @@ export interface DecodeFramesOptions {
  *
  * @example Decode a WebSocket message
  * ```ts
- * import { decodeFrames, encodeFrame } from "@ca/streams";
+ * import { decodeFrames } from "./decode_frames.ts";
+ * import { encodeFrame } from "./encode_frame.ts";
  *
  * const message = encodeFrame({ type: "heartbeat" });
  * const [heartbeat] = decodeFrames(message);

@@ -46,7 +46,7 @@ const encoder = new TextEncoder();
  *
  * @example Encode a batch
  * ```ts
- * import { encodeFrame } from "@ca/streams";
+ * import { encodeFrame } from "./encode_frame.ts";
  *
  * const frame = encodeFrame({ type: "data", seq: 1, records: [{ id: 1 }] });
  * // 4-byte length, type 3, u64 seq, u32 count, then [{"id":1}]

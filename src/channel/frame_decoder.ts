@@ -70,7 +70,8 @@ const PAYLOAD_BYTES: readonly (readonly [number, number])[] = [
  *
  * @example Decode frames split across chunks
  * ```ts
- * import { encodeFrame, FrameDecoder } from "@ca/streams";
+ * import { encodeFrame } from "./encode_frame.ts";
+ * import { FrameDecoder } from "./frame_decoder.ts";
  *
  * const bytes = new Uint8Array([
  *   ...encodeFrame({ type: "credit", credit: 8 }),

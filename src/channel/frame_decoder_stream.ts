@@ -13,7 +13,8 @@ import { FrameDecoder, type FrameDecoderOptions } from "./frame_decoder.ts";
  *
  * @example Decode a byte stream
  * ```ts
- * import { encodeFrame, FrameDecoderStream } from "@ca/streams";
+ * import { encodeFrame } from "./encode_frame.ts";
+ * import { FrameDecoderStream } from "./frame_decoder_stream.ts";
  *
  * const bytes = new Uint8Array([
  *   ...encodeFrame({ type: "data", seq: 1, records: ["a", "b"] }),

@@ -1,7 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import type { ChannelConnection } from "../transport/channel_connection.ts";
+import type { ChannelConnection } from "./channel_connection.ts";
 import type { ChannelMessage } from "./channel_message.ts";
 import { encodeFrame } from "./encode_frame.ts";
 import { FrameDecoder } from "./frame_decoder.ts";

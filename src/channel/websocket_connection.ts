@@ -1,11 +1,11 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import { CHANNEL_PROTOCOL } from "../channel/channel_protocol.ts";
-import { ChannelProtocolError } from "../channel/channel_protocol_error.ts";
-import { CLOSE_CODES } from "../channel/close_codes.ts";
-import { encodeFrame } from "../channel/encode_frame.ts";
-import { FRAME_TYPE } from "../channel/frame_types.ts";
+import { CHANNEL_PROTOCOL } from "./channel_protocol.ts";
+import { ChannelProtocolError } from "./channel_protocol_error.ts";
+import { CLOSE_CODES } from "./close_codes.ts";
+import { encodeFrame } from "./encode_frame.ts";
+import { FRAME_TYPE } from "./frame_types.ts";
 import type { ChannelConnection } from "./channel_connection.ts";
 
 /** Options for {@linkcode webSocketConnection}. */
@@ -74,7 +74,8 @@ const MESSAGE_TOO_BIG = 1009;
  *
  * @example Read a channel in a Cloudflare worker (needs workerd)
  * ```ts ignore
- * import { channelReader, collect, pipeline, webSocketConnection } from "@ca/streams";
+ * import { collect, pipeline } from "@ca/streams";
+ * import { channelReader, webSocketConnection } from "@ca/streams/channel";
  *
  * export default {
  *   fetch(request: Request, _env: unknown, ctx: { waitUntil(p: Promise<unknown>): void }) {
@@ -94,7 +95,8 @@ const MESSAGE_TOO_BIG = 1009;
  *
  * @example Bytes over a pair of sockets
  * ```ts
- * import { encodeFrame, webSocketConnection } from "@ca/streams";
+ * import { encodeFrame } from "./encode_frame.ts";
+ * import { webSocketConnection } from "@ca/streams/channel";
  *
  * // Any two connected WebSockets do; here a Deno server and a client.
  * const server = Deno.serve({ port: 0, onListen() {} }, (request) => {

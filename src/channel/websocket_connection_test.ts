@@ -2,8 +2,8 @@
 // webSocketConnection() against a stand-in socket: no network.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ChannelProtocolError } from "../channel/channel_protocol_error.ts";
-import { encodeFrame } from "../channel/encode_frame.ts";
+import { ChannelProtocolError } from "./channel_protocol_error.ts";
+import { encodeFrame } from "./encode_frame.ts";
 import { webSocketConnection } from "./websocket_connection.ts";
 
 /** The members of a WebSocket the adapter uses, driven by the test. */

@@ -1,7 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import { isThenable } from "../pipeline/thenable.ts";
+import { isThenable } from "../util/is_thenable.ts";
 import type { RetryPolicy } from "./retry_policy.ts";
 
 /** The last error of a call that used up its attempts, and how many it had. */

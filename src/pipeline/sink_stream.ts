@@ -11,7 +11,7 @@ import { retrying, unwrapExhausted } from "../failures/retrying.ts";
 import { SINK_RETRY } from "../sinks/sink_retry.ts";
 import type { Divert } from "./processor_spec.ts";
 import type { RecordBatch } from "./record_batch.ts";
-import { isThenable } from "./thenable.ts";
+import { isThenable } from "../util/is_thenable.ts";
 import { StageError } from "../errors/stage_error.ts";
 import { toStageError } from "./to_stage_error.ts";
 

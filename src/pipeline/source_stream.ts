@@ -11,7 +11,7 @@ import type {
   SourceBatch,
 } from "../sources/resumable_source.ts";
 import type { RecordBatch } from "./record_batch.ts";
-import { isThenable } from "./thenable.ts";
+import { isThenable } from "../util/is_thenable.ts";
 import { toStageError } from "./to_stage_error.ts";
 
 /** What `pipeline()` accepts as a source of records. */
@@ -27,6 +27,11 @@ export interface Resumption {
   start(): Promise<Position | undefined>;
   /** Records up to sequence `to` were read; the last ends at `position`. */
   read(to: number, position: Position): void;
+  /**
+   * Asked before each read: `undefined` to read now, or a promise to wait
+   * for first (a checkpoint bound on records read but not committed).
+   */
+  ready?(): Promise<void> | undefined;
 }
 
 /** The source side of a running pipeline. */
@@ -159,20 +164,27 @@ export function sourceStream<T>(
     },
     pull() {
       if (finished) return;
-      let records: T[] | null | Promise<T[] | null>;
-      try {
-        records = puller.next();
-      } catch (error) {
-        fail(error);
-      }
-      if (isThenable(records)) return records.then(push, fail);
-      // Return the promise of an async head: the next pull must wait for it.
-      return push(records);
+      const wait = resumption?.ready?.();
+      if (wait !== undefined) return wait.then(readNext);
+      return readNext();
     },
     cancel(reason) {
       release(reason);
     },
   }, { highWaterMark: 0 });
+
+  function readNext(): void | Promise<void> {
+    if (finished) return;
+    let records: T[] | null | Promise<T[] | null>;
+    try {
+      records = puller.next();
+    } catch (error) {
+      fail(error);
+    }
+    if (isThenable(records)) return records.then(push, fail);
+    // Return the promise of an async head: the next pull must wait for it.
+    return push(records);
+  }
 
   return {
     readable,

@@ -3,7 +3,7 @@
 
 import type { BatchController, BatchStage } from "./processor_spec.ts";
 import type { RecordBatch } from "./record_batch.ts";
-import { isThenable } from "./thenable.ts";
+import { isThenable } from "../util/is_thenable.ts";
 import { toStageError } from "./to_stage_error.ts";
 
 /** Runs a non-fusable library stage over batches, naming it in its errors. */

@@ -3,7 +3,7 @@
 
 import { unwrapExhausted } from "../failures/retrying.ts";
 import type { BatchOp, Divert } from "./processor_spec.ts";
-import { isThenable } from "./thenable.ts";
+import { isThenable } from "../util/is_thenable.ts";
 
 /**
  * What a step does with its function's result: `"map"` replaces the record,

@@ -4,7 +4,7 @@
 import { RecordError } from "../errors/record_error.ts";
 import { unwrapExhausted } from "../failures/retrying.ts";
 import { processorStream } from "../pipeline/processor_stream.ts";
-import { isThenable } from "../pipeline/thenable.ts";
+import { isThenable } from "../util/is_thenable.ts";
 import { appendIterable } from "./append_iterable.ts";
 import { assertFunction } from "./assert_function.ts";
 import type { FunctionOptions } from "./function_options.ts";

@@ -39,17 +39,15 @@
  * @module
  */
 
+import { batchSink, memoryStore, pipeline } from "../../mod.ts";
 import {
-  batchSink,
   CHANNEL_PROTOCOL,
   channelReader,
   channelWriter,
   CLOSE_CODES,
-  memoryStore,
-  pipeline,
-} from "../../mod.ts";
-import type { ChannelConnection } from "../../mod.ts";
-import { webSocketConnection } from "../../src/transport/websocket_connection.ts";
+  webSocketConnection,
+} from "../../src/channel/mod.ts";
+import type { ChannelConnection } from "../../src/channel/mod.ts";
 import {
   type CloudEvent,
   cloudEventsReader,
