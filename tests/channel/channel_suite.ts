@@ -13,7 +13,7 @@ import { channelWriter } from "../../src/channel/channel_writer.ts";
 import type {
   ChannelConnection,
   ChannelListener,
-} from "../../src/transport/channel_connection.ts";
+} from "../../src/channel/channel_connection.ts";
 
 /** How a suite listens and dials on one transport. */
 export interface ChannelTransport {

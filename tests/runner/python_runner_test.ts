@@ -11,7 +11,7 @@ import { collect } from "../../src/sinks/collect.ts";
 import { channelReader } from "../../src/channel/channel_reader.ts";
 import { channelWriter } from "../../src/channel/channel_writer.ts";
 import { tcpConnect, tcpListen } from "../../connectors/channel_tcp/mod.ts";
-import type { ChannelConnection } from "../../src/transport/channel_connection.ts";
+import type { ChannelConnection } from "../../src/channel/channel_connection.ts";
 
 type Message = Record<string, unknown>;
 interface Order {
