@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import { ChangeNotifier } from "./change_notifier.ts";
 import type { Position } from "../checkpoint/position.ts";
 import { resumableSource } from "../sources/resumable_source.ts";
 import type {
@@ -151,12 +152,8 @@ export function channelReader<T>(
       const queue: SourceBatch<T>[] = [];
       let ended = false;
       let failure: { error: unknown } | undefined;
-      let wake!: () => void;
-      let changed = new Promise<void>((resolve) => wake = resolve);
-      const notify = () => {
-        wake();
-        changed = new Promise<void>((resolve) => wake = resolve);
-      };
+      const changes = new ChangeNotifier();
+      const notify = () => changes.notify();
       let holder: WriterState | undefined;
 
       async function serve(connection: ChannelConnection): Promise<void> {
@@ -302,7 +299,7 @@ export function channelReader<T>(
           while (queue.length === 0) {
             if (failure) throw failure.error;
             if (ended || signal.aborted) return;
-            await changed;
+            await changes.changed;
           }
           yield queue.shift()!;
         }

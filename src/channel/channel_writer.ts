@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import { ChangeNotifier } from "./change_notifier.ts";
 import { batchSink } from "../sinks/batch_sink.ts";
 import type { BatchSink, BatchWriteContext } from "../sinks/batch_sink.ts";
 import type { ChannelConnection } from "./channel_connection.ts";
@@ -152,16 +153,14 @@ export function channelWriter<T>(
   let pipelineSignal: AbortSignal | undefined;
 
   // Everyone waiting for a change (credit, an ack, a connection) waits here.
-  let wake!: () => void;
-  let changed = new Promise<void>((resolve) => wake = resolve);
+  const changes = new ChangeNotifier();
   function notify(): void {
-    wake();
-    changed = new Promise<void>((resolve) => wake = resolve);
+    changes.notify();
   }
   async function until(ready: () => boolean): Promise<void> {
     while (!ready()) {
       if (failure) throw failure.error;
-      await changed;
+      await changes.changed;
     }
     if (failure) throw failure.error;
   }

@@ -8,11 +8,11 @@ import {
   checkHello,
   checkWelcome,
   closeCodeIssue,
-  describeValue,
   type FieldIssue,
   integerIssue,
   isObject,
 } from "./payload_checks.ts";
+import { describeValue } from "../util/describe_value.ts";
 
 /** Options for {@linkcode encodeFrame}. */
 export interface EncodeFrameOptions {

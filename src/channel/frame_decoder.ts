@@ -10,10 +10,11 @@ import {
   checkHello,
   checkWelcome,
   closeCodeIssue,
-  describeValue,
   type FieldIssue,
   isObject,
 } from "./payload_checks.ts";
+import { describeValue } from "../util/describe_value.ts";
+import { describeError } from "../errors/describe_error.ts";
 
 /** Options for {@linkcode FrameDecoder}. */
 export interface FrameDecoderOptions {
@@ -440,7 +441,7 @@ export class FrameDecoder {
       return this.#field({
         path,
         expected: "UTF-8 text",
-        received: `invalid UTF-8 (${describeError(error)})`,
+        received: `invalid UTF-8 (${describeError(error, 80)})`,
         closeCode: CLOSE_CODES.ProtocolError,
         range: false,
       });
@@ -455,7 +456,7 @@ export class FrameDecoder {
       return this.#field({
         path,
         expected: "JSON",
-        received: `invalid JSON (${describeError(error)})`,
+        received: `invalid JSON (${describeError(error, 80)})`,
         closeCode: CLOSE_CODES.ProtocolError,
         range: false,
       });
@@ -485,9 +486,4 @@ export class FrameDecoder {
 function readU32(bytes: Uint8Array, at: number): number {
   return (bytes[at]! * 0x100_0000) +
     ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!);
-}
-
-function describeError(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.length > 80 ? `${text.slice(0, 80)}...` : text;
 }

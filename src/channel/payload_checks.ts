@@ -4,6 +4,7 @@
 import type { ChannelHello, ChannelWelcome } from "./channel_message.ts";
 import { CHANNEL_PROTOCOL } from "./channel_protocol.ts";
 import { CLOSE_CODES } from "./close_codes.ts";
+import { describeValue } from "../util/describe_value.ts";
 
 /** What is wrong with one field, before it becomes an error. */
 export interface FieldIssue {
@@ -21,28 +22,6 @@ export interface FieldIssue {
 
 /** Turns an issue into the caller's error and throws it. */
 export type Fail = (issue: FieldIssue) => never;
-
-/** A short description of a value for an error message. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  switch (typeof value) {
-    case "string":
-      return JSON.stringify(
-        value.length > 40 ? `${value.slice(0, 40)}...` : value,
-      );
-    case "number":
-    case "boolean":
-      return String(value);
-    case "bigint":
-      return `${value}n`;
-    case "object":
-      return "an object";
-    default:
-      return `a ${typeof value}`;
-  }
-}
 
 /** UTF-8 length of a well-formed string, without encoding it. */
 export function utf8Length(text: string): number {

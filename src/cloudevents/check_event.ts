@@ -11,7 +11,7 @@
 import { decodeBase64, isBase64 } from "./base64.ts";
 import { CloudEventError } from "./cloud_event_error.ts";
 import type { CloudEventIssue } from "./cloud_event_error.ts";
-import { describeValue } from "./describe_value.ts";
+import { describeValue } from "../util/describe_value.ts";
 import { MEDIA_TYPE } from "./media_type.ts";
 
 /** Where an event sits: `[]` alone, `[index]` in a batch. */

@@ -18,7 +18,7 @@ import {
   invalidEvents,
   normalizeEvent,
 } from "./check_event.ts";
-import { describeValue } from "./describe_value.ts";
+import { describeValue } from "../util/describe_value.ts";
 import { decodeHeaderValue } from "./header_value.ts";
 import type { CloudEventsMode } from "./http_message.ts";
 import {
