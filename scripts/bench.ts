@@ -18,6 +18,20 @@
  * `{"workload","runtime","impl","recordsPerSec","ratioToLoop","peakRssMb","runs"}`; a failed
  * implementation has nulls there and an `error` string. Progress goes to stderr.
  *
+ * Two more workloads measure what a user pays before the first record:
+ *
+ * - `bundle`: `{ pipeline, map, filter, collect }` imported from `dist/mod.js`, bundled by
+ *   esbuild (`--bundle --minify --platform=neutral --format=esm`) and gzipped at level 9
+ *   (`scripts/check_bundle.ts`, which `npm test` runs as the budget check). JSON row:
+ *   `{"workload":"bundle","runtime":"esbuild","impl":"bundle-core","bytesGzip":N,"bytesMin":N}`.
+ * - `cold-import` (`bench/cold_import.ts`): a whole process that imports `{ pipeline, map }`
+ *   from the root entry against one running an empty script, on Deno (source) and Node 24
+ *   (`dist/`), medians of `--cold-runs` (default 15) interleaved runs. JSON rows:
+ *   `{"workload":"cold-import","runtime","impl":"root-import","ms","emptyMs","ratioToEmpty","runs"}`.
+ *
+ * `--workload map-filter-5,bundle,cold-import` selects workloads (default: all three), so
+ * `--workload bundle,cold-import` takes a few seconds.
+ *
  * Exits 1 if any implementation fails or produces a different checksum than the loop.
  *
  * @module
@@ -32,6 +46,8 @@ import type {
   Runtime,
 } from "./bench/types.ts";
 import { makeRecords, WORKLOAD } from "./bench/workload.ts";
+import { COLD_IMPORT_IMPL, measureColdImport } from "./bench/cold_import.ts";
+import { BUDGET_BYTES, CORE_NAMES, measureBundle } from "./check_bundle.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const ROOT_PATH = decodeURIComponent(ROOT.pathname);
@@ -42,6 +58,10 @@ const DENO_LIB = new URL("mod.ts", ROOT);
 const NODE_BIN = `${ROOT_PATH}node_modules/node24/bin/node`;
 const RUNTIMES: readonly Runtime[] = ["deno", "node"];
 const TARGETS = { vsLoop: 0.5, vsRxjs: 1.5, vsNaive: 50 } as const;
+/** `cold-import`: the importing process may take at most this times the empty one. */
+const COLD_IMPORT_TARGET = 1.5;
+const WORKLOADS = [WORKLOAD, "bundle", "cold-import"] as const;
+type Workload = typeof WORKLOADS[number];
 
 interface Options {
   json: boolean;
@@ -52,6 +72,8 @@ interface Options {
   runtimes: readonly Runtime[];
   nodeLib: string | undefined;
   build: boolean;
+  workloads: ReadonlySet<Workload>;
+  coldRuns: number;
 }
 
 /** A failure that ends the whole benchmark (bad arguments, no build). */
@@ -77,6 +99,8 @@ function parseArgs(args: readonly string[]): Options {
     runtimes: RUNTIMES,
     nodeLib: undefined,
     build: true,
+    workloads: new Set(WORKLOADS),
+    coldRuns: 15,
   };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split(/=(.*)/s, 2);
@@ -98,6 +122,23 @@ function parseArgs(args: readonly string[]): Options {
       case "--runs":
         options.runs = positiveInt("runs", value());
         break;
+      case "--cold-runs":
+        options.coldRuns = positiveInt("cold-runs", value());
+        break;
+      case "--workload": {
+        const names = value().split(",");
+        for (const name of names) {
+          if (!WORKLOADS.includes(name as Workload)) {
+            throw new BenchSetupError(
+              `Cannot run the benchmark: unknown workload ${name} (known: ${
+                WORKLOADS.join(", ")
+              })`,
+            );
+          }
+        }
+        options.workloads = new Set(names as Workload[]);
+        break;
+      }
       case "--records":
         options.records = positiveInt("records", value());
         break;
@@ -141,7 +182,8 @@ function parseArgs(args: readonly string[]): Options {
         throw new BenchSetupError(
           `Cannot run the benchmark: unknown argument ${args[i]}\n` +
             "Usage: deno run -A scripts/bench.ts [--json] [--runs N] [--records N] [--impl a,b] " +
-            "[--runtime deno,node] [--timeout S] [--node-lib PATH] [--no-build] [--checkpoint]",
+            "[--runtime deno,node] [--timeout S] [--node-lib PATH] [--no-build] [--checkpoint] " +
+            "[--workload map-filter-5,bundle,cold-import] [--cold-runs N]",
         );
     }
   }
@@ -530,6 +572,154 @@ function jsonLine(
 
 async function main(): Promise<number> {
   const options = parseArgs(Deno.args);
+  let failures = 0;
+  if (options.workloads.has(WORKLOAD)) failures += await mapFilter(options);
+  if (options.workloads.has("bundle")) failures += await bundle(options);
+  if (options.workloads.has("cold-import")) {
+    failures += await coldImport(options);
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+/** `bundle`: the root entry's core names from `dist/`, min+gzip. */
+async function bundle(options: Options): Promise<number> {
+  if (options.nodeLib === undefined) await nodeLibrary(options);
+  log("bundle: esbuild { pipeline, map, filter, collect } from dist/mod.js");
+  let result;
+  try {
+    result = await measureBundle("dist", CORE_NAMES);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log(`FAILED: bundle: ${message}`);
+    if (options.json) {
+      console.log(JSON.stringify({
+        workload: "bundle",
+        runtime: "esbuild",
+        impl: "bundle-core",
+        bytesGzip: null,
+        error: message,
+      }));
+    }
+    return 1;
+  }
+  if (options.json) {
+    console.log(JSON.stringify({
+      workload: "bundle",
+      runtime: "esbuild",
+      impl: "bundle-core",
+      bytesGzip: result.gzipBytes,
+      bytesMin: result.minBytes,
+    }));
+  } else {
+    console.log(
+      [
+        "",
+        "bundle (esbuild --bundle --minify --platform=neutral, gzip level 9):",
+        `${pad("impl", 26)}${pad("min", 10, true)}${pad("min+gzip", 11, true)}`,
+        `${pad("bundle-core", 26)}${pad(`${result.minBytes} B`, 10, true)}${
+          pad(`${result.gzipBytes} B`, 11, true)
+        }`,
+        `  { ${
+          CORE_NAMES.join(", ")
+        } } from dist/mod.js <= ${BUDGET_BYTES} B: ${
+          result.gzipBytes <= BUDGET_BYTES ? "met" : "NOT MET"
+        }${
+          result.forbidden.length > 0
+            ? `; reaches ${result.forbidden.map((f) => f.pkg).join(" and ")}`
+            : ""
+        }`,
+      ].join("\n"),
+    );
+  }
+  return 0;
+}
+
+/** `cold-import`: a process importing `{ pipeline, map }` against an empty one. */
+async function coldImport(options: Options): Promise<number> {
+  const nodeLib = options.runtimes.includes("node")
+    ? await nodeLibrary(options)
+    : "";
+  let results;
+  try {
+    results = await measureColdImport({
+      runtimes: options.runtimes,
+      runs: options.coldRuns,
+      denoLib: DENO_LIB.href,
+      nodeLib,
+      denoBin: Deno.execPath(),
+      nodeBin: NODE_BIN,
+      dir: `${ROOT_PATH}.tmp/bench_cold_import`,
+      log,
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log(`FAILED: cold-import: ${message}`);
+    if (options.json) {
+      for (const runtime of options.runtimes) {
+        console.log(JSON.stringify({
+          workload: "cold-import",
+          runtime,
+          impl: COLD_IMPORT_IMPL,
+          ms: null,
+          emptyMs: null,
+          ratioToEmpty: null,
+          error: message,
+        }));
+      }
+    }
+    return 1;
+  }
+  if (options.json) {
+    for (const r of results) {
+      console.log(JSON.stringify({
+        workload: "cold-import",
+        runtime: r.runtime,
+        impl: COLD_IMPORT_IMPL,
+        ms: round(r.ms, 1),
+        emptyMs: round(r.emptyMs, 1),
+        ratioToEmpty: round(r.ratioToEmpty, 3),
+        runs: r.runs,
+      }));
+    }
+    return 0;
+  }
+  const lines = [
+    "",
+    `cold-import: whole process, import { pipeline, map } from the root entry vs an empty script, median of ${options.coldRuns} runs:`,
+    `${pad("runtime", 8)}${pad("impl", 14)}${pad("ms", 9, true)}${
+      pad("empty ms", 10, true)
+    }${pad("x empty", 9, true)}${pad("min .. max", 16, true)}`,
+  ];
+  for (const r of results) {
+    lines.push(
+      pad(r.runtime, 8) + pad(COLD_IMPORT_IMPL, 14) +
+        pad(r.ms.toFixed(1), 9, true) + pad(r.emptyMs.toFixed(1), 10, true) +
+        pad(r.ratioToEmpty.toFixed(2), 9, true) +
+        pad(
+          `${Math.min(...r.samples.root).toFixed(0)} .. ${
+            Math.max(...r.samples.root).toFixed(0)
+          }`,
+          16,
+          true,
+        ),
+    );
+  }
+  lines.push("targets:");
+  for (const r of results) {
+    lines.push(
+      `  ${r.runtime} (${
+        r.runtime === "deno" ? "mod.ts" : "dist/mod.js"
+      }) <= ${COLD_IMPORT_TARGET}x empty: ${r.ratioToEmpty.toFixed(2)}x  ${
+        r.ratioToEmpty <= COLD_IMPORT_TARGET ? "met" : "NOT MET"
+      }`,
+    );
+  }
+  console.log(lines.join("\n"));
+  return 0;
+}
+
+/** The "map-filter-5" throughput rows; returns the number of failed rows. */
+async function mapFilter(options: Options): Promise<number> {
   const warmup = Math.max(1000, Math.floor(options.records / 10));
   // The checksum reference: the loop implementation, run here.
   const reference: Checksum = loopRun(makeRecords(options.records));
@@ -626,7 +816,7 @@ async function main(): Promise<number> {
   for (const row of failed) {
     log(`FAILED: ${row.runtime} ${row.impl.name}: ${row.errors[0]}`);
   }
-  return failed.length > 0 ? 1 : 0;
+  return failed.length;
 }
 
 try {

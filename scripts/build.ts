@@ -6,6 +6,18 @@
  *    target es2022, code splitting so modules shared by several entries land
  *    in `dist/_chunks/` once; npm packages and `node:`/`cloudflare:` modules
  *    stay external).
+ *    Splitting keeps one copy of each module (so `instanceof` works across
+ *    entries), and it keeps the root entry lean: esbuild puts each source
+ *    file, whole, in the chunk of the set of entries that import it
+ *    (directly or not), so the chunks `dist/mod.js` imports hold only files
+ *    that `mod.ts` reaches. A file the root shares with other entries
+ *    (`pipeline`, which the config builtins use too) goes to a chunk of its
+ *    own; files only other entries reach (config parsing, zod, yaml) never
+ *    land in a chunk the root loads. Since a file travels whole, a root file
+ *    must not also hold code only other entries need (one public symbol per
+ *    file). The esbuild metafile is written to `.tmp/build/metafile.json`
+ *    (not shipped); `scripts/check_bundle.ts` reads it to check that every
+ *    file in the root's static chunk graph is one `mod.ts` reaches.
  * 3. tsc (`tsconfig.build.json`) writes `.d.ts` files beside them. The sources
  *    use Deno-style `.ts` import specifiers, which tsc keeps in declarations,
  *    so relative `.ts` specifiers are rewritten to `.js`: every TypeScript
@@ -23,6 +35,8 @@ const ESBUILD = new URL("node_modules/.bin/esbuild", ROOT);
 const NODE = new URL("node_modules/node24/bin/node", ROOT);
 const TSC = new URL("node_modules/typescript/bin/tsc", ROOT);
 const DIST = new URL("dist/", ROOT);
+/** Where the build leaves esbuild's metafile (outside `dist/`, so not shipped). */
+export const BUILD_METAFILE: URL = new URL(".tmp/build/metafile.json", ROOT);
 
 /** Runs a command in the repository root; throws with its output on failure. */
 async function run(what: string, cmd: URL, args: string[]): Promise<void> {
@@ -90,6 +104,7 @@ export async function build(): Promise<number> {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   });
 
+  await Deno.mkdir(new URL("./", BUILD_METAFILE), { recursive: true });
   await run("esbuild", ESBUILD, [
     ...targets,
     ...programs,
@@ -105,6 +120,7 @@ export async function build(): Promise<number> {
     "--chunk-names=_chunks/[name]-[hash]",
     "--charset=utf8",
     "--log-level=warning",
+    `--metafile=${decodeURIComponent(BUILD_METAFILE.pathname)}`,
   ]);
 
   await run("tsc", NODE, [

@@ -338,6 +338,22 @@ const steps: Step[] = [
     },
   },
   {
+    name: "layers",
+    title:
+      "folders of src/ and connectors/ import without cycles; src/ imports no connector and no runtime module (scripts/check_layers.ts)",
+    async run() {
+      await exec(DENO, ["run", "-A", "scripts/check_layers.ts"]);
+    },
+  },
+  {
+    name: "examples",
+    title:
+      "every export of every deno.json entry has an @example with code (scripts/check_examples.ts)",
+    async run() {
+      await exec(DENO, ["run", "-A", "scripts/check_examples.ts"]);
+    },
+  },
+  {
     name: "publish",
     title:
       "deno publish --dry-run --allow-dirty (offline: the dry run contacts no registry)",
@@ -371,6 +387,16 @@ const steps: Step[] = [
         moduleResolution: "Bundler",
         types: [],
       });
+    },
+  },
+  {
+    name: "bundle",
+    title:
+      "root entry bundled by esbuild from mod.ts and dist/: no zod or yaml, { pipeline, map, filter, collect } from dist/ <= 9 KB min+gzip (scripts/check_bundle.ts)",
+    needs: ["build"],
+    async run() {
+      await requireDist();
+      await exec(DENO, ["run", "-A", "scripts/check_bundle.ts"]);
     },
   },
   {
