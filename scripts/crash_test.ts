@@ -1,245 +1,302 @@
-// Crash test for at-least-once delivery (`npm run test:crash`).
+// Crash tests for at-least-once delivery (`npm run test:crash`).
 //
-// A child process (tests/crash/child.ts) runs file source → processors
-// (with a filter) → file sink with a checkpoint store. This parent SIGKILLs
-// the runtime process itself at random moments, restarts it each time, and
-// lets the last run finish. Then it checks that every record that passes
-// the filter is in the output (0 lost), in input order apart from replays,
-// that no partial line survived, that every duplicate sits right after a
-// restart, and that each replay is within the stated bound.
+// Each scenario is a module in tests/crash/scenarios/<name>.ts (see
+// tests/crash/scenario.ts): it prepares a run and names the child process
+// to crash. This driver SIGKILLs that process at random moments, restarts
+// it each time, and lets the last start finish. Then it checks that every
+// expected record was delivered (0 lost), in order apart from replays, that
+// every duplicate sits right after a restart, and that the longest replay
+// is within the scenario's bound. The last line of a scenario reads
 //
-//   deno run -A scripts/crash_test.ts [--store file|redis|postgres]
-//     [--records 100000] [--kills 10] [--seed N]
+//   crash: <scenario> N kills, N records, N lost, N duplicates, max replay N
+//
+//   deno run -A scripts/crash_test.ts [--scenario NAME|all] [--records N]
+//     [--kills N] [--seed N] [--min-ms N --max-ms N] [--list]
+//
+// `--store file|redis|postgres` is an alias of `--scenario`. Without
+// `--records` and `--kills`, each scenario runs at its full size.
 import { parseArgs } from "node:util";
+import type {
+  CrashContext,
+  CrashRun,
+  CrashScenario,
+} from "../tests/crash/scenario.ts";
+
+const ROOT = new URL("../", import.meta.url);
+const SCENARIOS = new URL("tests/crash/scenarios/", ROOT);
+const DENO = new URL("node_modules/.bin/deno", ROOT).pathname;
 
 const { values: args } = parseArgs({
   args: Deno.args,
   options: {
-    store: { type: "string", default: "file" },
-    records: { type: "string", default: "100000" },
-    kills: { type: "string", default: "10" },
+    scenario: { type: "string" },
+    store: { type: "string" },
+    records: { type: "string" },
+    kills: { type: "string" },
     seed: { type: "string" },
-    "min-ms": { type: "string", default: "400" },
-    "max-ms": { type: "string", default: "1500" },
+    "min-ms": { type: "string" },
+    "max-ms": { type: "string" },
+    list: { type: "boolean", default: false },
   },
 });
-const store = args.store!;
-const records = Number(args.records);
-const kills = Number(args.kills);
-const minMs = Number(args["min-ms"]);
-const maxMs = Number(args["max-ms"]);
-const seedUsed = Number(args.seed ?? Date.now() % 1_000_000);
-let seed = seedUsed;
-const everyRecords = 500;
-const batchSize = 100;
-// A replay re-delivers what was done but not committed: at most
-// everyRecords, plus what was in flight between source and sink when the
-// kill landed (the source's batch, one per stage and queue: 6 batches).
-const replayBound = everyRecords + 6 * batchSize;
 
-// Throttle the child so an uninterrupted run takes about `targetMs`: the
-// kills then land mid-stream. 2/3 of the records pass the filter, and the
-// child pauses once per 100 of those.
-const targetMs = records <= 20_000 ? 4_000 : 25_000;
-const pauseMs = Math.max(1, Math.round(targetMs / (records * 2 / 3 / 100)));
+/** A wrong argument: one line, exit code 2. */
+function usage(message: string): never {
+  console.error(`crash: Cannot run crash test: ${message}`);
+  Deno.exit(2);
+}
+
+function count(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    usage(`--${name} must be a non-negative integer, got ${text}`);
+  }
+  return value;
+}
+
+const records = count("records", args.records);
+const kills = count("kills", args.kills);
+const minMs = count("min-ms", args["min-ms"]);
+const maxMs = count("max-ms", args["max-ms"]);
+const seedUsed = count("seed", args.seed) ?? Date.now() % 1_000_000;
+let seed = seedUsed;
 
 function random(): number {
   seed = (seed * 1103515245 + 12345) % 2147483648;
   return seed / 2147483648;
 }
 
-const DENO = new URL("../node_modules/.bin/deno", import.meta.url).pathname;
-const CHILD = new URL("../tests/crash/child.ts", import.meta.url).pathname;
-const dir = await Deno.makeTempDir({ prefix: "ca_crash_" });
-const input = `${dir}/input.ndjson`;
-const output = `${dir}/output.ndjson`;
-
-function storeArg(): string {
-  switch (store) {
-    case "file":
-      return `${dir}/checkpoints`;
-    case "redis":
-      return Deno.env.get("CA_TEST_REDIS_URL") ?? "redis://127.0.0.1:6379";
-    case "postgres":
-      return Deno.env.get("CA_TEST_POSTGRES_URL") ??
-        "postgres://postgres@127.0.0.1:5432/test";
-    default:
-      throw new TypeError(
-        `Cannot run crash test: --store must be file, redis or postgres, got ${store}`,
-      );
-  }
-}
-
-async function resetStore(): Promise<void> {
-  if (store === "file") return await Deno.mkdir(`${dir}/checkpoints`);
-  // A fresh run: forget the checkpoint a previous crash test left.
-  const reset = new Deno.Command(DENO, {
-    args: [
-      "eval",
-      store === "redis"
-        ? `import { createClient } from "redis"; const c = await createClient({ url: ${
-          JSON.stringify(storeArg())
-        } }).connect().catch((e) => { console.error("Cannot reach Redis at ${storeArg()}: " + e.message + ". Start it: redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save '' --appendonly no"); Deno.exit(1); }); for (const k of await c.keys("ca:crash:*")) await c.del(k); await c.quit();`
-        : `import postgres from "postgres"; const sql = postgres(${
-          JSON.stringify(storeArg())
-        }, { onnotice: () => {} }); try { await sql\`drop table if exists ca_crash_checkpoints\`; } catch (e) { console.error("Cannot reach PostgreSQL at ${storeArg()}: " + e.message + ". Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"); Deno.exit(1); } await sql.end();`,
-    ],
-    cwd: new URL("..", import.meta.url).pathname,
-    stdout: "inherit",
-    stderr: "inherit",
-  });
-  const { code } = await reset.output();
-  if (code !== 0) throw new Error(`Cannot reset the ${store} store`);
-}
-
-async function writeInput(): Promise<void> {
-  const lines: string[] = [];
-  for (let id = 0; id < records; id++) {
-    lines.push(JSON.stringify({ id, text: `record ${id} ✓` }));
-  }
-  await Deno.writeTextFile(input, lines.join("\n") + "\n");
-}
-
-function spawnChild(): Deno.ChildProcess {
-  return new Deno.Command(DENO, {
-    args: ["run", "-A", CHILD, input, output, store, storeArg()],
-    cwd: new URL("..", import.meta.url).pathname,
-    env: {
-      CA_CRASH_EVERY_RECORDS: String(everyRecords),
-      CA_CRASH_BATCH_SIZE: String(batchSize),
-      CA_CRASH_PAUSE_EVERY: "100",
-      CA_CRASH_PAUSE_MS: String(pauseMs),
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-/** Complete lines in the output: where the next run's records begin. */
-async function completeLines(): Promise<number> {
-  try {
-    const text = await Deno.readTextFile(output);
-    return text.split("\n").length - 1;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
-    throw error;
-  }
-}
-
-await writeInput();
-await resetStore();
-const restarts: number[] = [];
-let killed = 0;
-let runs = 0;
-const started = performance.now();
-for (;;) {
-  runs++;
-  const child = spawnChild();
-  const exited = child.status;
-  const outputs = Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-  ]);
-  if (killed < kills) {
-    const delay = minMs + random() * (maxMs - minMs);
-    const winner = await Promise.race([
-      exited.then(() => "exited" as const),
-      new Promise<"kill">((r) => setTimeout(() => r("kill"), delay)),
-    ]);
-    if (winner === "kill") {
-      child.kill("SIGKILL");
-      await exited;
-      await outputs;
-      killed++;
-      restarts.push(await completeLines());
-      continue;
+async function scenarioNames(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(SCENARIOS)) {
+    if (entry.isFile && entry.name.endsWith(".ts")) {
+      names.push(entry.name.slice(0, -3));
     }
   }
-  const status = await exited;
-  const [stdout, stderr] = await outputs;
-  if (!status.success) {
-    console.error(stderr || stdout);
-    throw new Error(
-      `Cannot finish crash test: run ${runs} exited with ${status.code}`,
+  return names.sort();
+}
+
+async function loadScenario(name: string): Promise<CrashScenario> {
+  const mod = await import(new URL(`${name}.ts`, SCENARIOS).href);
+  const scenario = mod.default as CrashScenario | undefined;
+  if (
+    scenario === undefined || typeof scenario.runs !== "function" ||
+    !Number.isInteger(scenario.records) || !Number.isInteger(scenario.kills)
+  ) {
+    throw new TypeError(
+      `Cannot run crash scenario ${name}: tests/crash/scenarios/${name}.ts must default-export { description, records, kills, runs() }`,
     );
   }
-  break;
+  return scenario;
 }
-const seconds = (performance.now() - started) / 1000;
 
-// Verify the output.
-const text = await Deno.readTextFile(output);
-const problems: string[] = [];
-if (!text.endsWith("\n")) problems.push("the output ends with a partial line");
-const ids: number[] = [];
-text.split("\n").slice(0, -1).forEach((line, n) => {
-  try {
-    ids.push((JSON.parse(line) as { id: number }).id);
-  } catch {
-    problems.push(`line ${n + 1} is not a whole record: ${line.slice(0, 60)}`);
-  }
-});
-const expected = new Set<number>();
-for (let id = 0; id < records; id++) if (id % 3 !== 0) expected.add(id);
-const seen = new Set(ids);
-const lost = [...expected].filter((id) => !seen.has(id));
-const boundaries = new Set(restarts);
-let duplicates = 0;
-let maxReplay = 0;
-let highest = -1;
-let replaying = false;
-let replay = 0;
-ids.forEach((id, n) => {
-  if (!expected.has(id)) {
-    problems.push(`line ${n + 1}: record ${id} should have been filtered out`);
-  }
-  if (boundaries.has(n)) {
-    replaying = true;
-    replay = 0;
-  }
-  if (id <= highest) {
-    duplicates++;
-    if (!replaying) {
-      problems.push(
-        `line ${
-          n + 1
-        }: record ${id} is out of order, not right after a restart`,
+/** The outcome of one crashed run. */
+interface Outcome {
+  line: string;
+  problems: string[];
+}
+
+/** Starts, kills and restarts `run`'s child, then checks what it delivered. */
+async function crash(
+  name: string,
+  run: CrashRun,
+  context: CrashContext,
+): Promise<Outcome> {
+  const label = run.label ?? name;
+  await run.prepare();
+  const [min, max] = [
+    minMs ?? run.killAfterMs[0],
+    maxMs ?? run.killAfterMs[1],
+  ];
+  const restarts: number[] = [];
+  let killed = 0;
+  let starts = 0;
+  const started = performance.now();
+  for (;;) {
+    starts++;
+    const child = new Deno.Command(run.child.command, {
+      args: run.child.args,
+      cwd: ROOT.pathname,
+      env: run.child.env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const exited = child.status;
+    const outputs = Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+    ]);
+    if (killed < context.kills) {
+      const delay = min + random() * (max - min);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const winner = await Promise.race([
+        exited.then(() => "exited" as const),
+        new Promise<"kill">((r) => timer = setTimeout(() => r("kill"), delay)),
+      ]);
+      clearTimeout(timer);
+      if (winner === "kill") {
+        child.kill("SIGKILL");
+        await exited;
+        await outputs;
+        killed++;
+        restarts.push(await run.deliveredCount());
+        continue;
+      }
+    }
+    const status = await exited;
+    const [stdout, stderr] = await outputs;
+    if (!status.success) {
+      console.error(stderr || stdout);
+      throw new Error(
+        `Cannot finish crash scenario ${label}: start ${starts} exited with ${status.code}`,
       );
     }
-    replay++;
-    maxReplay = Math.max(maxReplay, replay);
-  } else {
-    replaying = false;
-    highest = id;
+    break;
   }
-});
-if (killed < kills) {
-  problems.push(
-    `only ${killed} of ${kills} kills landed before the child finished`,
+  const seconds = (performance.now() - started) / 1000;
+
+  const { ids, problems } = await run.delivered();
+  let expectedCount = 0;
+  const seen = new Uint8Array(context.records);
+  for (const id of ids) {
+    if (Number.isInteger(id) && id >= 0 && id < context.records) seen[id] = 1;
+  }
+  const lost: number[] = [];
+  for (let id = 0; id < context.records; id++) {
+    if (!run.expected(id)) continue;
+    expectedCount++;
+    if (seen[id] === 0) lost.push(id);
+  }
+  const boundaries = new Set(restarts);
+  let duplicates = 0;
+  let maxReplay = 0;
+  let highest = -1;
+  let replaying = false;
+  let replay = 0;
+  ids.forEach((id, n) => {
+    if (
+      problems.length < 20 &&
+      !(Number.isInteger(id) && id >= 0 && id < context.records &&
+        run.expected(id))
+    ) {
+      problems.push(`line ${n + 1}: record ${id} should not be delivered`);
+    }
+    if (boundaries.has(n)) {
+      replaying = true;
+      replay = 0;
+    }
+    if (id <= highest) {
+      duplicates++;
+      if (!replaying && problems.length < 20) {
+        problems.push(
+          `line ${
+            n + 1
+          }: record ${id} is out of order, not right after a restart`,
+        );
+      }
+      replay++;
+      maxReplay = Math.max(maxReplay, replay);
+    } else {
+      replaying = false;
+      highest = id;
+    }
+  });
+  if (killed < context.kills) {
+    problems.push(
+      `only ${killed} of ${context.kills} kills landed before the child finished`,
+    );
+  }
+  const bound = run.replay;
+  if ("atMost" in bound && maxReplay > bound.atMost) {
+    problems.push(
+      `a replay of ${maxReplay} records exceeds the bound ${bound.atMost} (${bound.why})`,
+    );
+  }
+  if ("moreThan" in bound && !(maxReplay > bound.moreThan)) {
+    problems.push(
+      `the longest replay, ${maxReplay} records, does not exceed ${bound.moreThan} (${bound.why}): the run proves nothing`,
+    );
+  }
+  if (lost.length > 0) {
+    problems.push(
+      `lost: ${lost.slice(0, 10).join(", ")}${lost.length > 10 ? ", ..." : ""}`,
+    );
+  }
+  const limit = "atMost" in bound
+    ? `replay bound ${bound.atMost} (${bound.why})`
+    : `the longest replay must exceed ${bound.moreThan} (${bound.why})`;
+  const details = [
+    `${expectedCount} records expected; ${starts} starts in ${
+      seconds.toFixed(1)
+    } s, kills after ${min}-${max} ms; ${limit}; seed ${seedUsed}`,
+  ];
+  if (run.note) details.push(run.note);
+  console.log(
+    `crash: ${label} ${killed} kills, ${context.records} records, ${lost.length} lost, ${duplicates} duplicates, max replay ${maxReplay}`,
   );
-}
-if (maxReplay > replayBound) {
-  problems.push(
-    `a replay of ${maxReplay} records exceeds the bound ${replayBound}`,
-  );
-}
-console.log(
-  `crash: ${store} ${killed} kills, ${records} records, ${lost.length} lost, ${duplicates} duplicates, max replay ${maxReplay}`,
-);
-console.log(
-  `  ${expected.size} records pass the filter; ${runs} runs in ${
-    seconds.toFixed(1)
-  } s; replay bound ${replayBound} (everyRecords ${everyRecords} + 6 batches of ${batchSize}); seed ${seedUsed}`,
-);
-if (lost.length > 0) {
-  problems.push(
-    `lost: ${lost.slice(0, 10).join(", ")}${lost.length > 10 ? ", ..." : ""}`,
-  );
-}
-await Deno.remove(dir, { recursive: true });
-if (problems.length > 0) {
+  for (const line of details) console.log(`  ${line}`);
   for (const problem of problems.slice(0, 20)) {
     console.error(`  FAIL ${problem}`);
   }
+  return { line: label, problems };
+}
+
+const available = await scenarioNames();
+if (args.list) {
+  for (const name of available) {
+    console.log(`${name}: ${(await loadScenario(name)).description}`);
+  }
+  Deno.exit(0);
+}
+if (
+  args.scenario !== undefined && args.store !== undefined &&
+  args.scenario !== args.store
+) {
+  usage(
+    `--store is an alias of --scenario, got both (${args.store}, ${args.scenario})`,
+  );
+}
+const asked = args.scenario ?? args.store ?? "file";
+if (asked !== "all" && !available.includes(asked)) {
+  usage(
+    `no scenario "${asked}" in tests/crash/scenarios/ (${
+      available.join(", ")
+    }, or all)`,
+  );
+}
+const names = asked === "all" ? available : [asked];
+const failed: string[] = [];
+for (const name of names) {
+  const scenario = await loadScenario(name);
+  const dir = await Deno.makeTempDir({ prefix: `ca_crash_${name}_` });
+  const context: CrashContext = {
+    dir,
+    records: records ?? scenario.records,
+    kills: kills ?? scenario.kills,
+    root: ROOT,
+    deno: DENO,
+  };
+  const runs = await scenario.runs(context);
+  try {
+    for (const run of runs) {
+      try {
+        const outcome = await crash(name, run, context);
+        if (outcome.problems.length > 0) failed.push(outcome.line);
+      } catch (error) {
+        // A run that cannot finish (a server down, a child failing) fails
+        // the scenario; `all` goes on with the next one.
+        console.error(`  FAIL ${(error as Error).message ?? error}`);
+        failed.push(run.label ?? name);
+      }
+    }
+  } finally {
+    for (const run of runs) await run.cleanup?.();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+if (failed.length > 0) {
+  console.error(`crash: FAILED ${failed.join(", ")}`);
   Deno.exit(1);
 }

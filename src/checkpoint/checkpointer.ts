@@ -18,6 +18,11 @@ export interface CheckpointSettings {
   id: string;
   everyRecords: number;
   everyMs: number;
+  /**
+   * Reading waits while this many records are read but not committed
+   * (`undefined`: no bound); see `CheckpointOptions.maxUncommittedRecords`.
+   */
+  maxUncommitted?: number | undefined;
   reset: "start" | { position: Position } | undefined;
   /** The source's acknowledgement hook, called in order as positions are done. */
   ack: ((position: Position) => void | Promise<void>) | undefined;
@@ -38,8 +43,14 @@ export interface CheckpointSettings {
  * triggers (a fast pipeline, a store that fsyncs), the next one starts no
  * sooner than {@linkcode DUTY_FACTOR} times the last commit's duration after
  * it ended, so committing takes at most a fifth of the time; a replay after
- * a crash then grows by at most what the pipeline reads in that pause. All
- * bookkeeping is per batch.
+ * a crash then grows by at most what the pipeline reads in that pause.
+ *
+ * With `maxUncommitted`, {@linkcode Checkpointer.ready} holds the source
+ * back while that many records are read but not committed, so a crash
+ * repeats at most that many plus the batch read last. Once half of the
+ * bound is uncommitted, commits start as soon as a position is done,
+ * without the pause; a commit is always under way or due while reading
+ * waits, so the wait ends when it lands. All bookkeeping is per batch.
  */
 export class Checkpointer {
   #settings: CheckpointSettings;
@@ -48,7 +59,14 @@ export class Checkpointer {
   /** Ranges read from the source and not yet done: their end and position. */
   #pending: Array<{ to: number; position: Position }> = [];
   #position: Position | undefined;
+  /** The sequence the done position ends at. */
+  #positionTo = 0;
   #hasPosition = false;
+  /** Records read so far, and the sequence the committed position ends at. */
+  #readTo = 0;
+  #committedTo = 0;
+  /** Resolves the source's wait in {@linkcode Checkpointer.ready}. */
+  #resume: (() => void) | undefined;
   #committed: Position | undefined;
   #committedJson: string | undefined;
   #sinceCommit = 0;
@@ -104,6 +122,22 @@ export class Checkpointer {
   /** The source emitted records up to sequence `to`, ending at `position`. */
   read(to: number, position: Position): void {
     this.#pending.push({ to, position });
+    this.#readTo = to;
+  }
+
+  /**
+   * Whether the source may read its next batch: `undefined` when it may,
+   * else a promise that resolves once enough is committed (or the
+   * checkpointer closed or failed). Without `maxUncommitted`, always
+   * `undefined`.
+   */
+  ready(): Promise<void> | undefined {
+    if (!this.#blocked()) return undefined;
+    const waiting = new Promise<void>((resolve) => this.#resume = resolve);
+    // Whatever is done goes now: waiting for everyRecords or everyMs could
+    // wait for records that this wait keeps from being read.
+    if (this.#positionTo > this.#committedTo) this.#commitSoon();
+    return waiting;
   }
 
   /** The sink stored (or processors dropped) records `[from, to)`. */
@@ -113,7 +147,9 @@ export class Checkpointer {
     if (watermark === before) return;
     let advanced = false;
     while (this.#pending.length > 0 && this.#pending[0]!.to <= watermark) {
-      this.#position = this.#pending.shift()!.position;
+      const done = this.#pending.shift()!;
+      this.#position = done.position;
+      this.#positionTo = done.to;
       // Every position, in order: positions of different writers (a channel
       // reader) are not cumulative across each other.
       this.#acknowledge(this.#position);
@@ -123,8 +159,9 @@ export class Checkpointer {
     this.#hasPosition = true;
     this.#sinceCommit += watermark - before;
     if (this.#settings.store === undefined) return;
-    if (this.#sinceCommit >= this.#settings.everyRecords) this.#commitSoon();
-    else this.#arm();
+    if (this.#sinceCommit >= this.#settings.everyRecords || this.#urgent()) {
+      this.#commitSoon();
+    } else this.#arm();
   }
 
   /**
@@ -135,6 +172,7 @@ export class Checkpointer {
   async flush(): Promise<void> {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#wake();
     await this.#acks;
     while (this.#inFlight) await this.#inFlight.catch(() => {});
     if (this.#failed) return;
@@ -145,6 +183,32 @@ export class Checkpointer {
   close(): void {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#wake();
+  }
+
+  /** Reading must wait: `maxUncommitted` records are read but not committed. */
+  #blocked(): boolean {
+    const max = this.#settings.maxUncommitted;
+    return max !== undefined && !this.#closed && !this.#failed &&
+      this.#readTo - this.#committedTo >= max;
+  }
+
+  /**
+   * Commit without the duty pause: half of the bound is uncommitted, and
+   * a done position is ahead of the committed one.
+   */
+  #urgent(): boolean {
+    const max = this.#settings.maxUncommitted;
+    return max !== undefined && this.#positionTo > this.#committedTo &&
+      2 * (this.#readTo - this.#committedTo) >= max;
+  }
+
+  /** Lets a waiting source read again, if it may (or the run is over). */
+  #wake(): void {
+    if (this.#resume === undefined || this.#blocked()) return;
+    const resume = this.#resume;
+    this.#resume = undefined;
+    resume();
   }
 
   #arm(): void {
@@ -167,7 +231,7 @@ export class Checkpointer {
     }
     const pause = this.#lastEnd + DUTY_FACTOR * this.#lastDuration -
       performance.now();
-    if (pause > 0) {
+    if (pause > 0 && !this.#urgent()) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
         this.#commitSoon();
@@ -177,7 +241,8 @@ export class Checkpointer {
     this.#inFlight = this.#commit().then(
       () => {
         this.#inFlight = undefined;
-        if (this.#again) {
+        this.#wake();
+        if (this.#again || this.#urgent()) {
           this.#again = false;
           this.#commitSoon();
         } else if (this.#sinceCommit > 0) this.#arm();
@@ -192,8 +257,12 @@ export class Checkpointer {
   async #commit(): Promise<void> {
     if (!this.#hasPosition || this.#settings.store === undefined) return;
     const position = this.#position!;
+    const positionTo = this.#positionTo;
     const json = JSON.stringify(position);
-    if (json === this.#committedJson) return;
+    if (json === this.#committedJson) {
+      this.#committedTo = positionTo;
+      return;
+    }
     this.#sinceCommit = 0;
     const { store, id } = this.#settings;
     const started = performance.now();
@@ -202,6 +271,7 @@ export class Checkpointer {
     this.#lastDuration = this.#lastEnd - started;
     this.#committed = position;
     this.#committedJson = json;
+    this.#committedTo = positionTo;
     this.#commits++;
   }
 

@@ -7,6 +7,7 @@ import type { Position } from "../checkpoint/position.ts";
 import { RESUMABLE_SOURCE } from "../sources/resumable_source.ts";
 import type { ResumableSource } from "../sources/resumable_source.ts";
 import type { DeadLetter } from "../failures/dead_letter.ts";
+import { ONE_TO_ONE } from "./one_to_one_mark.ts";
 import { assemble, nameOf } from "./assemble.ts";
 import type { Divert } from "./processor_spec.ts";
 import { specOf } from "./processor_spec.ts";
@@ -21,10 +22,46 @@ import { toStageError } from "./to_stage_error.ts";
 
 export type { PipelineSource } from "./source_stream.ts";
 
-/** Where a pipeline is in its life. */
+/**
+ * Where a pipeline is in its life.
+ *
+ * @example Watch a pipeline go from running to stopped
+ * ```ts
+ * import { collect, pipeline } from "@ca/streams";
+ * import type { PipelineState } from "@ca/streams";
+ *
+ * const running = pipeline([1, 2, 3], collect<number>());
+ * const before: PipelineState = running.state;
+ * await running;
+ * const after: PipelineState = running.state;
+ * if (before !== "running" || after !== "stopped") {
+ *   throw new Error(`unexpected ${before} -> ${after}`);
+ * }
+ * ```
+ */
 export type PipelineState = "running" | "stopped" | "degraded";
 
-/** Where and how often a pipeline stores its position; see {@linkcode PipelineOptions}. */
+/**
+ * Where and how often a pipeline stores its position; see {@linkcode PipelineOptions}.
+ *
+ * @example Commit every 5 records, then resume with nothing left to read
+ * ```ts
+ * import { collect, memoryStore, pipeline, resumableSource } from "@ca/streams";
+ * import type { CheckpointOptions } from "@ca/streams";
+ *
+ * const source = resumableSource<number>({
+ *   async *open(after) {
+ *     const start = after === undefined ? 0 : Number(after) + 1;
+ *     for (let i = start; i < 10; i++) yield { records: [i], position: i };
+ *   },
+ * });
+ * const checkpoint: CheckpointOptions = { store: memoryStore(), everyRecords: 5 };
+ * const first = await pipeline(source, collect<number>(), { id: "n", checkpoint });
+ * const again = collect<number>();
+ * await pipeline(source, again, { id: "n", checkpoint });
+ * if (first.position !== 9 || again.records.length !== 0) throw new Error("unexpected");
+ * ```
+ */
 export interface CheckpointOptions {
   /** Where positions are stored: `memoryStore()`, or a store from `connectors/`. */
   store: CheckpointStore;
@@ -33,13 +70,73 @@ export interface CheckpointOptions {
   /** Commit at least this often while records get done, in ms (default 5000). */
   everyMs?: number;
   /**
+   * Bounds the replay after a crash: reading waits while this many records
+   * are read but not committed, and commits start early enough that it
+   * rarely has to. A crash (a `SIGKILL`, a lost machine) then repeats at
+   * most this many records plus the source's last batch.
+   *
+   * Without it (the default), `everyRecords` and `everyMs` only trigger
+   * commits: commits are spaced by four times their own duration (so that
+   * committing takes at most a fifth of the time), and a fast source
+   * reads on meanwhile, so the replay is everything read since the last
+   * commit that landed, which can be far more than `everyRecords`.
+   *
+   * Records held inside a stage count as uncommitted: every processor must
+   * let records through as more arrive. A user's own `TransformStream` is
+   * accepted only when declared with `oneToOne()` (otherwise the checkpoint
+   * waits for it to drain, and the bound would stop the source for good),
+   * and a `batch()` group must be smaller than the bound or have a
+   * `maxWaitMs`.
+   *
+   * @example Repeat at most about 5,000 records after a crash
+   * ```ts
+   * import { collect, memoryStore, pipeline, resumableSource } from "@ca/streams";
+   *
+   * const source = resumableSource<number>({
+   *   async *open(after) {
+   *     for (let i = after === undefined ? 0 : Number(after) + 1; i < 20_000; i += 100) {
+   *       const records = Array.from({ length: 100 }, (_, k) => i + k);
+   *       yield { records, position: i + 99 };
+   *     }
+   *   },
+   * });
+   * const sink = collect<number>();
+   * const summary = await pipeline(source, sink, {
+   *   id: "bounded",
+   *   checkpoint: { store: memoryStore(), maxUncommittedRecords: 5_000 },
+   * });
+   * if (summary.position !== 19_999 || sink.records.length !== 20_000) {
+   *   throw new Error("unexpected summary");
+   * }
+   * ```
+   */
+  maxUncommittedRecords?: number;
+  /**
    * Ignore the stored position: `"start"` reads from the beginning,
    * `{ position }` resumes after the given position. Either is stored at once.
    */
   reset?: "start" | { position: Position };
 }
 
-/** Options for {@linkcode pipeline}. */
+/**
+ * Options for {@linkcode pipeline}.
+ *
+ * @example Name a pipeline, make it abortable and use small batches
+ * ```ts
+ * import { collect, map, pipeline } from "@ca/streams";
+ * import type { PipelineOptions } from "@ca/streams";
+ *
+ * const controller = new AbortController();
+ * const options: PipelineOptions = {
+ *   id: "squares",
+ *   signal: controller.signal,
+ *   batchSize: 2,
+ * };
+ * const sink = collect<number>();
+ * await pipeline([1, 2, 3], map((n: number) => n * n), sink, options);
+ * if (sink.records.join() !== "1,4,9") throw new Error(`unexpected ${sink.records}`);
+ * ```
+ */
 export interface PipelineOptions {
   /** Names the pipeline; with `checkpoint`, it is the key of its checkpoint. */
   id?: string;
@@ -48,8 +145,10 @@ export interface PipelineOptions {
    * last record done (stored by the sink, or dropped by a processor, with
    * every record before it) is committed to `store` every `everyRecords`
    * records or `everyMs`, and when the pipeline ends or stops; the next run
-   * with the same `id` resumes after it. Another instance acquiring the same
-   * `id` fences this one: it stops with a `FencedError`.
+   * with the same `id` resumes after it. A crash repeats what was read
+   * since the last commit that landed: `maxUncommittedRecords` bounds it.
+   * Another instance acquiring the same `id` fences this one: it stops with
+   * a `FencedError`.
    *
    * A user's own `TransformStream` is a black box: the checkpoint does not
    * advance past records that entered it until it has drained.
@@ -78,7 +177,24 @@ export interface PipelineOptions {
   lingerMs?: number;
 }
 
-/** What a finished pipeline reports. */
+/**
+ * What a finished pipeline reports.
+ *
+ * @example Read the counts of a finished pipeline
+ * ```ts
+ * import { collect, filter, pipeline } from "@ca/streams";
+ * import type { PipelineSummary } from "@ca/streams";
+ *
+ * const summary: PipelineSummary = await pipeline(
+ *   [1, 2, 3, 4],
+ *   filter((n: number) => n % 2 === 0),
+ *   collect<number>(),
+ * );
+ * if (summary.recordsRead !== 4 || summary.recordsWritten !== 2) {
+ *   throw new Error(`unexpected ${JSON.stringify(summary)}`);
+ * }
+ * ```
+ */
 export interface PipelineSummary {
   /** Records the source emitted into the pipeline. */
   recordsRead: number;
@@ -99,6 +215,26 @@ export interface PipelineSummary {
 /**
  * A running pipeline. Await it for the {@linkcode PipelineSummary}; it
  * rejects with a `StageError` if a stage failed, or with the abort reason.
+ *
+ * @example Stop a pipeline whose source never ends
+ * ```ts
+ * import { collect, pipeline } from "@ca/streams";
+ * import type { RunningPipeline } from "@ca/streams";
+ *
+ * const endless = new ReadableStream<number>({
+ *   start(controller) {
+ *     controller.enqueue(1);
+ *     controller.enqueue(2); // and never closes
+ *   },
+ * });
+ * const sink = collect<number>();
+ * const running: RunningPipeline = pipeline(endless, sink);
+ * while (running.recordsWritten < 2) await new Promise((r) => setTimeout(r, 1));
+ * const summary = await running.stop();
+ * if (running.state !== "stopped" || summary.recordsWritten !== 2) {
+ *   throw new Error(`unexpected ${running.state}`);
+ * }
+ * ```
  */
 export interface RunningPipeline extends PromiseLike<PipelineSummary> {
   /** `"running"`, then `"stopped"` (ended, stopped or aborted) or `"degraded"` (failed). */
@@ -501,7 +637,7 @@ function parseArguments(args: unknown[]): ParsedArguments {
       `Cannot build pipeline: the sink (argument ${stages.length}) is locked, it is already used elsewhere`,
     );
   }
-  checkOptions(options, source);
+  checkOptions(options, source, rest);
   return {
     source,
     processors: rest as TransformStream<unknown, unknown>[],
@@ -513,6 +649,7 @@ function parseArguments(args: unknown[]): ParsedArguments {
 function checkOptions(
   options: PipelineOptions,
   source: PipelineSource<unknown>,
+  processors: readonly unknown[],
 ): void {
   const { batchSize, lingerMs, signal, id, checkpoint, deadLetter } = options;
   if (deadLetter !== undefined) {
@@ -536,7 +673,9 @@ function checkOptions(
       }`,
     );
   }
-  if (checkpoint !== undefined) checkCheckpoint(checkpoint, id, source);
+  if (checkpoint !== undefined) {
+    checkCheckpoint(checkpoint, id, source, processors);
+  }
   if (
     batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)
   ) {
@@ -564,6 +703,7 @@ function checkCheckpoint(
   checkpoint: CheckpointOptions,
   id: string | undefined,
   source: PipelineSource<unknown>,
+  processors: readonly unknown[],
 ): void {
   const fail = (field: string, expected: string, got: unknown): never => {
     throw new TypeError(
@@ -602,6 +742,29 @@ function checkCheckpoint(
     throw new RangeError(
       `Cannot build pipeline: options.checkpoint.everyMs must be a positive number, got ${everyMs}`,
     );
+  }
+  const { maxUncommittedRecords: max } = checkpoint;
+  if (max !== undefined) {
+    if (typeof max !== "number") {
+      fail(".maxUncommittedRecords", "a number", max);
+    }
+    if (!(Number.isInteger(max) && max > 0)) {
+      throw new RangeError(
+        `Cannot build pipeline: options.checkpoint.maxUncommittedRecords must be a positive integer, got ${max}`,
+      );
+    }
+    processors.forEach((processor, i) => {
+      if (
+        specOf(processor as TransformStream) === undefined &&
+        (processor as { [ONE_TO_ONE]?: boolean })[ONE_TO_ONE] !== true
+      ) {
+        throw new TypeError(
+          `Cannot build pipeline: options.checkpoint.maxUncommittedRecords needs processors that let records through as more arrive, and processor ${i} (argument ${
+            i + 2
+          }) is your own TransformStream, which holds the checkpoint until it drains; declare it with oneToOne() if it emits one record per record`,
+        );
+      }
+    });
   }
   if (
     reset !== undefined && reset !== "start" &&
@@ -662,6 +825,7 @@ class PipelineRun implements RunningPipeline {
           throw error;
         }),
       read: (to, position) => checkpointer.read(to, position),
+      ready: () => checkpointer.ready(),
     };
     const divertFor = options.deadLetter &&
       this.#openDeadLetter(options.deadLetter);
@@ -711,6 +875,7 @@ class PipelineRun implements RunningPipeline {
       id,
       everyRecords: options?.everyRecords ?? 1000,
       everyMs: options?.everyMs ?? 5000,
+      maxUncommitted: options?.maxUncommittedRecords,
       reset: options?.reset,
       ack: source.ack && ((position) => source.ack!(position)),
       onFailure: (error) => {

@@ -14,7 +14,30 @@ import type { RecordBatch } from "./record_batch.ts";
 import { isThenable } from "../util/is_thenable.ts";
 import { toStageError } from "./to_stage_error.ts";
 
-/** What `pipeline()` accepts as a source of records. */
+/**
+ * What `pipeline()` accepts as a source of records.
+ *
+ * @example An array, an async generator and a stream as sources
+ * ```ts
+ * import { collect, pipeline } from "@ca/streams";
+ * import type { PipelineSource } from "@ca/streams";
+ *
+ * async function* generate(): AsyncGenerator<number> {
+ *   yield 1;
+ *   yield 2;
+ * }
+ * const sources: PipelineSource<number>[] = [
+ *   [1, 2],
+ *   generate(),
+ *   ReadableStream.from([1, 2]),
+ * ];
+ * for (const source of sources) {
+ *   const sink = collect<number>();
+ *   await pipeline(source, sink);
+ *   if (sink.records.join() !== "1,2") throw new Error(`unexpected ${sink.records}`);
+ * }
+ * ```
+ */
 export type PipelineSource<T> =
   | ReadableStream<T>
   | Iterable<T>

@@ -1,21 +1,41 @@
-// The process the crash test kills: file source → processors (a filter
-// among them) → file sink, checkpointed in the chosen store. Throttled so
-// that kills land mid-stream. Prints its summary as one JSON line when done.
+// The process a crash scenario kills: file source → processors → file
+// sink, checkpointed in the chosen store. Prints its summary as one JSON
+// line when done.
 //
 //   deno run -A tests/crash/child.ts <input> <output> <store> <store-arg>
+//
+// Its environment shapes the run (every variable is optional):
+//   CA_CRASH_BATCH_SIZE       the source's and the pipeline's batch size (100)
+//   CA_CRASH_EVERY_RECORDS    checkpoint.everyRecords (500)
+//   CA_CRASH_EVERY_MS         checkpoint.everyMs (250)
+//   CA_CRASH_MAX_UNCOMMITTED  checkpoint.maxUncommittedRecords (unset)
+//   CA_CRASH_COMMIT_DELAY_MS  every commit waits this long first, as a
+//                             remote store's round trip would (0)
+//   CA_CRASH_FILTER           "1": drop every record whose id % 3 == 0 (1)
+//   CA_CRASH_PAUSE_EVERY      throttle: pause once per this many records
+//                             that pass the filter; 0: no throttle (100)
+//   CA_CRASH_PAUSE_MS         how long each pause lasts (10)
 import { filter, map, mapConcurrent, pipeline } from "@ca/streams";
 import type { CheckpointStore } from "@ca/streams";
 import { fileSink, fileSource } from "@ca/streams/file";
 
 const [input, output, storeKind, storeArg] = Deno.args;
-const everyRecords = Number(Deno.env.get("CA_CRASH_EVERY_RECORDS") ?? 500);
-const batchSize = Number(Deno.env.get("CA_CRASH_BATCH_SIZE") ?? 100);
-const pauseEvery = Number(Deno.env.get("CA_CRASH_PAUSE_EVERY") ?? 200);
-const pauseMs = Number(Deno.env.get("CA_CRASH_PAUSE_MS") ?? 10);
+const env = (name: string, fallback: number): number => {
+  const text = Deno.env.get(`CA_CRASH_${name}`);
+  return text === undefined || text === "" ? fallback : Number(text);
+};
+const batchSize = env("BATCH_SIZE", 100);
+const everyRecords = env("EVERY_RECORDS", 500);
+const everyMs = env("EVERY_MS", 250);
+const maxUncommitted = env("MAX_UNCOMMITTED", 0);
+const commitDelayMs = env("COMMIT_DELAY_MS", 0);
+const filtered = env("FILTER", 1) === 1;
+const pauseEvery = env("PAUSE_EVERY", 100);
+const pauseMs = env("PAUSE_MS", 10);
 
 interface Row {
   id: number;
-  text: string;
+  text?: string;
 }
 
 async function openStore(): Promise<
@@ -30,7 +50,7 @@ async function openStore(): Promise<
     case "redis": {
       const { createClient } = await import("redis");
       const { redisStore } = await import(
-        "../../connectors/redis_store/mod.ts"
+        "@ca/streams/redis"
       );
       const client = await createClient({ url: storeArg }).connect();
       return {
@@ -41,7 +61,7 @@ async function openStore(): Promise<
     case "postgres": {
       const { default: postgres } = await import("postgres");
       const { postgresStore } = await import(
-        "../../connectors/postgres_store/mod.ts"
+        "@ca/streams/postgres"
       );
       const sql = postgres(storeArg!, { onnotice: () => {} });
       return {
@@ -54,27 +74,57 @@ async function openStore(): Promise<
   }
 }
 
-const { store, close } = await openStore();
+/** The store, with each commit delayed as a remote store's would be. */
+function delayed(store: CheckpointStore): CheckpointStore {
+  if (commitDelayMs <= 0) return store;
+  return {
+    get: (id, options) => store.get(id, options),
+    acquire: (id, options) => store.acquire(id, options),
+    delete: (id, options) => store.delete(id, options),
+    async commit(id, position, generation, options) {
+      await sleep(commitDelayMs);
+      return await store.commit(id, position, generation, options);
+    },
+  };
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const summary = await pipeline(
-  fileSource<Row>(input!, { batchSize }),
-  map((row: Row) => ({ id: row.id, doubled: row.id * 2, text: row.text })),
-  filter((row) => row.id % 3 !== 0),
+const opened = await openStore();
+const stages: TransformStream[] = [];
+if (filtered) {
+  stages.push(
+    map((row: Row) => ({ id: row.id, doubled: row.id * 2, text: row.text })),
+    filter((row: Row) => row.id % 3 !== 0),
+  );
+}
+if (pauseEvery > 0) {
   // Throttle in a stage of its own, like a slow sink: records wait here
   // between being read and being stored, which is where a checkpoint that
   // ran ahead of the sink would lose them. It also keeps the run long
   // enough for kills to land mid-stream.
-  mapConcurrent(
-    (row, index) =>
+  stages.push(mapConcurrent(
+    (row: Row, index: number) =>
       index % pauseEvery === 0 ? sleep(pauseMs).then(() => row) : row,
     { concurrency: 1 },
-  ),
-  fileSink(output!),
-  {
-    id: "crash-test",
-    batchSize,
-    checkpoint: { store, everyRecords, everyMs: 250 },
-  },
-);
-await close();
+  ));
+}
+const summary =
+  await (pipeline as (...args: unknown[]) => PromiseLike<unknown>)(
+    fileSource<Row>(input!, { batchSize }),
+    ...stages,
+    fileSink(output!),
+    {
+      id: "crash-test",
+      batchSize,
+      checkpoint: {
+        store: delayed(opened.store),
+        everyRecords,
+        everyMs,
+        ...(maxUncommitted > 0
+          ? { maxUncommittedRecords: maxUncommitted }
+          : {}),
+      },
+    },
+  );
+await opened.close();
 console.log(JSON.stringify(summary));
