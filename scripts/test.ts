@@ -281,6 +281,14 @@ const steps: Step[] = [
     },
   },
   {
+    name: "catalog",
+    title:
+      "the README's catalog lists every registered definition (scripts/catalog.ts --check)",
+    async run() {
+      await exec(DENO, ["run", "-A", "scripts/catalog.ts", "--check"]);
+    },
+  },
+  {
     name: "fmt",
     title: "deno fmt --check",
     async run() {
@@ -323,6 +331,7 @@ const steps: Step[] = [
       paths.push(...await testFiles("tests/cloudevents"));
       paths.push(...await testFiles("tests/config"));
       paths.push(...await testFiles("tests/runner"));
+      paths.push(...await testFiles("tests/conformance"));
       await exec(DENO, ["test", "-A", "--doc", ...paths]);
     },
   },
@@ -461,23 +470,22 @@ const steps: Step[] = [
   {
     name: "crash",
     title:
-      "crash test, short form: SIGKILL the pipeline 3 times over 10,000 records, file store (scripts/crash_test.ts)",
+      "crash scenarios, short form: SIGKILL a pipeline 3 times over 10,000 records (file store), and twice over 4,000,000 unthrottled records without and with checkpoint.maxUncommittedRecords (scripts/crash_test.ts; all of them in full: npm run test:crash:all)",
     async run() {
-      await exec(DENO, [
-        "run",
-        "-A",
-        "scripts/crash_test.ts",
-        "--store",
-        "file",
-        "--records",
-        "10000",
-        "--kills",
-        "3",
-        "--min-ms",
-        "300",
-        "--max-ms",
-        "900",
-      ]);
+      const crash = (scenario: string, records: string, kills: string) =>
+        exec(DENO, [
+          "run",
+          "-A",
+          "scripts/crash_test.ts",
+          "--scenario",
+          scenario,
+          "--records",
+          records,
+          "--kills",
+          kills,
+        ]);
+      await crash("file", "10000", "3");
+      await crash("unthrottled", "4000000", "2");
     },
   },
   {
@@ -578,6 +586,7 @@ async function nodeTests(
     ...await testFiles(`${dir}/cloudevents`),
     ...await testFiles(`${dir}/config`),
     ...await testFiles(`${dir}/runner`),
+    ...await testFiles(`${dir}/conformance`),
   ]
     .filter((file) => !/(^|\/)deno_[^/]*$/.test(file));
   // Connector tests run on Node too; a `deno_` folder is Deno-only.

@@ -391,6 +391,58 @@ describe("pipeline() failures", () => {
   });
 });
 
+describe("pipeline() with several user TransformStreams in a row", () => {
+  function stage(name: string, failAt: number): TransformStream<number> {
+    let seen = 0;
+    const named = {
+      [name]: class extends TransformStream<number, number> {
+        constructor() {
+          super({
+            transform(n, controller) {
+              if (++seen === failAt) throw new Error(`${name} broke`);
+              controller.enqueue(n);
+            },
+          });
+        }
+      },
+    };
+    return new named[name]!();
+  }
+
+  test("the one that fails is named, and the others pass records on in order", async () => {
+    const names = ["Parse", "Check", "Enrich", "Format"];
+    for (let failing = 0; failing < names.length; failing++) {
+      const stages = names.map((name, k) =>
+        stage(name, k === failing ? 1500 : 0)
+      );
+      await assert.rejects(
+        Promise.resolve(
+          pipeline(
+            range(3000),
+            map((n: number) => n),
+            ...stages as [TransformStream<number, number>],
+            new WritableStream(),
+            { batchSize: 100 },
+          ),
+        ),
+        (error: unknown) =>
+          error instanceof StageError && error.stageIndex === failing + 1 &&
+          error.stageName === names[failing],
+      );
+    }
+    const sink = collect<number>();
+    await pipeline(
+      range(3000),
+      ...names.map((name) => stage(name, 0)) as [
+        TransformStream<number, number>,
+      ],
+      sink,
+      { batchSize: 100 },
+    );
+    assert.deepEqual(sink.records, range(3000));
+  });
+});
+
 describe("pipeline() backpressure", () => {
   test("a slow sink slows the source: records in flight stay under the bound", async () => {
     const batchSize = 16;

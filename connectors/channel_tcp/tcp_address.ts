@@ -1,7 +1,22 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-/** Where to listen or dial. */
+/**
+ * Where to listen or dial.
+ *
+ * @example Listen and dial on one address
+ * ```ts
+ * import { tcpConnect, tcpListen } from "@ca/streams/channel-tcp";
+ * import type { TcpAddress } from "@ca/streams/channel-tcp";
+ *
+ * const address: TcpAddress = { hostname: "127.0.0.1", port: 0 };
+ * const listener = await tcpListen(address);
+ * const connection = await tcpConnect({ ...address, port: listener.port });
+ * if (!connection.remote.endsWith(`:${listener.port}`)) throw new Error(connection.remote);
+ * connection.close();
+ * await listener.close();
+ * ```
+ */
 export interface TcpAddress {
   /** Host name or address (default `"127.0.0.1"`). */
   hostname?: string;

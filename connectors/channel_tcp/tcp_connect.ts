@@ -4,7 +4,25 @@ import type { ChannelConnection } from "../../src/channel/channel_connection.ts"
 import { checkAddress, loadTcpRuntime } from "./tcp_runtime.ts";
 import type { TcpAddress } from "./tcp_runtime.ts";
 
-/** Options for {@linkcode tcpConnect}. */
+/**
+ * Options for {@linkcode tcpConnect}.
+ *
+ * @example Give up dialling once a signal is aborted
+ * ```ts
+ * import { tcpConnect, tcpListen } from "@ca/streams/channel-tcp";
+ * import type { TcpConnectOptions } from "@ca/streams/channel-tcp";
+ *
+ * const listener = await tcpListen({ port: 0 });
+ * const controller = new AbortController();
+ * const options: TcpConnectOptions = { signal: controller.signal };
+ * (await tcpConnect({ port: listener.port }, options)).close();
+ * controller.abort(new Error("shutting down"));
+ * const error = await tcpConnect({ port: listener.port }, options)
+ *   .then(() => undefined, (e: unknown) => e);
+ * await listener.close();
+ * if (error !== controller.signal.reason) throw new Error(`unexpected ${error}`);
+ * ```
+ */
 export interface TcpConnectOptions {
   /** Gives up connecting. */
   signal?: AbortSignal;

@@ -47,7 +47,24 @@ interface WorkerdSockets {
   ): WorkerdSocket;
 }
 
-/** Options for {@linkcode tcpConnectWorkerd}. */
+/**
+ * Options for {@linkcode tcpConnectWorkerd}.
+ *
+ * @example Give up dialling when the worker's request is cancelled
+ * ```ts
+ * import { tcpConnectWorkerd } from "@ca/streams/channel-tcp-workerd";
+ * import type { TcpConnectWorkerdOptions } from "@ca/streams/channel-tcp-workerd";
+ *
+ * const cancelled = new AbortController();
+ * const options: TcpConnectWorkerdOptions = { signal: cancelled.signal, secureTransport: "on" };
+ * cancelled.abort(new Error("request cancelled"));
+ * const error = await tcpConnectWorkerd({ hostname: "reader.internal", port: 9000 }, options)
+ *   .then(() => undefined, (e: unknown) => e);
+ * if (!(error instanceof Error) || error.message !== "request cancelled") {
+ *   throw new Error("unexpected");
+ * }
+ * ```
+ */
 export interface TcpConnectWorkerdOptions {
   /** Gives up connecting. */
   signal?: AbortSignal;

@@ -7,7 +7,29 @@ import type { ChannelConnection } from "../../src/channel/channel_connection.ts"
 import { webSocketConnection } from "../../src/channel/websocket_connection.ts";
 import { checkLimits } from "./ws_runtime.ts";
 
-/** Options for {@linkcode wsConnect}. */
+/**
+ * Options for {@linkcode wsConnect}.
+ *
+ * @example Open the socket yourself, and see the subprotocol offered
+ * ```ts
+ * import { wsConnect, wsListen } from "@ca/streams/channel-ws";
+ * import type { WsConnectOptions } from "@ca/streams/channel-ws";
+ *
+ * const offered: string[] = [];
+ * const options: WsConnectOptions = {
+ *   maxFrameBytes: 1 << 20,
+ *   createWebSocket(url, protocols) {
+ *     offered.push(...protocols);
+ *     return new WebSocket(url, protocols);
+ *   },
+ * };
+ * const listener = await wsListen({ port: 0 });
+ * const connection = await wsConnect(`ws://127.0.0.1:${listener.port}/`, options);
+ * connection.close();
+ * await listener.close();
+ * if (offered.join() !== "ca-streams.v1") throw new Error(`unexpected ${offered}`);
+ * ```
+ */
 export interface WsConnectOptions {
   /** Gives up connecting. */
   signal?: AbortSignal;

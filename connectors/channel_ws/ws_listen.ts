@@ -6,7 +6,29 @@ import type { WsAddress } from "./ws_runtime.ts";
 
 export type { WsAddress } from "./ws_runtime.ts";
 
-/** Options for {@linkcode wsListen}. */
+/**
+ * Options for {@linkcode wsListen}.
+ *
+ * @example A reader that accepts messages up to 1 MiB
+ * ```ts
+ * import { collect, pipeline } from "@ca/streams";
+ * import { channelReader, channelWriter } from "@ca/streams/channel";
+ * import { wsConnect, wsListen } from "@ca/streams/channel-ws";
+ * import type { WsListenOptions } from "@ca/streams/channel-ws";
+ *
+ * const options: WsListenOptions = { maxFrameBytes: 1 << 20, maxBufferedBytes: 1 << 18 };
+ * const listener = await wsListen({ port: 0 }, options);
+ * const received = collect<string>();
+ * const reading = pipeline(
+ *   channelReader<string>(listener, { stream: "s", maxFrameBytes: options.maxFrameBytes }),
+ *   received,
+ * );
+ * const connect = () => wsConnect(`ws://127.0.0.1:${listener.port}/`);
+ * await pipeline(["x".repeat(1000)], channelWriter(connect, { stream: "s" }));
+ * await reading;
+ * if (received.records[0]?.length !== 1000) throw new Error("unexpected");
+ * ```
+ */
 export interface WsListenOptions {
   /**
    * The largest message accepted, in bytes (default 16 MiB): give the

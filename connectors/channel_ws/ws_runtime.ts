@@ -5,7 +5,22 @@ import type { ChannelListener } from "../../src/channel/channel_connection.ts";
 import { checkAddress as checkTcpAddress } from "../channel_tcp/tcp_address.ts";
 import { currentRuntime } from "../runtime/current_runtime.ts";
 
-/** Where to listen for WebSocket connections. */
+/**
+ * Where to listen for WebSocket connections.
+ *
+ * @example Listen on a path of a free port
+ * ```ts
+ * import { wsConnect, wsListen } from "@ca/streams/channel-ws";
+ * import type { WsAddress } from "@ca/streams/channel-ws";
+ *
+ * const address: WsAddress = { hostname: "127.0.0.1", port: 0, path: "/orders" };
+ * const listener = await wsListen(address);
+ * const url = `ws://${address.hostname}:${listener.port}${address.path}`;
+ * const connection = await wsConnect(url);
+ * connection.close();
+ * await listener.close();
+ * ```
+ */
 export interface WsAddress {
   /** Host name or address (default `"127.0.0.1"`). */
   hostname?: string;

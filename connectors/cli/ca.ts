@@ -13,12 +13,9 @@ import { loadCliRuntime } from "./cli_runtime.ts";
 import { main } from "./main.ts";
 
 const runtime = await loadCliRuntime();
-const args = "Deno" in globalThis
-  ? (globalThis as unknown as { Deno: { args: string[] } }).Deno.args
-  : (await import("node:process")).default.argv.slice(2);
 // The child runner is the file beside this one, .ts or .js as this is.
 const extension = import.meta.url.endsWith(".js") ? ".js" : ".ts";
-const code = await main(args, {
+const code = await main(runtime.args(), {
   runnerEntry: new URL(`./runner_main${extension}`, import.meta.url).href,
 });
 runtime.exit(code);

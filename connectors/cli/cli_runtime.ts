@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
 import { currentRuntime } from "../runtime/current_runtime.ts";
+
 /**
  * What the `ca` command needs from the runtime it runs on, implemented once
  * per runtime (`deno.ts`, `node.ts`) and loaded lazily by
@@ -52,6 +53,8 @@ export interface CliRuntime {
   readonly version: string;
   /** This process's id. */
   readonly pid: number;
+  /** The command line after the program: `ca run x.yaml` gives `["run", "x.yaml"]`. */
+  args(): string[];
   /** The path of the running executable. */
   execPath(): string;
   /** The environment variables. */
@@ -62,6 +65,17 @@ export interface CliRuntime {
   readTextFile(path: string): Promise<string>;
   /** True when `path` names an existing file. */
   isFile(path: string): Promise<boolean>;
+  /** True when `path` names an existing file this process may execute. */
+  isExecutable(path: string): Promise<boolean>;
+  /**
+   * Writes a UTF-8 file. With `createNew`, fails (with an error whose `code`
+   * is `"EEXIST"`) when the file exists, without touching it.
+   */
+  writeTextFile(
+    path: string,
+    text: string,
+    options?: { createNew?: boolean },
+  ): Promise<void>;
   /** Writes text to stdout, synchronously and in order. */
   writeStdout(text: string): void;
   /** Writes text to stderr, synchronously and in order. */
@@ -70,9 +84,15 @@ export interface CliRuntime {
   isTerminal(): boolean;
   /** The lines of stdin, until it ends. */
   stdinLines(): AsyncIterable<string>;
+  /** All of stdin as text, once it ends. */
+  readStdin(): Promise<string>;
   /** Calls `handler` on SIGINT and SIGTERM; returns a function that stops it. */
   onStopSignal(handler: (signal: StopSignal) => void): () => void;
-  /** Starts a child process. */
+  /**
+   * Starts a child process. Never throws: when the executable cannot be
+   * started, the child's `status` is code 127 and `onStderr` gets one line
+   * saying why, on every runtime.
+   */
   spawn(command: string, args: string[], options: SpawnOptions): ChildProcess;
   /** Ends the process with `code`, once stdout and stderr are written. */
   exit(code: number): never;
@@ -80,7 +100,10 @@ export interface CliRuntime {
 
 let loaded: Promise<CliRuntime> | undefined;
 
-/** Loads the module of the runtime we run on, once and lazily. */
+/**
+ * Loads the module of the runtime we run on (as `currentRuntime()` tells),
+ * once and lazily.
+ */
 export function loadCliRuntime(): Promise<CliRuntime> {
   loaded ??= currentRuntime() === "deno"
     ? import("./deno.ts").then((m) => m.denoCli)

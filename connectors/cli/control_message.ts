@@ -17,12 +17,19 @@ export type ParentMessage =
 export type ChildMessage =
   | { type: "hello"; runtime: string; version: string; pid: number }
   | { type: "listening"; channel: string; port: number }
+  /** Every segment runs: its store, processors and channels started. */
+  | { type: "started" }
   | ({ type: "progress" } & RunnerProgress)
+  /** A line for `ca`'s stdout (what a processor printed with `console.log`). */
+  | { type: "output"; text: string }
   | { type: "done" }
   | {
     type: "error";
     message: string;
     code?: string;
     path?: string;
+    /** The config is wrong (bad args, a missing package): exit 2. */
     config?: boolean;
+    /** The runner could not start (a store or address unreachable): exit 3. */
+    startup?: boolean;
   };

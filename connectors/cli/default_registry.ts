@@ -1,16 +1,46 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
-import { builtinProcessors } from "../../src/config/builtins/builtin_processors.ts";
-import { ProcessorRegistry } from "../../src/config/processor_registry.ts";
+import { builtinDefinitions } from "../../src/config/builtins/builtin_definitions.ts";
+import { Registry } from "../../src/config/registry.ts";
+import { tcpDefinitions } from "../channel_tcp/tcp_definitions.ts";
+import { wsDefinitions } from "../channel_ws/ws_definitions.ts";
+import { denoKvDefinitions } from "../deno_kv_store/deno_kv_definitions.ts";
 import { fileProcessors } from "../file/file_processors.ts";
+import { fileStoreDefinitions } from "../file_store/file_store_definitions.ts";
+import { postgresDefinitions } from "../postgres/postgres_definitions.ts";
+import { redisDefinitions } from "../redis/redis_definitions.ts";
 
 /**
- * A registry with the library's own processors: the core's (`generate`,
- * `take`, `select`, `where`, `set`, ...) and the connectors' (`file-source`,
- * `file-sink`). A config's `modules` add the user's.
+ * A registry with every definition of the library, of every kind: the
+ * core's processors (`generate`, `take`, `select`, `where`, `set`, ...)
+ * and `memory` store, and each connector's definitions: `file-source`,
+ * `file-sink`, the `file`, `deno-kv`, `redis` and `postgres` stores, the
+ * `tcp` and `ws` transports. A config's `modules` add the user's. No
+ * client package loads here: each loads when its store or connector is
+ * created.
+ *
+ * A new connector adds its definitions function here.
  *
  * @returns A new registry.
+ *
+ * @example What a config can name
+ * ```ts
+ * import { defaultRegistry } from "./default_registry.ts";
+ *
+ * const registry = defaultRegistry();
+ * console.log(registry.names("store")); // ["memory", "file", "deno-kv", "redis", "postgres"]
+ * if (!registry.has("transport", "ws")) throw new Error("no ws");
+ * ```
  */
-export function defaultRegistry(): ProcessorRegistry {
-  return new ProcessorRegistry([...builtinProcessors(), ...fileProcessors()]);
+export function defaultRegistry(): Registry {
+  return new Registry([
+    ...builtinDefinitions(),
+    ...fileProcessors(),
+    ...fileStoreDefinitions(),
+    ...denoKvDefinitions(),
+    ...redisDefinitions(),
+    ...postgresDefinitions(),
+    ...tcpDefinitions(),
+    ...wsDefinitions(),
+  ]);
 }

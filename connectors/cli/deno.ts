@@ -30,13 +30,19 @@ interface DenoChild {
 }
 
 interface DenoApi {
+  readonly args: string[];
   readonly version: { deno: string };
   readonly pid: number;
   execPath(): string;
   cwd(): string;
   readonly env: { toObject(): Record<string, string> };
   readTextFile(path: string): Promise<string>;
-  stat(path: string): Promise<{ isFile: boolean }>;
+  stat(path: string): Promise<{ isFile: boolean; mode: number | null }>;
+  writeTextFile(
+    path: string,
+    text: string,
+    options?: { createNew?: boolean },
+  ): Promise<void>;
   readonly stdout: DenoWriter;
   readonly stderr: DenoWriter;
   readonly stdin: { readonly readable: ReadableStream<Uint8Array> };
@@ -63,20 +69,58 @@ function writeAll(target: DenoWriter, text: string): void {
   }
 }
 
+/** A child that could not be started: its status is code 127. */
+function notStarted(
+  command: string,
+  error: unknown,
+  onStderr: (line: string) => void,
+): ChildProcess {
+  const reason = (error as { code?: string })?.code === "ENOENT" ||
+      (error as Error)?.name === "NotFound"
+    ? "no such file or directory"
+    : (error as Error)?.message ?? String(error);
+  onStderr(`cannot start ${command}: ${reason}`);
+  return {
+    pid: -1,
+    lines: (async function* () {})(),
+    send() {},
+    closeStdin() {},
+    kill() {},
+    status: Promise.resolve({ code: 127, signal: null }),
+  };
+}
+
 /** The Deno implementation of {@linkcode CliRuntime}. */
 export const denoCli: CliRuntime = {
   name: "deno",
   version: deno.version.deno,
   pid: deno.pid,
+  args: () => [...deno.args],
   execPath: () => deno.execPath(),
   env: () => deno.env.toObject(),
   cwd: () => deno.cwd(),
   readTextFile: (path) => deno.readTextFile(path),
   isFile: (path) => deno.stat(path).then((s) => s.isFile, () => false),
+  isExecutable: (path) =>
+    deno.stat(path).then(
+      (s) => s.isFile && (s.mode === null || (s.mode & 0o111) !== 0),
+      () => false,
+    ),
+  async writeTextFile(path, text, options) {
+    try {
+      await deno.writeTextFile(path, text, { createNew: options?.createNew });
+    } catch (error) {
+      if ((error as Error).name === "AlreadyExists") {
+        throw Object.assign(new Error(`${path} exists`), { code: "EEXIST" });
+      }
+      throw error;
+    }
+  },
   writeStdout: (text) => writeAll(deno.stdout, text),
   writeStderr: (text) => writeAll(deno.stderr, text),
   isTerminal: () => deno.stdout.isTerminal(),
   stdinLines: () => textLines(deno.stdin.readable),
+  readStdin: () => new Response(deno.stdin.readable).text(),
   onStopSignal(handler) {
     const onInt = () => handler("SIGINT");
     const onTerm = () => handler("SIGTERM");
@@ -88,13 +132,19 @@ export const denoCli: CliRuntime = {
     };
   },
   spawn(command, args, options): ChildProcess {
-    const child = new deno.Command(command, {
-      args,
-      env: options.env,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    let child: DenoChild;
+    try {
+      child = new deno.Command(command, {
+        args,
+        env: options.env,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    } catch (error) {
+      // As on Node: a child that could not start exits 127, saying why.
+      return notStarted(command, error, options.onStderr);
+    }
     const stdin = child.stdin.getWriter();
     stdin.closed.catch(() => {}); // a child that exited refuses writes
     const stderrDone = (async () => {

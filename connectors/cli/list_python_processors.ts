@@ -6,6 +6,18 @@ import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
 import type { CliRuntime } from "./cli_runtime.ts";
 import { runnerCommand } from "./runner_command.ts";
 
+/** A processor a Python runner offers, as its `--list` describes it. */
+export interface PythonProcessor {
+  /** Source, processor or sink. */
+  kind: ProcessorKind;
+  /** One sentence, when it gives one. */
+  description?: string;
+  /** Its args as JSON Schema, when it gives one. */
+  args?: Record<string, unknown>;
+  /** The runner that offers it. */
+  runner: string;
+}
+
 /** How long a Python runner may take to list its processors. */
 const LIST_TIMEOUT_MS = 10_000;
 
@@ -26,11 +38,13 @@ export async function listPythonProcessors(
     env: Record<string, string | undefined>;
     baseUrl: string;
     issues: ConfigIssue[];
+    /** Runners not to ask: their executable is missing (already an issue). */
+    skip?: ReadonlySet<string>;
   },
-): Promise<Map<string, { kind: ProcessorKind }>> {
-  const found = new Map<string, { kind: ProcessorKind }>();
+): Promise<Map<string, PythonProcessor>> {
+  const found = new Map<string, PythonProcessor>();
   for (const [name, runner] of Object.entries(config.runners)) {
-    if (runner.runtime !== "python") continue;
+    if (runner.runtime !== "python" || options.skip?.has(name)) continue;
     if (runner.script === undefined) {
       options.issues.push({
         path: `/runners/${name}/script`,
@@ -66,9 +80,16 @@ export async function listPythonProcessors(
       const listed = JSON.parse(output) as {
         name: string;
         kind: ProcessorKind;
+        description?: string;
+        args?: Record<string, unknown>;
       }[];
       for (const processor of listed) {
-        found.set(processor.name, { kind: processor.kind });
+        found.set(processor.name, {
+          kind: processor.kind,
+          description: processor.description,
+          args: processor.args,
+          runner: name,
+        });
       }
     } catch (error) {
       options.issues.push({

@@ -6,10 +6,15 @@ import { parsePipelineConfig } from "../../src/config/parse_pipeline_config.ts";
 import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
 import { planPipeline } from "../../src/config/plan_pipeline.ts";
 import type { RunnerPlan } from "../../src/config/runner_plan.ts";
-import type { ProcessorRegistry } from "../../src/config/processor_registry.ts";
+import type { Registry } from "../../src/config/registry.ts";
 import type { CliRuntime } from "./cli_runtime.ts";
 import { defaultRegistry } from "./default_registry.ts";
-import { listPythonProcessors } from "./list_python_processors.ts";
+import { toFilePath } from "../runtime/to_file_path.ts";
+import { checkExecutables } from "./check_executables.ts";
+import {
+  listPythonProcessors,
+  type PythonProcessor,
+} from "./list_python_processors.ts";
 
 /** A config read, checked and planned: ready to run. */
 export interface LoadedConfig {
@@ -19,10 +24,12 @@ export interface LoadedConfig {
   baseUrl: string;
   /** The checked config, defaults filled in. */
   config: PipelineConfig;
-  /** The processors it may use: the library's and its modules'. */
-  registry: ProcessorRegistry;
+  /** The definitions it may name, of every kind: the library's and its modules'. */
+  registry: Registry;
   /** What each runner runs. */
   plans: RunnerPlan[];
+  /** The processors its Python runners offer, by name. */
+  pythonProcessors: Map<string, PythonProcessor>;
 }
 
 /**
@@ -31,20 +38,23 @@ export interface LoadedConfig {
  * (imported to register their processors), the processors a Python runner
  * offers (its `--list`), every processor's args. Then plans the runners.
  *
- * @param file The config file's path.
+ * @param file The config file's path (`-`: standard input).
  * @param runtime The runtime services.
+ * @param options `text`: the config's text, read already (from stdin).
  * @returns The loaded config.
  * @throws {ConfigError} With every issue found, each naming its path.
  */
 export async function loadConfig(
   file: string,
   runtime: CliRuntime,
+  options: { text?: string } = {},
 ): Promise<LoadedConfig> {
   const fileUrl = new URL(file, `file://${runtime.cwd()}/`);
   const baseUrl = new URL(".", fileUrl).href;
   let text: string;
   try {
-    text = await runtime.readTextFile(decodeURIComponent(fileUrl.pathname));
+    text = options.text ??
+      await runtime.readTextFile(decodeURIComponent(fileUrl.pathname));
   } catch (error) {
     throw new ConfigError([{
       path: "",
@@ -67,6 +77,11 @@ export async function loadConfig(
   for (const [index, specifier] of shape.modules.entries()) {
     const url = new URL(specifier, baseUrl).href;
     try {
+      // The same words on every runtime for the commonest mistake.
+      const path = url.startsWith("file:") ? toFilePath(url, baseUrl) : "";
+      if (path !== "" && !await runtime.isFile(path)) {
+        throw new Error(`no such file ${path}`);
+      }
       registry.registerModule(await import(url), url);
     } catch (error) {
       issues.push({
@@ -77,11 +92,18 @@ export async function loadConfig(
       });
     }
   }
+  const broken = await checkExecutables(shape.runners, {
+    runtime,
+    env,
+    baseUrl,
+    issues,
+  });
   const pythonProcessors = await listPythonProcessors(shape, {
     runtime,
     env,
     baseUrl,
     issues,
+    skip: broken,
   });
   if (issues.length > 0) throw new ConfigError(issues);
   const config = await parsePipelineConfig(text, {
@@ -95,20 +117,21 @@ export async function loadConfig(
     config,
     registry,
     plans: planPipeline(config, { baseUrl }),
+    pythonProcessors,
   };
 }
 
 /**
  * A config broken in its structure cannot say which modules to load, so
- * its processors' args were not checked: add the issues of the args of the
- * library's own processors, so that one run of `ca validate` shows them
- * all.
+ * its args were not checked: add the issues of the args of the library's
+ * own processors, stores and transports, so that one run of `ca validate`
+ * shows them all.
  */
 async function withArgIssues(
   error: unknown,
   text: string,
   env: Record<string, string | undefined>,
-  registry: ProcessorRegistry,
+  registry: Registry,
 ): Promise<unknown> {
   if (!(error instanceof ConfigError)) return error;
   try {
@@ -118,7 +141,8 @@ async function withArgIssues(
     if (!(full instanceof ConfigError)) return error;
     const seen = new Set(error.issues.map((i) => `${i.path}\0${i.message}`));
     const more = full.issues.filter((issue) =>
-      /^\/processors\/\d+\/args(\/|$)/.test(issue.path) &&
+      /^\/(?:processors\/\d+\/args|checkpoint\/store\/(?!type$)[^/]+|channels\/\d+\/args)(\/|$)/
+        .test(issue.path) &&
       !seen.has(`${issue.path}\0${issue.message}`)
     );
     if (more.length === 0) return error;

@@ -8,7 +8,8 @@
  */
 
 import { spawn as spawnChild } from "node:child_process";
-import { readFile, stat } from "node:fs/promises";
+import { access, constants, readFile, stat, writeFile } from "node:fs/promises";
+import { Buffer } from "node:buffer";
 import process from "node:process";
 import type { Readable } from "node:stream";
 import {
@@ -22,16 +23,29 @@ export const nodeCli: CliRuntime = {
   name: "node",
   version: process.versions.node,
   pid: process.pid,
+  args: () => process.argv.slice(2),
   execPath: () => process.execPath,
   env: () => ({ ...process.env }),
   cwd: () => process.cwd(),
   readTextFile: (path) => readFile(path, "utf8"),
   isFile: (path) => stat(path).then((s) => s.isFile(), () => false),
+  isExecutable: async (path) =>
+    await stat(path).then((s) => s.isFile(), () => false) &&
+    await access(path, constants.X_OK).then(() => true, () => false),
+  writeTextFile: (path, text, options) =>
+    writeFile(path, text, { flag: options?.createNew ? "wx" : "w" }),
   // On Linux, writes to pipes, files and terminals are synchronous.
   writeStdout: (text) => void process.stdout.write(text),
   writeStderr: (text) => void process.stderr.write(text),
   isTerminal: () => process.stdout.isTTY === true,
   stdinLines: () => textLines(process.stdin as AsyncIterable<Uint8Array>),
+  async readStdin() {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of process.stdin as AsyncIterable<Uint8Array>) {
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString("utf8");
+  },
   onStopSignal(handler) {
     const onInt = () => handler("SIGINT");
     const onTerm = () => handler("SIGTERM");
@@ -51,7 +65,10 @@ export const nodeCli: CliRuntime = {
     const status = new Promise<{ code: number | null; signal: string | null }>(
       (resolve) => {
         child.once("error", (error) => {
-          options.onStderr(`cannot start ${command}: ${error.message}`);
+          const reason = (error as { code?: string }).code === "ENOENT"
+            ? "no such file or directory"
+            : error.message;
+          options.onStderr(`cannot start ${command}: ${reason}`);
           resolve({ code: 127, signal: null });
         });
         child.once("close", (code, signal) => resolve({ code, signal }));

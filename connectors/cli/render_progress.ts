@@ -28,9 +28,49 @@ export interface RunSnapshot {
 const count = new Intl.NumberFormat("en-US");
 
 /**
+ * A run's progress as the fields of a JSON log line: the pipeline, its
+ * state, elapsed ms, records read (by the first processor) and written (by
+ * the last), records/s, every checkpoint position and every runner.
+ *
+ * @param snapshot The run.
+ * @returns The fields.
+ */
+export function progressFields(
+  snapshot: RunSnapshot,
+): Record<string, unknown> {
+  const seconds = Math.max(snapshot.elapsedMs / 1000, 0.001);
+  const records = new Map<string, number>();
+  const positions: Record<string, unknown> = {};
+  for (const runner of snapshot.runners) {
+    for (const [name, p] of Object.entries(runner.progress?.processors ?? {})) {
+      records.set(name, p.records);
+    }
+    Object.assign(positions, runner.progress?.positions ?? {});
+  }
+  const written = records.get(snapshot.processors.at(-1)!) ?? 0;
+  return {
+    pipeline: snapshot.id,
+    state: snapshot.state,
+    elapsedMs: Math.round(snapshot.elapsedMs),
+    recordsRead: records.get(snapshot.processors[0]!) ?? 0,
+    recordsWritten: written,
+    recordsPerSecond: Math.round(written / seconds),
+    positions,
+    runners: snapshot.runners.map((runner) => ({
+      name: runner.name,
+      runtime: runner.runtime,
+      pid: runner.pid,
+      state: runner.state,
+    })),
+    ...(snapshot.error === undefined ? {} : { error: snapshot.error }),
+  };
+}
+
+/**
  * Draws a run's progress: with `live`, a block of lines for a terminal
  * (the state of every runner and processor, records and records/s, the
- * checkpoint positions); else one summary line.
+ * checkpoint positions); else one line (a progress line while it runs, the
+ * summary at the end).
  *
  * @param snapshot The run.
  * @param options `live` for the terminal view.

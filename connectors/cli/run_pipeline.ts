@@ -1,13 +1,20 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
-import { ConfigError } from "../../src/config/config_error.ts";
 import type { RunnerConfig } from "../../src/config/pipeline_config.ts";
 import type { RunnerPlan } from "../../src/config/runner_plan.ts";
+import type { CliLog } from "./cli_log.ts";
 import type { ChildProcess, CliRuntime, StopSignal } from "./cli_runtime.ts";
 import type { ChildMessage, ParentMessage } from "./control_message.ts";
+import { errorLine } from "./error_line.ts";
+import { exitCodeOf } from "./exit_code_of.ts";
 import { EXIT_CODES } from "./exit_codes.ts";
 import type { LoadedConfig } from "./load_config.ts";
-import { renderProgress, type RunSnapshot } from "./render_progress.ts";
+import { probeStore } from "./probe_store.ts";
+import {
+  progressFields,
+  renderProgress,
+  type RunSnapshot,
+} from "./render_progress.ts";
 import { runnerCommand } from "./runner_command.ts";
 import { RunnerHost, type RunnerProgress } from "./runner_host.ts";
 
@@ -20,8 +27,19 @@ const DRAW_MS = 500;
 export interface RunPipelineOptions {
   /** The child runner program (`runner_main.ts` or `.js`), a `file:` URL. */
   runnerEntry: string;
-  /** `"live"`: redraw progress on the terminal; `"summary"`: one line at the end. */
-  view: "live" | "summary";
+  /**
+   * `"live"`: redraw progress on stdout, a terminal; `"lines"`: a progress
+   * line on stderr every `progressIntervalMs`, and a summary line at the end.
+   */
+  view: "live" | "lines";
+  /** With `"lines"`, how often a progress line is written; 0: never. */
+  progressIntervalMs: number;
+  /** Where the lines on stderr go, as text or JSON. */
+  log: CliLog;
+  /** The config file as given, for messages. */
+  file: string;
+  /** Stack traces with errors, here and in child runners. */
+  debug: boolean;
 }
 
 /** One runner of the pipeline as `ca run` sees it. */
@@ -35,6 +53,10 @@ interface Runner {
   pid?: number;
   progress?: RunnerProgress;
   exited?: Promise<void>;
+  /** A child said it runs. */
+  announced?: boolean;
+  /** Writes a child's "running" line and the stderr it kept until then. */
+  announce?: () => void;
 }
 
 /** Why the run ended badly. */
@@ -42,6 +64,15 @@ interface Failure {
   runner: string;
   message: string;
   exitCode: number;
+  /** It never got going: a runner or store could not start. */
+  atStartup?: boolean;
+}
+
+/** The line of a child's stderr that says best why it ended. */
+function telling(lines: string[]): string | undefined {
+  return lines.filter((line) =>
+    line.trim() !== "" && !/^\s+at /.test(line) && !/^Node\.js v/.test(line)
+  ).at(-1)?.trim();
 }
 
 /**
@@ -53,9 +84,13 @@ interface Failure {
  * SIGTERM stop it gracefully: the sources stop, everything read drains to
  * the sinks, checkpoints are committed. A second signal aborts.
  *
+ * A runner or store that cannot start is one line naming the runner, exit
+ * 3 (2 for what a config check finds: bad args, a missing package); a
+ * processor that fails while running is exit 1.
+ *
  * @param loaded The config.
  * @param runtime The runtime services.
- * @param options The child runner program and the progress view.
+ * @param options The child runner program, the progress view and the log.
  * @returns The exit code ({@linkcode EXIT_CODES}).
  */
 export async function runPipeline(
@@ -63,6 +98,7 @@ export async function runPipeline(
   runtime: CliRuntime,
   options: RunPipelineOptions,
 ): Promise<number> {
+  const { log } = options;
   const started = performance.now();
   const runners = new Map<string, Runner>();
   let failure: Failure | undefined;
@@ -74,11 +110,25 @@ export async function runPipeline(
       settle();
     }
   };
+  // Once every runner runs, each child gets its "running" line; a run that
+  // fails before that is its one error line.
+  let up = false;
+  const whenUp = () => {
+    if (up || failure) return;
+    if ([...runners.values()].some((r) => r.state === "starting")) return;
+    up = true;
+    for (const runner of runners.values()) runner.announce?.();
+  };
 
-  const fail = (runner: Runner, message: string, exitCode: number) => {
+  const fail = (
+    runner: Runner,
+    message: string,
+    exitCode: number,
+    atStartup = false,
+  ) => {
     if (runner.state === "done" || runner.state === "failed") return;
     runner.state = "failed";
-    failure ??= { runner: runner.plan.runner, message, exitCode };
+    failure ??= { runner: runner.plan.runner, message, exitCode, atStartup };
     settle();
   };
 
@@ -124,20 +174,45 @@ export async function runPipeline(
     });
     runner.host = host;
     try {
+      // Clients connect lazily: make sure the store answers before starting.
+      const checkpoint = runner.plan.checkpoint;
+      if (checkpoint) {
+        await probeStore(checkpoint.store, {
+          registry: loaded.registry,
+          pipelineId: runner.plan.pipelineId,
+          baseUrl: runner.plan.baseUrl,
+          ids: runner.plan.segments.map((segment) => segment.id),
+        });
+      }
       const { finished } = await host.start();
       runner.state = "running";
+      whenUp();
       finished.then(
         () => {
           if (runner.state === "running") runner.state = "done";
           check();
         },
-        (error) => fail(runner, messageOf(error), EXIT_CODES.failed),
+        (error) =>
+          fail(
+            runner,
+            `runner "${runner.plan.runner}" (${runner.plan.runtime}) failed: ${
+              errorLine(error)
+            }`,
+            exitCodeOf(error, EXIT_CODES.failed),
+          ),
       );
     } catch (error) {
+      if (options.debug && error instanceof Error && error.stack) {
+        log.write("error", "error", error.stack, { stack: error.stack });
+      }
+      await host.abort(error).catch(() => {});
       fail(
         runner,
-        messageOf(error),
-        error instanceof ConfigError ? EXIT_CODES.config : EXIT_CODES.failed,
+        `runner "${runner.plan.runner}" (${runner.plan.runtime}) could not start: ${
+          errorLine(error)
+        }`,
+        exitCodeOf(error, EXIT_CODES.runner),
+        true,
       );
     }
   }
@@ -149,16 +224,51 @@ export async function runPipeline(
       baseUrl: loaded.baseUrl,
     });
     const name = runner.plan.runner;
+    // Until the child runs, its stderr is kept: when it cannot start, the
+    // one line that says why goes into the failure (all of it with --debug).
+    const early: string[] = [];
+    const passOn = (line: string) =>
+      log.write("info", "runner-output", `[${name}] ${line}`, {
+        runner: name,
+        line,
+      });
     const child = runtime.spawn(command, args, {
-      onStderr: (line) => runtime.writeStderr(`[${name}] ${line}\n`),
+      env: options.debug ? { CA_DEBUG: "1" } : undefined,
+      onStderr: (line) => {
+        if (up || options.debug) passOn(line);
+        else early.push(line);
+      },
     });
     runner.child = child;
     runner.pid = child.pid;
-    runtime.writeStderr(
-      `ca: runner "${name}" (${runner.config.runtime}, pid ${child.pid}) started: ${command} ${
-        args.join(" ")
-      }\n`,
-    );
+    if (options.debug) {
+      log.write(
+        "info",
+        "runner",
+        `ca: runner "${name}" (${runner.config.runtime}, pid ${child.pid}) started: ${command} ${
+          args.join(" ")
+        }`,
+        { runner: name, pid: child.pid, command, args },
+      );
+    }
+    runner.announce = () => {
+      log.write(
+        "info",
+        "runner",
+        `ca: runner "${name}" (${runner.config.runtime}${
+          runner.version ? ` ${runner.version}` : ""
+        }, pid ${runner.pid}) running: ${command} ${args.join(" ")}`,
+        {
+          runner: name,
+          runtime: runner.config.runtime,
+          version: runner.version,
+          pid: runner.pid,
+          command,
+          args,
+        },
+      );
+      for (const line of early.splice(0)) passOn(line);
+    };
     child.send(
       JSON.stringify(
         { type: "start", plan: runner.plan } satisfies ParentMessage,
@@ -171,7 +281,7 @@ export async function runPipeline(
         try {
           message = JSON.parse(line) as ChildMessage;
         } catch {
-          runtime.writeStderr(`[${name}] ${line}\n`);
+          passOn(line);
           continue;
         }
         switch (message.type) {
@@ -180,20 +290,28 @@ export async function runPipeline(
             runner.pid = message.pid;
             break;
           case "listening":
-            runner.state = runner.state === "starting"
-              ? "running"
-              : runner.state;
             route(runner, message.channel, message.port);
+            break;
+          case "started":
+            if (runner.state === "starting") runner.state = "running";
+            runner.announced = true;
+            whenUp();
             break;
           case "progress":
             if (runner.state === "starting") runner.state = "running";
+            runner.announced = true;
+            whenUp();
             runner.progress = {
               processors: message.processors,
               positions: message.positions ?? {},
             };
             break;
+          case "output":
+            runtime.writeStdout(`${message.text}\n`);
+            break;
           case "done":
             runner.state = "done";
+            whenUp();
             break;
           case "error":
             lastError = message;
@@ -206,15 +324,38 @@ export async function runPipeline(
       const how = `${runner.config.runtime}, pid ${runner.pid}`;
       if (runner.state === "done" && status.code === 0) return check();
       if (lastError) {
+        const startup = lastError.startup === true;
         return fail(
           runner,
-          `runner "${name}" (${how}) failed: ${lastError.message}`,
-          lastError.config ? EXIT_CODES.config : EXIT_CODES.failed,
+          `runner "${name}" (${runner.config.runtime}) ${
+            startup ? "could not start" : "failed"
+          }: ${lastError.message}`,
+          exitCodeOf(
+            lastError,
+            lastError.config
+              ? EXIT_CODES.config
+              : startup
+              ? EXIT_CODES.runner
+              : EXIT_CODES.failed,
+          ),
+          startup || lastError.config === true,
         );
       }
       if (stopSignal && status.code === 0) {
         runner.state = "done";
         return check();
+      }
+      if (!runner.announced) {
+        const why = telling(early) ??
+          (status.signal
+            ? `killed by ${status.signal}`
+            : `exited with code ${status.code}`);
+        return fail(
+          runner,
+          `runner "${name}" (${runner.config.runtime}) could not start: ${why}`,
+          EXIT_CODES.runner,
+          true,
+        );
       }
       fail(
         runner,
@@ -240,8 +381,12 @@ export async function runPipeline(
       return settle();
     }
     stopSignal = signal;
-    runtime.writeStderr(
-      `\nca: ${signal}: stopping gracefully (sources stop, in-flight records drain, checkpoints commit); ${signal} again aborts\n`,
+    if (options.view === "live") runtime.writeStdout("\n");
+    log.write(
+      "info",
+      "signal",
+      `ca: ${signal}: stopping gracefully (sources stop, in-flight records drain, checkpoints commit); ${signal} again aborts`,
+      { signal },
     );
     // The runners with a source stop; the others end when their writer
     // ends its stream.
@@ -269,7 +414,6 @@ export async function runPipeline(
       progress: runner.host?.progress() ?? runner.progress,
     })),
     processors: loaded.config.processors.map((p) => p.name),
-    error: failure?.message,
   });
 
   let drawn = "";
@@ -279,20 +423,46 @@ export async function runPipeline(
     runtime.writeStdout((lines > 0 ? `\x1b[${lines}F\x1b[J` : "") + text);
     drawn = text;
   };
-  const drawing = options.view === "live"
+  /** A progress line, or the summary at the end, on stderr. */
+  const line = (event: "progress" | "summary") => {
+    const now = snapshot();
+    log.write(
+      "info",
+      event,
+      renderProgress(now, { live: false }).trimEnd(),
+      progressFields(now),
+    );
+  };
+  const ticking = options.view === "live"
     ? setInterval(draw, DRAW_MS)
+    : options.progressIntervalMs > 0
+    ? setInterval(() => line("progress"), options.progressIntervalMs)
     : undefined;
 
   await ended;
   if (failure) await abortAll(failure.message);
   await Promise.all([...runners.values()].map((r) => r.exited));
-  clearInterval(drawing);
+  clearInterval(ticking);
   stopListening();
-  if (options.view === "live") draw();
-  else runtime.writeStdout(renderProgress(snapshot(), { live: false }));
+  // A runner or store that could not start is one line: the error; any
+  // other end shows the progress too.
+  if (!failure?.atStartup) {
+    if (options.view === "live") draw();
+    else line("summary");
+  }
   if (failure) {
-    runtime.writeStderr(
-      `ca: pipeline ${loaded.config.id} degraded: ${failure.message}\n`,
+    log.write(
+      "error",
+      "error",
+      `ca: ${options.file}: ${
+        failure.runner === "" ? "" : `pipeline ${loaded.config.id}: `
+      }${failure.message}`,
+      {
+        file: options.file,
+        pipeline: loaded.config.id,
+        runner: failure.runner || undefined,
+        exitCode: failure.exitCode,
+      },
     );
     return failure.exitCode;
   }
@@ -320,8 +490,4 @@ export async function runPipeline(
     }
     await Promise.all(hosts);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -12,7 +12,8 @@ import type {
   RunnerPlan,
   SegmentPlan,
 } from "../../src/config/runner_plan.ts";
-import type { ProcessorRegistry } from "../../src/config/processor_registry.ts";
+import type { Registry } from "../../src/config/registry.ts";
+import type { TransportDefinition } from "../../src/config/define_transport.ts";
 import { StageError } from "../../src/errors/stage_error.ts";
 import {
   pipeline,
@@ -24,14 +25,7 @@ import type {
   ChannelConnection,
   ChannelListener,
 } from "../../src/channel/channel_connection.ts";
-import { tcpConnect } from "../channel_tcp/tcp_connect.ts";
-import { tcpListen } from "../channel_tcp/tcp_listen.ts";
-import { wsConnect } from "../channel_ws/ws_connect.ts";
-import { wsListen } from "../channel_ws/ws_listen.ts";
 import { openStore } from "./open_store.ts";
-
-/** The URL path of WebSocket channels. */
-const WS_PATH = "/ca-streams";
 
 /** One processor's progress, as `ca run` shows it. */
 export interface ProcessorProgress {
@@ -73,7 +67,7 @@ interface RunningSegment {
  */
 export class RunnerHost {
   readonly plan: RunnerPlan;
-  #registry: ProcessorRegistry;
+  #registry: Registry;
   #options: RunnerHostOptions;
   #segments: RunningSegment[];
   #addresses = new Map<
@@ -88,7 +82,7 @@ export class RunnerHost {
 
   constructor(
     plan: RunnerPlan,
-    registry: ProcessorRegistry,
+    registry: Registry,
     options: RunnerHostOptions,
   ) {
     this.plan = plan;
@@ -126,7 +120,12 @@ export class RunnerHost {
   async start(): Promise<{ finished: Promise<void> }> {
     const plan = this.plan;
     if (plan.checkpoint) {
-      this.#store = await openStore(plan.checkpoint.store, plan.baseUrl);
+      this.#store = await openStore(plan.checkpoint.store, {
+        registry: this.#registry,
+        pipelineId: plan.pipelineId,
+        baseUrl: plan.baseUrl,
+        signal: this.#stop.signal,
+      });
     }
     const runs: Promise<void>[] = [];
     for (const segment of this.#segments) {
@@ -175,7 +174,7 @@ export class RunnerHost {
       );
     }
     for (const [index, processor] of plan.processors.entries()) {
-      const definition = this.#registry.get(processor.use);
+      const definition = this.#registry.processor(processor.use);
       if (!definition) {
         throw new ConfigError([{
           path: `/processors/${processor.name}/use`,
@@ -190,7 +189,7 @@ export class RunnerHost {
         }));
       }
     }
-    if (plan.output) stages.push(this.#writer(plan.output));
+    if (plan.output) stages.push(await this.#writer(plan.output));
     return stages;
   }
 
@@ -210,26 +209,42 @@ export class RunnerHost {
     });
   }
 
+  /** A channel's transport, from the registry, and its validated args. */
+  async #transport(
+    channel: ChannelPlan,
+  ): Promise<{ transport: TransportDefinition; args: unknown }> {
+    const transport = this.#registry.get("transport", channel.transport);
+    if (!transport) {
+      throw new ConfigError([{
+        path: `/channels/${channel.name}/transport`,
+        message: `unknown transport "${channel.transport}"`,
+      }]);
+    }
+    const result = await validateArgs(transport, channel.args, {
+      path: `/channels/${channel.name}/args`,
+    });
+    if (!result.ok) throw new ConfigError(result.issues);
+    return { transport, args: result.value };
+  }
+
   async #listen(channel: ChannelPlan): Promise<ChannelListener> {
-    const listener = channel.transport === "ws"
-      ? await wsListen({
-        hostname: channel.host,
-        port: channel.port,
-        path: WS_PATH,
-      })
-      : await tcpListen({ hostname: channel.host, port: channel.port });
+    const { transport, args } = await this.#transport(channel);
+    const listener = await transport.listen(args, {
+      host: channel.host,
+      port: channel.port,
+      signal: this.#stop.signal,
+    });
     this.#options.onListening(channel.name, listener.port);
     return listener;
   }
 
-  #writer(channel: ChannelPlan) {
+  async #writer(channel: ChannelPlan) {
+    const { transport, args } = await this.#transport(channel);
     const address = this.#address(channel.name).promise;
     return channelWriter(
       async (signal: AbortSignal): Promise<ChannelConnection> => {
         const { host, port } = await address;
-        return channel.transport === "ws"
-          ? await wsConnect(`ws://${host}:${port}${WS_PATH}`, { signal })
-          : await tcpConnect({ hostname: host, port }, { signal });
+        return await transport.connect(args, { host, port, signal });
       },
       { stream: channel.name, token: channel.token },
     );

@@ -11,11 +11,13 @@
  * @module
  */
 
-import { ConfigError } from "../../src/config/config_error.ts";
-import { describeError } from "../../src/errors/describe_error.ts";
 import { loadCliRuntime } from "./cli_runtime.ts";
 import type { ChildMessage, ParentMessage } from "./control_message.ts";
 import { defaultRegistry } from "./default_registry.ts";
+import { errorLine } from "./error_line.ts";
+import { exitCodeOf } from "./exit_code_of.ts";
+import { EXIT_CODES } from "./exit_codes.ts";
+import { probeStore } from "./probe_store.ts";
 import { RunnerHost } from "./runner_host.ts";
 
 /** How often progress goes to the parent, in ms. */
@@ -23,18 +25,52 @@ const PROGRESS_MS = 250;
 
 const runtime = await loadCliRuntime();
 runtime.onStopSignal(() => {});
+const debug = runtime.env().CA_DEBUG === "1";
 const send = (message: ChildMessage) =>
   runtime.writeStdout(JSON.stringify(message) + "\n");
-const fail = (error: unknown, config: boolean): never => {
+/**
+ * Reports a failure to `ca run` in one message (the stack on stderr only
+ * with `ca --debug`) and exits: 2 for the config (bad args, a module that
+ * does not load, a missing package), 3 when the runner could not start (a
+ * store or address that cannot be reached), 1 when a processor failed.
+ */
+const fail = (error: unknown, when: "config" | "start" | "run"): never => {
+  const exitCode = exitCodeOf(
+    error,
+    when === "config"
+      ? EXIT_CODES.config
+      : when === "start"
+      ? EXIT_CODES.runner
+      : EXIT_CODES.failed,
+  );
   send({
     type: "error",
-    message: error instanceof Error ? error.message : String(error),
+    message: errorLine(error),
     code: (error as { code?: string })?.code,
-    config,
+    config: exitCode === EXIT_CODES.config,
+    startup: when !== "run",
   });
-  runtime.writeStderr(`${describeError(error)}\n`);
-  return runtime.exit(config ? 2 : 1);
+  if (debug && error instanceof Error) runtime.writeStderr(`${error.stack}\n`);
+  return runtime.exit(exitCode);
 };
+
+// This process's stdout carries the control protocol: what processors print
+// with console.log (a console-sink) goes to ca's stdout as "output" lines.
+const print = (...data: unknown[]) =>
+  send({
+    type: "output",
+    text: data.map((item) => {
+      if (typeof item === "string") return item;
+      try {
+        return JSON.stringify(item) ?? String(item);
+      } catch {
+        return String(item);
+      }
+    }).join(" "),
+  });
+globalThis.console.log = print;
+globalThis.console.info = print;
+globalThis.console.debug = print;
 
 send({
   type: "hello",
@@ -49,7 +85,7 @@ const start = JSON.parse(first.value) as ParentMessage;
 if (start.type !== "start") {
   fail(
     new Error(`Cannot run: expected a start message, got ${start.type}`),
-    false,
+    "start",
   );
 }
 const { plan } = start as Extract<ParentMessage, { type: "start" }>;
@@ -60,7 +96,7 @@ try {
     registry.registerModule(await import(url), url);
   }
 } catch (error) {
-  fail(error, true);
+  fail(error, "config");
 }
 
 const host = new RunnerHost(plan, registry, {
@@ -68,10 +104,20 @@ const host = new RunnerHost(plan, registry, {
 });
 let finished: Promise<void>;
 try {
+  // Clients connect lazily: make sure the store answers before starting.
+  if (plan.checkpoint) {
+    await probeStore(plan.checkpoint.store, {
+      registry,
+      pipelineId: plan.pipelineId,
+      baseUrl: plan.baseUrl,
+      ids: plan.segments.map((segment) => segment.id),
+    });
+  }
   ({ finished } = await host.start());
+  send({ type: "started" });
 } catch (error) {
-  await host.abort(error);
-  fail(error, error instanceof ConfigError);
+  await host.abort(error).catch(() => {});
+  fail(error, "start");
 }
 const progress = setInterval(
   () => send({ type: "progress", ...host.progress() }),
@@ -107,5 +153,5 @@ try {
 } catch (error) {
   clearInterval(progress);
   send({ type: "progress", ...host.progress() });
-  fail(error, false);
+  fail(error, "run");
 }

@@ -11,7 +11,26 @@ import type {
 import { FencedError } from "../../src/checkpoint/fenced_error.ts";
 import type { Position } from "../../src/checkpoint/position.ts";
 
-/** A part of a Deno KV key (`Deno.KvKeyPart`). */
+/**
+ * A part of a Deno KV key (`Deno.KvKeyPart`).
+ *
+ * @example Keep checkpoints under a key prefix of your own
+ * ```ts
+ * import { denoKvStore } from "@ca/streams/deno-kv-store";
+ * import type { DenoKvKeyPart } from "@ca/streams/deno-kv-store";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * try {
+ *   const prefix: DenoKvKeyPart[] = ["app", "checkpoints", 2];
+ *   const store = denoKvStore(kv, { prefix });
+ *   await store.acquire("orders");
+ *   const entry = await kv.get([...prefix, "orders"]);
+ *   if (entry.versionstamp === null) throw new Error("no entry under the prefix");
+ * } finally {
+ *   kv.close();
+ * }
+ * ```
+ */
 export type DenoKvKeyPart =
   | Uint8Array
   | string
@@ -20,7 +39,26 @@ export type DenoKvKeyPart =
   | boolean
   | symbol;
 
-/** An entry read from Deno KV (`Deno.KvEntryMaybe`). */
+/**
+ * An entry read from Deno KV (`Deno.KvEntryMaybe`).
+ *
+ * @example Look at the entry a commit wrote
+ * ```ts
+ * import { denoKvStore } from "@ca/streams/deno-kv-store";
+ * import type { DenoKvEntry } from "@ca/streams/deno-kv-store";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * try {
+ *   const store = denoKvStore(kv);
+ *   const { generation } = await store.acquire("orders");
+ *   await store.commit("orders", 42, generation);
+ *   const entry: DenoKvEntry = await kv.get(["ca_checkpoints", "orders"]);
+ *   if (entry.value === null || entry.versionstamp === null) throw new Error("no entry");
+ * } finally {
+ *   kv.close();
+ * }
+ * ```
+ */
 export interface DenoKvEntry {
   /** The stored value, `null` when there is none. */
   value: unknown;
@@ -28,7 +66,25 @@ export interface DenoKvEntry {
   versionstamp: string | null;
 }
 
-/** An atomic operation of Deno KV (`Deno.AtomicOperation`), as used here. */
+/**
+ * An atomic operation of Deno KV (`Deno.AtomicOperation`), as used here.
+ *
+ * @example A checked write, as the store makes one
+ * ```ts
+ * import type { DenoKvAtomic } from "@ca/streams/deno-kv-store";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * try {
+ *   const key = ["counters", "orders"];
+ *   const create = (): DenoKvAtomic => kv.atomic().check({ key, versionstamp: null }).set(key, 1);
+ *   const first = await create().commit();
+ *   const second = await create().commit(); // the key exists now: the check fails
+ *   if (!first.ok || second.ok) throw new Error("unexpected");
+ * } finally {
+ *   kv.close();
+ * }
+ * ```
+ */
 export interface DenoKvAtomic {
   /** Makes the commit fail unless `key` is still at `versionstamp`. */
   check(
@@ -43,6 +99,28 @@ export interface DenoKvAtomic {
 /**
  * The members of `Deno.Kv` the store uses: a `Deno.Kv` from
  * `Deno.openKv()` fits, and so does the `@deno/kv` package's on Node.
+ *
+ * @example Count the store's reads with a wrapper around `Deno.Kv`
+ * ```ts
+ * import { denoKvStore } from "@ca/streams/deno-kv-store";
+ * import type { DenoKv } from "@ca/streams/deno-kv-store";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * try {
+ *   let reads = 0;
+ *   const counting: DenoKv = {
+ *     get(key, options) {
+ *       reads++;
+ *       return kv.get(key, options);
+ *     },
+ *     atomic: () => kv.atomic(),
+ *   };
+ *   await denoKvStore(counting).get("orders");
+ *   if (reads !== 1) throw new Error(`unexpected ${reads} reads`);
+ * } finally {
+ *   kv.close();
+ * }
+ * ```
  */
 export interface DenoKv {
   /** Reads one key. */
@@ -54,7 +132,28 @@ export interface DenoKv {
   atomic(): DenoKvAtomic;
 }
 
-/** Options for {@linkcode denoKvStore}. */
+/**
+ * Options for {@linkcode denoKvStore}.
+ *
+ * @example A prefix, and a signal that stops the store
+ * ```ts
+ * import { denoKvStore } from "@ca/streams/deno-kv-store";
+ * import type { DenoKvStoreOptions } from "@ca/streams/deno-kv-store";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * try {
+ *   const controller = new AbortController();
+ *   const options: DenoKvStoreOptions = { prefix: ["etl"], signal: controller.signal };
+ *   const store = denoKvStore(kv, options);
+ *   await store.acquire("orders");
+ *   controller.abort(new Error("shutting down"));
+ *   const error = await store.get("orders").then(() => undefined, (e: unknown) => e);
+ *   if (error !== controller.signal.reason) throw new Error("expected the abort reason");
+ * } finally {
+ *   kv.close();
+ * }
+ * ```
+ */
 export interface DenoKvStoreOptions {
   /** The key prefix of the store's entries (default `["ca_checkpoints"]`). */
   prefix?: readonly DenoKvKeyPart[];

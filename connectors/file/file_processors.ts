@@ -32,6 +32,7 @@ export function fileProcessors(): ProcessorDefinition[] {
     defineProcessor({
       name: "file-source",
       kind: "source",
+      delivery: "at-least-once",
       description:
         "Reads records from a file, one JSON value (ndjson) or one string (lines) per line; resumes after the last checkpoint by byte offset.",
       args: z.strictObject({ path, format }),
@@ -44,6 +45,7 @@ export function fileProcessors(): ProcessorDefinition[] {
     defineProcessor({
       name: "file-sink",
       kind: "sink",
+      delivery: "at-least-once",
       description:
         "Appends records to a file, one JSON value (ndjson) or one string (lines) per line; a torn last line is cut off on open.",
       args: z.strictObject({

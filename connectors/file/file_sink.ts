@@ -4,7 +4,26 @@ import type { BatchSink } from "../../src/sinks/batch_sink.ts";
 import { appendSink } from "./append_sink.ts";
 import { loadFileRuntime } from "./file_runtime.ts";
 
-/** Options for {@linkcode fileSink}. */
+/**
+ * Options for {@linkcode fileSink}.
+ *
+ * @example Append plain lines, flushed to the disk
+ * ```ts
+ * import { pipeline } from "@ca/streams";
+ * import { fileSink } from "@ca/streams/file";
+ * import type { FileSinkOptions } from "@ca/streams/file";
+ *
+ * const path = await Deno.makeTempFile();
+ * try {
+ *   const options: FileSinkOptions = { format: "lines", sync: true };
+ *   await pipeline(["first", "second"], fileSink<string>(path, options));
+ *   const text = await Deno.readTextFile(path);
+ *   if (text !== "first\nsecond\n") throw new Error(`unexpected ${text}`);
+ * } finally {
+ *   await Deno.remove(path);
+ * }
+ * ```
+ */
 export interface FileSinkOptions {
   /**
    * `"ndjson"` (default): each record is written as one line of JSON.

@@ -11,7 +11,27 @@ import type { ReadHandle } from "./file_runtime.ts";
 import { openError } from "./open_error.ts";
 import { readBatches } from "./read_batches.ts";
 
-/** Options for {@linkcode fileSource}. */
+/**
+ * Options for {@linkcode fileSource}.
+ *
+ * @example Read a text file line by line, two lines per batch
+ * ```ts
+ * import { collect, pipeline } from "@ca/streams";
+ * import { fileSource } from "@ca/streams/file";
+ * import type { FileSourceOptions } from "@ca/streams/file";
+ *
+ * const path = await Deno.makeTempFile();
+ * try {
+ *   await Deno.writeTextFile(path, "alpha\n\ngamma\n");
+ *   const options: FileSourceOptions = { format: "lines", batchSize: 2 };
+ *   const sink = collect<string>();
+ *   await pipeline(fileSource<string>(path, options), sink);
+ *   if (sink.records.join("|") !== "alpha||gamma") throw new Error(`unexpected ${sink.records}`);
+ * } finally {
+ *   await Deno.remove(path);
+ * }
+ * ```
+ */
 export interface FileSourceOptions {
   /**
    * `"ndjson"` (default): each line is one JSON value, blank lines are

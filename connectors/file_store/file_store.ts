@@ -12,7 +12,28 @@ import { checkpointFileName } from "./file_name.ts";
 import { type HeldLock, lockFile } from "./lock.ts";
 import { loadStoreRuntime, type StoreRuntime } from "./store_runtime.ts";
 
-/** Options for {@linkcode fileStore}. */
+/**
+ * Options for {@linkcode fileStore}.
+ *
+ * @example Break stale locks sooner, and stop the store with a signal
+ * ```ts
+ * import { fileStore } from "@ca/streams/file-store";
+ * import type { FileStoreOptions } from "@ca/streams/file-store";
+ *
+ * const directory = await Deno.makeTempDir();
+ * try {
+ *   const controller = new AbortController();
+ *   const options: FileStoreOptions = { staleLockMs: 2_000, signal: controller.signal };
+ *   const store = fileStore(directory, options);
+ *   await store.acquire("orders");
+ *   controller.abort(new Error("shutting down"));
+ *   const error = await store.get("orders").then(() => undefined, (e: unknown) => e);
+ *   if (error !== controller.signal.reason) throw new Error("expected the abort reason");
+ * } finally {
+ *   await Deno.remove(directory, { recursive: true });
+ * }
+ * ```
+ */
 export interface FileStoreOptions {
   /**
    * Break a checkpoint's lock file older than this, in ms, even when its

@@ -2,16 +2,71 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** A web fetch handler: what `Deno.serve()` and workers call. */
+/**
+ * A web fetch handler: what `Deno.serve()` and workers call.
+ *
+ * @example One handler for `serveNode()`, `Deno.serve()` or a worker
+ * ```ts
+ * import { serveNode } from "@ca/streams/node-server";
+ * import type { FetchHandler } from "@ca/streams/node-server";
+ *
+ * const handler: FetchHandler = (request) => new Response(new URL(request.url).pathname);
+ * const server = await serveNode(handler);
+ * try {
+ *   const text = await (await fetch(new URL("/health", server.url))).text();
+ *   if (text !== "/health") throw new Error(`unexpected ${text}`);
+ * } finally {
+ *   await server.close();
+ * }
+ * ```
+ */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
-/** A `node:http` request listener. */
+/**
+ * A `node:http` request listener.
+ *
+ * @example Add the listener to a `node:http` server of your own
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { nodeListener } from "@ca/streams/node-server";
+ * import type { NodeRequestListener } from "@ca/streams/node-server";
+ *
+ * const listener: NodeRequestListener = nodeListener(() => new Response("ok"));
+ * const server = createServer();
+ * server.on("request", listener);
+ * await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+ * const { port } = server.address() as { port: number };
+ * const text = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+ * await new Promise((resolve) => server.close(resolve));
+ * if (text !== "ok") throw new Error(`unexpected ${text}`);
+ * ```
+ */
 export type NodeRequestListener = (
   request: IncomingMessage,
   response: ServerResponse,
 ) => void;
 
-/** Options for {@linkcode nodeListener} and `serveNode()`. */
+/**
+ * Options for {@linkcode nodeListener} and `serveNode()`.
+ *
+ * @example Give each request a signal that aborts on disconnect
+ * ```ts
+ * import { serveNode } from "@ca/streams/node-server";
+ * import type { NodeListenerOptions } from "@ca/streams/node-server";
+ *
+ * const options: NodeListenerOptions = { requestSignal: true };
+ * const server = await serveNode(
+ *   (request) => new Response(String(request.signal.aborted)),
+ *   options,
+ * );
+ * try {
+ *   const text = await (await fetch(server.url)).text();
+ *   if (text !== "false") throw new Error(`unexpected ${text}`);
+ * } finally {
+ *   await server.close();
+ * }
+ * ```
+ */
 export interface NodeListenerOptions {
   /**
    * Give each `Request` a `signal` that aborts when the client goes away

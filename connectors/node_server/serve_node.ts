@@ -5,7 +5,23 @@ import { nodeListener } from "./node_listener.ts";
 import type { FetchHandler, NodeListenerOptions } from "./node_listener.ts";
 import { listenServer } from "./listen_server.ts";
 
-/** Options for {@linkcode serveNode}. */
+/**
+ * Options for {@linkcode serveNode}.
+ *
+ * @example Listen on a chosen address, and stop with a signal
+ * ```ts
+ * import { serveNode } from "@ca/streams/node-server";
+ * import type { ServeNodeOptions } from "@ca/streams/node-server";
+ *
+ * const controller = new AbortController();
+ * const options: ServeNodeOptions = { hostname: "127.0.0.1", port: 0, signal: controller.signal };
+ * const server = await serveNode(() => new Response("up"), options);
+ * const text = await (await fetch(server.url)).text();
+ * controller.abort(); // closes the server, like server.close()
+ * await server.close();
+ * if (text !== "up" || server.server.listening) throw new Error("unexpected");
+ * ```
+ */
 export interface ServeNodeOptions extends NodeListenerOptions {
   /** The port to listen on (default 0: one the system picks). */
   port?: number;
@@ -15,7 +31,24 @@ export interface ServeNodeOptions extends NodeListenerOptions {
   signal?: AbortSignal;
 }
 
-/** A running `node:http` server serving a fetch handler. */
+/**
+ * A running `node:http` server serving a fetch handler.
+ *
+ * @example Where a server listens
+ * ```ts
+ * import { serveNode } from "@ca/streams/node-server";
+ * import type { NodeServer } from "@ca/streams/node-server";
+ *
+ * const server: NodeServer = await serveNode(() => new Response(null, { status: 204 }));
+ * try {
+ *   if (server.url.port !== String(server.port)) throw new Error("unexpected url");
+ *   const response = await fetch(server.url);
+ *   if (response.status !== 204 || !server.server.listening) throw new Error("unexpected");
+ * } finally {
+ *   await server.close();
+ * }
+ * ```
+ */
 export interface NodeServer {
   /** The address it listens on, such as `http://127.0.0.1:40123/`. */
   readonly url: URL;

@@ -3,7 +3,24 @@
 
 import { CLOSE_CODES } from "./close_codes.ts";
 
-/** Options for {@linkcode ChannelProtocolError}. */
+/**
+ * Options for {@linkcode ChannelProtocolError}.
+ *
+ * @example Refuse a HELLO with an unsupported version
+ * ```ts
+ * import { ChannelProtocolError, CLOSE_CODES } from "@ca/streams/channel";
+ * import type { ChannelProtocolErrorOptions } from "@ca/streams/channel";
+ *
+ * const options: ChannelProtocolErrorOptions = {
+ *   closeCode: CLOSE_CODES.UnsupportedVersion,
+ *   path: "HELLO.version",
+ *   expected: "1",
+ *   received: "7",
+ * };
+ * const error = new ChannelProtocolError("Cannot accept the writer: version 7", options);
+ * if (error.closeCode !== 4002 || error.path !== "HELLO.version") throw new Error("unexpected");
+ * ```
+ */
 export interface ChannelProtocolErrorOptions {
   /** The close code to end the connection with (default 4000, `ProtocolError`). */
   closeCode?: number;

@@ -15,7 +15,26 @@ import { ChannelProtocolError } from "./channel_protocol_error.ts";
 import { CLOSE_CODES } from "./close_codes.ts";
 import { FramedConnection } from "./framed_connection.ts";
 
-/** Options for {@linkcode channelReader}. */
+/**
+ * Options for {@linkcode channelReader}.
+ *
+ * @example A reader with a token and a small credit window
+ * ```ts
+ * import { collect, pipeline } from "@ca/streams";
+ * import { channelReader, channelWriter } from "@ca/streams/channel";
+ * import type { ChannelReaderOptions } from "@ca/streams/channel";
+ * import { tcpConnect, tcpListen } from "@ca/streams/channel-tcp";
+ *
+ * const listener = await tcpListen({ port: 0 });
+ * const options: ChannelReaderOptions = { stream: "n", token: "s3cret", window: 4 };
+ * const received = collect<number>();
+ * const reading = pipeline(channelReader<number>(listener, options), received);
+ * const connect = () => tcpConnect({ port: listener.port });
+ * await pipeline([1, 2], channelWriter(connect, { stream: "n", token: "s3cret" }));
+ * await reading;
+ * if (received.records.join() !== "1,2") throw new Error(`unexpected ${received.records}`);
+ * ```
+ */
 export interface ChannelReaderOptions {
   /** The stream this reader serves. */
   stream: string;
@@ -40,7 +59,27 @@ export interface ChannelReaderOptions {
   endOnClose?: boolean;
 }
 
-/** A reader's position: the last batch done of one writer instance. */
+/**
+ * A reader's position: the last batch done of one writer instance.
+ *
+ * @example The checkpoint of a reader names the writer and its last batch
+ * ```ts
+ * import { collect, memoryStore, pipeline } from "@ca/streams";
+ * import { channelReader, channelWriter } from "@ca/streams/channel";
+ * import type { ChannelPosition } from "@ca/streams/channel";
+ * import { tcpConnect, tcpListen } from "@ca/streams/channel-tcp";
+ *
+ * const listener = await tcpListen({ port: 0 });
+ * const reading = pipeline(channelReader<number>(listener, { stream: "n" }), collect(), {
+ *   id: "n-reader",
+ *   checkpoint: { store: memoryStore() },
+ * });
+ * const connect = () => tcpConnect({ port: listener.port });
+ * await pipeline([1, 2, 3], channelWriter(connect, { stream: "n", writerId: "w1" }));
+ * const position = (await reading).position as ChannelPosition;
+ * if (position.writer !== "w1" || position.seq !== 1) throw new Error("unexpected");
+ * ```
+ */
 export interface ChannelPosition {
   /** The writer instance's id. */
   writer: string;

@@ -13,7 +13,29 @@ import { CLOSE_CODES } from "./close_codes.ts";
 import { encodeFrame } from "./encode_frame.ts";
 import { FramedConnection } from "./framed_connection.ts";
 
-/** Options for {@linkcode channelWriter}. */
+/**
+ * Options for {@linkcode channelWriter}.
+ *
+ * @example Send small DATA frames to a reader on a free TCP port
+ * ```ts
+ * import { collect, pipeline } from "@ca/streams";
+ * import { channelReader, channelWriter } from "@ca/streams/channel";
+ * import type { ChannelWriterOptions } from "@ca/streams/channel";
+ * import { tcpConnect, tcpListen } from "@ca/streams/channel-tcp";
+ *
+ * const listener = await tcpListen({ port: 0 });
+ * const received = collect<number>();
+ * const reading = pipeline(channelReader<number>(listener, { stream: "n" }), received);
+ * const options: ChannelWriterOptions = {
+ *   stream: "n",
+ *   batchRecords: 2,
+ *   reconnect: { initialDelayMs: 10, maxDelayMs: 1000 },
+ * };
+ * await pipeline([1, 2, 3], channelWriter(() => tcpConnect({ port: listener.port }), options));
+ * await reading;
+ * if (received.records.join() !== "1,2,3") throw new Error(`unexpected ${received.records}`);
+ * ```
+ */
 export interface ChannelWriterOptions {
   /** The stream to write, as the reader serves it. */
   stream: string;
@@ -375,15 +397,19 @@ export function channelWriter<T>(
   /** Queues a batch's frames and resolves once they are sent. */
   async function send(records: T[], context: BatchWriteContext): Promise<void> {
     running ??= run();
-    const chunks = frames(records);
-    const ack = context.defer();
-    let left = chunks.length;
-    let last = 0;
-    for (const chunk of chunks) {
-      const seq = nextSeq++;
-      const frame = encodeFrame({ type: "data", seq, records: chunk }, {
+    // Encode every frame first: a record that cannot be encoded fails the
+    // write with nothing queued, no sequence number used (a gap would be a
+    // protocol error at the reader) and no acknowledgement left deferred.
+    const encoded = frames(records).map((chunk, i) =>
+      encodeFrame({ type: "data", seq: nextSeq + i, records: chunk }, {
         maxFrameBytes,
-      });
+      })
+    );
+    const ack = context.defer();
+    let left = encoded.length;
+    let last = 0;
+    for (const frame of encoded) {
+      const seq = nextSeq++;
       outgoing.push({
         seq,
         frame,

@@ -55,5 +55,25 @@ export const CLOSE_CODES = {
   UnknownStream: 4008,
 } as const;
 
-/** One of the close codes in {@linkcode CLOSE_CODES}. */
+/**
+ * One of the close codes in {@linkcode CLOSE_CODES}.
+ *
+ * @example Decide whether a writer reconnects after a close code
+ * ```ts
+ * import { CLOSE_CODES } from "@ca/streams/channel";
+ * import type { ChannelCloseCode } from "@ca/streams/channel";
+ *
+ * const fatal = new Set<ChannelCloseCode>([
+ *   CLOSE_CODES.ProtocolError,
+ *   CLOSE_CODES.AuthFailed,
+ *   CLOSE_CODES.UnsupportedVersion,
+ *   CLOSE_CODES.FrameTooLarge,
+ *   CLOSE_CODES.UnknownStream,
+ * ]);
+ * const reconnects = (code: ChannelCloseCode) => code !== CLOSE_CODES.Normal && !fatal.has(code);
+ * if (!reconnects(CLOSE_CODES.StreamBusy) || reconnects(CLOSE_CODES.AuthFailed)) {
+ *   throw new Error("unexpected");
+ * }
+ * ```
+ */
 export type ChannelCloseCode = typeof CLOSE_CODES[keyof typeof CLOSE_CODES];

@@ -18,6 +18,8 @@ export class FramedConnection {
   #decoder: FrameDecoder;
   #queued: ChannelMessage[] = [];
   #closed = false;
+  /** The heartbeat interval, cleared as the connection closes. */
+  #beat: ReturnType<typeof setInterval> | undefined;
   /** When the last frame arrived, for heartbeat timeouts. */
   lastReceived = Date.now();
   /** When the last frame was sent, for heartbeats. */
@@ -72,8 +74,9 @@ export class FramedConnection {
    * without receiving. Stops by itself once the connection is closed.
    */
   watchHeartbeats(heartbeatMs: number): void {
-    if (heartbeatMs <= 0) return;
-    const beat = setInterval(() => {
+    if (heartbeatMs <= 0 || this.#closed) return;
+    clearInterval(this.#beat);
+    const beat = this.#beat = setInterval(() => {
       if (this.#closed) return clearInterval(beat);
       const now = Date.now();
       if (now - this.lastReceived >= 3 * heartbeatMs) {
@@ -104,13 +107,17 @@ export class FramedConnection {
   async close(code: number, reason = ""): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#beat);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
         this.send({ type: "close", code, reason: reason.slice(0, 100) }),
-        new Promise((resolve) => setTimeout(resolve, 1000)),
+        new Promise((resolve) => timer = setTimeout(resolve, 1000)),
       ]);
     } catch {
       // The link is gone already.
+    } finally {
+      clearTimeout(timer);
     }
     this.abort();
   }
@@ -118,6 +125,7 @@ export class FramedConnection {
   /** Closes the transport at once. */
   abort(): void {
     this.#closed = true;
+    clearInterval(this.#beat);
     this.#reader.cancel().catch(() => {});
     this.connection.close();
   }

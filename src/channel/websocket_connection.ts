@@ -8,7 +8,33 @@ import { encodeFrame } from "./encode_frame.ts";
 import { FRAME_TYPE } from "./frame_types.ts";
 import type { ChannelConnection } from "./channel_connection.ts";
 
-/** Options for {@linkcode webSocketConnection}. */
+/**
+ * Options for {@linkcode webSocketConnection}.
+ *
+ * @example Write a channel over a WebSocket of your own
+ * ```ts
+ * import { collect, pipeline } from "@ca/streams";
+ * import {
+ *   CHANNEL_PROTOCOL,
+ *   channelReader,
+ *   channelWriter,
+ *   webSocketConnection,
+ * } from "@ca/streams/channel";
+ * import type { WebSocketConnectionOptions } from "@ca/streams/channel";
+ * import { wsListen } from "@ca/streams/channel-ws";
+ *
+ * const listener = await wsListen({ port: 0 });
+ * const received = collect<number>();
+ * const reading = pipeline(channelReader<number>(listener, { stream: "n" }), received);
+ * const url = `ws://127.0.0.1:${listener.port}/`;
+ * const options: WebSocketConnectionOptions = { maxFrameBytes: 1 << 20, remote: "reader" };
+ * const connect = async () =>
+ *   webSocketConnection(new WebSocket(url, [CHANNEL_PROTOCOL.subprotocol]), options);
+ * await pipeline([1, 2], channelWriter(connect, { stream: "n" }));
+ * await reading;
+ * if (received.records.join() !== "1,2") throw new Error(`unexpected ${received.records}`);
+ * ```
+ */
 export interface WebSocketConnectionOptions {
   /**
    * The largest message accepted, in bytes (default 16 MiB): this side's

@@ -3,7 +3,23 @@
 
 import type { Position } from "./position.ts";
 
-/** What a store holds for one pipeline id. */
+/**
+ * What a store holds for one pipeline id.
+ *
+ * @example Read back what was committed
+ * ```ts
+ * import { memoryStore } from "@ca/streams";
+ * import type { Checkpoint } from "@ca/streams";
+ *
+ * const store = memoryStore();
+ * const acquired: Checkpoint = await store.acquire("orders");
+ * await store.commit("orders", 42, acquired.generation);
+ * const now: Checkpoint = await store.get("orders");
+ * if (now.position !== 42 || now.generation !== acquired.generation) {
+ *   throw new Error(`unexpected ${JSON.stringify(now)}`);
+ * }
+ * ```
+ */
 export interface Checkpoint {
   /** The position of the last record known done; `undefined` for none. */
   position: Position | undefined;
@@ -11,7 +27,20 @@ export interface Checkpoint {
   generation: number;
 }
 
-/** Options every store method accepts. */
+/**
+ * Options every store method accepts.
+ *
+ * @example Pass an abort signal to a store call
+ * ```ts
+ * import { memoryStore } from "@ca/streams";
+ * import type { StoreCallOptions } from "@ca/streams";
+ *
+ * const controller = new AbortController();
+ * const options: StoreCallOptions = { signal: controller.signal };
+ * const checkpoint = await memoryStore().get("orders", options);
+ * if (checkpoint.position !== undefined) throw new Error("unexpected");
+ * ```
+ */
 export interface StoreCallOptions {
   /** Gives up waiting on the backing system. */
   signal?: AbortSignal;
@@ -30,6 +59,21 @@ export interface StoreCallOptions {
  *
  * Generations never go back, even across `delete()`, so an instance fenced
  * before a delete stays fenced after it.
+ *
+ * @example The instance that acquired last fences the older one
+ * ```ts
+ * import { FencedError, memoryStore } from "@ca/streams";
+ * import type { CheckpointStore } from "@ca/streams";
+ *
+ * const store: CheckpointStore = memoryStore();
+ * const older = await store.acquire("orders");
+ * const newer = await store.acquire("orders");
+ * await store.commit("orders", 7, newer.generation);
+ * const error = await store.commit("orders", 3, older.generation)
+ *   .then(() => undefined, (e: unknown) => e);
+ * const { position } = await store.get("orders");
+ * if (!(error instanceof FencedError) || position !== 7) throw new Error("unexpected");
+ * ```
  */
 export interface CheckpointStore {
   /** Reads the checkpoint of `id` (position `undefined` and generation 0 if none). */

@@ -6,6 +6,19 @@
  * `Boolean`, `Integer` (signed 32-bit) or `String` (which also carries
  * `URI`, `URI-reference`, `Timestamp` and base64 `Binary` values). In HTTP
  * binary mode every value travels as a header, so a reader receives strings.
+ *
+ * @example An extension attribute travels as a `ce-` header
+ * ```ts
+ * import { decodeHttpMessage, encodeHttpBinary } from "@ca/streams/cloudevents";
+ * import type { CloudEvent, CloudEventExtensionValue } from "@ca/streams/cloudevents";
+ *
+ * const priority: CloudEventExtensionValue = 5;
+ * const event: CloudEvent = { specversion: "1.0", id: "1", source: "/s", type: "t", priority };
+ * const { headers, body } = encodeHttpBinary(event);
+ * if (headers.get("ce-priority") !== "5") throw new Error("unexpected header");
+ * const [received] = decodeHttpMessage(headers, body);
+ * if (received?.priority !== "5") throw new Error("a reader receives strings");
+ * ```
  */
 export type CloudEventExtensionValue = string | number | boolean;
 
@@ -28,6 +41,23 @@ export type CloudEventExtensionValue = string | number | boolean;
  * Check one with `validateCloudEvent()` or `parseCloudEvent()`.
  *
  * @typeParam T The type of `data`.
+ *
+ * @example Build an event with typed data and check it
+ * ```ts
+ * import { validateCloudEvent } from "@ca/streams/cloudevents";
+ * import type { CloudEvent } from "@ca/streams/cloudevents";
+ *
+ * const paid: CloudEvent<{ total: number }> = {
+ *   specversion: "1.0",
+ *   id: "order-17",
+ *   source: "/shop",
+ *   type: "com.example.order.paid",
+ *   time: "2026-01-02T03:04:05Z",
+ *   data: { total: 12 },
+ * };
+ * const issues = validateCloudEvent(paid);
+ * if (issues.length !== 0 || paid.data?.total !== 12) throw new Error("unexpected");
+ * ```
  */
 export interface CloudEvent<T = unknown> {
   /** The CloudEvents version: always `"1.0"`. */

@@ -4,6 +4,23 @@
 /**
  * One thing wrong with a CloudEvent, as data: where (`path`), what was
  * expected and what was received.
+ *
+ * @example Report each issue of an invalid event
+ * ```ts
+ * import { validateCloudEvent } from "@ca/streams/cloudevents";
+ * import type { CloudEventIssue } from "@ca/streams/cloudevents";
+ *
+ * const issues: CloudEventIssue[] = validateCloudEvent({
+ *   specversion: "1.0",
+ *   id: "1",
+ *   source: "/s",
+ *   type: "",
+ * });
+ * const [issue] = issues;
+ * if (issue?.path.join(".") !== "type" || !issue.message.includes(issue.expected)) {
+ *   throw new Error(`unexpected ${JSON.stringify(issues)}`);
+ * }
+ * ```
  */
 export interface CloudEventIssue {
   /**

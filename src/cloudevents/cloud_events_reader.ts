@@ -14,7 +14,27 @@ import { CloudEventError } from "./cloud_event_error.ts";
 import { decodeHttp } from "./decode_http.ts";
 import type { ValidateCloudEventOptions } from "./validate_cloud_event.ts";
 
-/** Options for {@linkcode cloudEventsReader}. */
+/**
+ * Options for {@linkcode cloudEventsReader}.
+ *
+ * @example Answer 202 once an event is stored
+ * ```ts
+ * import { collect, memoryStore, pipeline } from "@ca/streams";
+ * import { cloudEventsReader, encodeHttpBinary } from "@ca/streams/cloudevents";
+ * import type { CloudEventsReaderOptions } from "@ca/streams/cloudevents";
+ *
+ * const options: CloudEventsReaderOptions = { successStatus: 202, maxBodyBytes: 64 * 1024 };
+ * const reader = cloudEventsReader(options);
+ * const checkpoint = { store: memoryStore() };
+ * const running = pipeline(reader, collect(), { id: "in", checkpoint });
+ * const message = encodeHttpBinary({ specversion: "1.0", id: "1", source: "/s", type: "t" });
+ * const request = new Request("http://localhost/", { method: "POST", ...message });
+ * const response = await reader.fetch(request);
+ * reader.close();
+ * await running;
+ * if (response.status !== 202) throw new Error(`got ${response.status}`);
+ * ```
+ */
 export interface CloudEventsReaderOptions extends ValidateCloudEventOptions {
   /** The largest request body, in bytes (default 1 MiB); larger gets 413. */
   maxBodyBytes?: number;
@@ -47,6 +67,23 @@ export interface CloudEventsReaderOptions extends ValidateCloudEventOptions {
  * resumable source for `pipeline()`.
  *
  * @typeParam T The type of the events' `data`.
+ *
+ * @example Answers to a wrong method and after close
+ * ```ts
+ * import { cloudEventsReader, encodeHttpBinary } from "@ca/streams/cloudevents";
+ * import type { CloudEventsReader } from "@ca/streams/cloudevents";
+ *
+ * const reader: CloudEventsReader<unknown> = cloudEventsReader();
+ * const get = await reader.fetch(new Request("http://localhost/"));
+ * reader.close();
+ * const message = encodeHttpBinary({ specversion: "1.0", id: "1", source: "/s", type: "t" });
+ * const post = new Request("http://localhost/", { method: "POST", ...message });
+ * const late = await reader.fetch(post);
+ * await Promise.all([get.body?.cancel(), late.body?.cancel()]);
+ * if (get.status !== 405 || late.status !== 503 || reader.pending !== 0) {
+ *   throw new Error(`unexpected ${get.status} ${late.status}`);
+ * }
+ * ```
  */
 export interface CloudEventsReader<T> extends ResumableSource<CloudEvent<T>> {
   /**
@@ -428,6 +465,19 @@ export function cloudEventsReader<T = unknown>(
       );
     }
     reading = true;
+    // Requests an earlier pipeline read and never acknowledged: it is gone,
+    // and this pipeline's acknowledgements (higher positions) must not
+    // answer them 2xx in its place. 503: their senders send them again.
+    const stale = inFlight;
+    inFlight = [];
+    for (const entry of stale) {
+      settle(
+        entry,
+        unavailable(
+          "Cannot accept CloudEvents: the pipeline that read them stopped before storing them",
+        ),
+      );
+    }
     return batches(signal);
   }
 

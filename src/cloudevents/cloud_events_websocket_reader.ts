@@ -20,7 +20,40 @@ import { decodeWebSocketMessage } from "./decode_websocket_message.ts";
 import type { ValidateCloudEventOptions } from "./validate_cloud_event.ts";
 import { positiveIntegerOption } from "./positive_integer_option.ts";
 
-/** Options for {@linkcode cloudEventsWebSocketReader}. */
+/**
+ * Options for {@linkcode cloudEventsWebSocketReader}.
+ *
+ * @example A strict reader with small limits, in a Deno server
+ * ```ts
+ * import { collect, pipeline } from "@ca/streams";
+ * import {
+ *   type CloudEvent,
+ *   cloudEventsWebSocketReader,
+ *   type CloudEventsWebSocketReaderOptions,
+ *   cloudEventsWebSocketWriter,
+ * } from "@ca/streams/cloudevents";
+ *
+ * const options: CloudEventsWebSocketReaderOptions = {
+ *   maxQueuedEvents: 64,
+ *   maxMessageBytes: 65536,
+ *   strict: true,
+ * };
+ * const received = collect<CloudEvent>();
+ * let reading: PromiseLike<unknown> | undefined;
+ * const server = Deno.serve({ port: 0, onListen() {} }, (request) => {
+ *   const protocol = "cloudevents.json";
+ *   const { socket, response } = Deno.upgradeWebSocket(request, { protocol });
+ *   reading = pipeline(cloudEventsWebSocketReader(socket, options), received);
+ *   return response;
+ * });
+ * const url = `ws://localhost:${server.addr.port}/`;
+ * const event: CloudEvent = { specversion: "1.0", id: "1", source: "/s", type: "t" };
+ * await pipeline([event], cloudEventsWebSocketWriter(url));
+ * await reading;
+ * await server.shutdown();
+ * if (received.records[0]?.id !== "1") throw new Error("unexpected");
+ * ```
+ */
 export interface CloudEventsWebSocketReaderOptions
   extends ValidateCloudEventOptions {
   /**
@@ -50,6 +83,37 @@ export interface CloudEventsWebSocketReaderOptions
  * it is stored.
  *
  * @typeParam T The type of the events' `data`.
+ *
+ * @example Read the events of a connection as a plain stream
+ * ```ts
+ * import { pipeline } from "@ca/streams";
+ * import {
+ *   type CloudEvent,
+ *   cloudEventsWebSocketReader,
+ *   type CloudEventsWebSocketReader,
+ *   cloudEventsWebSocketWriter,
+ * } from "@ca/streams/cloudevents";
+ *
+ * let ids: Promise<string[]> | undefined;
+ * const server = Deno.serve({ port: 0, onListen() {} }, (request) => {
+ *   const protocol = "cloudevents.json";
+ *   const { socket, response } = Deno.upgradeWebSocket(request, { protocol });
+ *   const reader: CloudEventsWebSocketReader<unknown> = cloudEventsWebSocketReader(socket);
+ *   ids = Array.fromAsync(reader, (event) => event.id);
+ *   return response;
+ * });
+ * const url = `ws://localhost:${server.addr.port}/`;
+ * const events: CloudEvent[] = ["a", "b"].map((id) => ({
+ *   specversion: "1.0",
+ *   id,
+ *   source: "/s",
+ *   type: "t",
+ * }));
+ * await pipeline(events, cloudEventsWebSocketWriter(url));
+ * const received = await ids;
+ * await server.shutdown();
+ * if (received?.join() !== "a,b") throw new Error(`unexpected ${received}`);
+ * ```
  */
 export interface CloudEventsWebSocketReader<T>
   extends ReadableStream<CloudEvent<T>> {

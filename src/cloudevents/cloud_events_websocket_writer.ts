@@ -14,12 +14,63 @@ import {
 /**
  * Opens the WebSocket for {@linkcode cloudEventsWebSocketWriter}: called once,
  * on the first write, with a signal aborted when the writer is.
+ *
+ * @example Open the socket yourself, on the first write
+ * ```ts
+ * import { pipeline } from "@ca/streams";
+ * import {
+ *   CLOUDEVENTS_JSON_SUBPROTOCOL,
+ *   type CloudEventsWebSocketConnect,
+ *   cloudEventsWebSocketWriter,
+ * } from "@ca/streams/cloudevents";
+ *
+ * const protocol = CLOUDEVENTS_JSON_SUBPROTOCOL;
+ * const { promise: firstId, resolve } = Promise.withResolvers<string>();
+ * const server = Deno.serve({ port: 0, onListen() {} }, (request) => {
+ *   const { socket, response } = Deno.upgradeWebSocket(request, { protocol });
+ *   socket.onmessage = (message) => resolve(JSON.parse(message.data).id);
+ *   return response;
+ * });
+ * const connect: CloudEventsWebSocketConnect = () =>
+ *   new WebSocket(`ws://localhost:${server.addr.port}/`, protocol);
+ * const event = { specversion: "1.0" as const, id: "1", source: "/s", type: "t" };
+ * await pipeline([event], cloudEventsWebSocketWriter(connect));
+ * if ((await firstId) !== "1") throw new Error("unexpected");
+ * await server.shutdown();
+ * ```
  */
 export type CloudEventsWebSocketConnect = (
   signal: AbortSignal,
 ) => WebSocket | Promise<WebSocket>;
 
-/** Options for {@linkcode cloudEventsWebSocketWriter}. */
+/**
+ * Options for {@linkcode cloudEventsWebSocketWriter}.
+ *
+ * @example Bound the send buffer, and give up when aborted
+ * ```ts
+ * import { pipeline } from "@ca/streams";
+ * import { cloudEventsWebSocketWriter } from "@ca/streams/cloudevents";
+ * import type { CloudEventsWebSocketWriterOptions } from "@ca/streams/cloudevents";
+ *
+ * const { promise: firstId, resolve } = Promise.withResolvers<string>();
+ * const server = Deno.serve({ port: 0, onListen() {} }, (request) => {
+ *   const protocol = "cloudevents.json";
+ *   const { socket, response } = Deno.upgradeWebSocket(request, { protocol });
+ *   socket.onmessage = (message) => resolve(JSON.parse(message.data).id);
+ *   return response;
+ * });
+ * const controller = new AbortController();
+ * const options: CloudEventsWebSocketWriterOptions = {
+ *   maxBufferedBytes: 65536,
+ *   signal: controller.signal,
+ * };
+ * const url = `ws://localhost:${server.addr.port}/`;
+ * const event = { specversion: "1.0" as const, id: "1", source: "/s", type: "t" };
+ * await pipeline([event], cloudEventsWebSocketWriter(url, options));
+ * if ((await firstId) !== "1") throw new Error("unexpected");
+ * await server.shutdown();
+ * ```
+ */
 export interface CloudEventsWebSocketWriterOptions {
   /**
    * How many bytes may wait in the socket's send buffer (`bufferedAmount`)

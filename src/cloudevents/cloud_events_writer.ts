@@ -18,10 +18,53 @@ import type {
 } from "./http_message.ts";
 import { positiveIntegerOption } from "./positive_integer_option.ts";
 
-/** Sends one request: `globalThis.fetch`, or anything shaped like it. */
+/**
+ * Sends one request: `globalThis.fetch`, or anything shaped like it.
+ *
+ * @example Send through a function of your own instead of the network
+ * ```ts
+ * import { pipeline } from "@ca/streams";
+ * import { cloudEventsWriter } from "@ca/streams/cloudevents";
+ * import type { FetchFunction } from "@ca/streams/cloudevents";
+ *
+ * const ids: string[] = [];
+ * const fetch: FetchFunction = async (request) => {
+ *   ids.push(request.headers.get("ce-id") ?? "");
+ *   return new Response(null, { status: 202 });
+ * };
+ * const event = { specversion: "1.0" as const, id: "1", source: "/s", type: "t" };
+ * const writer = cloudEventsWriter("http://localhost/", { fetch });
+ * await pipeline([event, { ...event, id: "2" }], writer);
+ * if (ids.join() !== "1,2") throw new Error(`unexpected ${ids}`);
+ * ```
+ */
 export type FetchFunction = (request: Request) => Promise<Response>;
 
-/** Options for {@linkcode cloudEventsWriter}. */
+/**
+ * Options for {@linkcode cloudEventsWriter}.
+ *
+ * @example Structured mode, a header on every request, and a retry after 503
+ * ```ts
+ * import { pipeline } from "@ca/streams";
+ * import { cloudEventsWriter } from "@ca/streams/cloudevents";
+ * import type { CloudEventsWriterOptions } from "@ca/streams/cloudevents";
+ *
+ * const statuses = [503, 204];
+ * const auth: string[] = [];
+ * const options: CloudEventsWriterOptions = {
+ *   mode: "structured",
+ *   headers: { authorization: "Bearer s3cret" },
+ *   retry: { maxAttempts: 2, initialDelayMs: 1 },
+ *   fetch: async (request) => {
+ *     auth.push(request.headers.get("authorization") ?? "");
+ *     return new Response(null, { status: statuses.shift() });
+ *   },
+ * };
+ * const event = { specversion: "1.0" as const, id: "1", source: "/s", type: "t" };
+ * await pipeline([event], cloudEventsWriter("http://localhost/", options));
+ * if (auth.length !== 2 || auth[1] !== "Bearer s3cret") throw new Error("unexpected");
+ * ```
+ */
 export interface CloudEventsWriterOptions {
   /**
    * The content mode (default `"binary"`): one request per event in

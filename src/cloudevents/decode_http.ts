@@ -6,7 +6,21 @@ import { CloudEventError } from "./cloud_event_error.ts";
 import { decodeBody, detectMode } from "./http_decoding.ts";
 import type { ValidateCloudEventOptions } from "./validate_cloud_event.ts";
 
-/** Options for {@linkcode decodeHttp}. */
+/**
+ * Options for {@linkcode decodeHttp}.
+ *
+ * @example Refuse a body over 16 bytes with 413
+ * ```ts
+ * import { CloudEventError, decodeHttp, encodeHttpStructured } from "@ca/streams/cloudevents";
+ * import type { DecodeHttpOptions } from "@ca/streams/cloudevents";
+ *
+ * const options: DecodeHttpOptions = { maxBodyBytes: 16 };
+ * const message = encodeHttpStructured({ specversion: "1.0", id: "1", source: "/s", type: "t" });
+ * const request = new Request("http://localhost/", { method: "POST", ...message });
+ * const error = await decodeHttp(request, options).then(() => undefined, (e: unknown) => e);
+ * if (!(error instanceof CloudEventError) || error.status !== 413) throw new Error("unexpected");
+ * ```
+ */
 export interface DecodeHttpOptions extends ValidateCloudEventOptions {
   /** The largest body read, in bytes (default 1 MiB); larger fails with 413. */
   maxBodyBytes?: number;

@@ -4,7 +4,26 @@
 import type { CloudEventIssue } from "./cloud_event_error.ts";
 import { checkEvent } from "./check_event.ts";
 
-/** Options for {@linkcode validateCloudEvent} and `parseCloudEvent()`. */
+/**
+ * Options for {@linkcode validateCloudEvent} and `parseCloudEvent()`.
+ *
+ * @example Strict mode also limits attribute names to 20 characters
+ * ```ts
+ * import { validateCloudEvent } from "@ca/streams/cloudevents";
+ * import type { ValidateCloudEventOptions } from "@ca/streams/cloudevents";
+ *
+ * const event = {
+ *   specversion: "1.0",
+ *   id: "1",
+ *   source: "/s",
+ *   type: "t",
+ *   averyveryverylongextension: 1,
+ * };
+ * const strict: ValidateCloudEventOptions = { strict: true };
+ * if (validateCloudEvent(event).length !== 0) throw new Error("valid by default");
+ * if (validateCloudEvent(event, strict).length !== 1) throw new Error("invalid when strict");
+ * ```
+ */
 export interface ValidateCloudEventOptions {
   /**
    * Also enforce the spec's recommendations, not only its requirements:

@@ -7,6 +7,22 @@ import { encodeJsonEvent } from "./json_format.ts";
 /**
  * The WebSocket subprotocol of the CloudEvents WebSocket binding with the
  * JSON event format: one event per text message, structured mode only.
+ *
+ * @example Offer the subprotocol, and check that a server would select it
+ * ```ts
+ * import {
+ *   CLOUDEVENTS_JSON_SUBPROTOCOL,
+ *   selectWebSocketSubprotocol,
+ * } from "@ca/streams/cloudevents";
+ *
+ * // A client offers it: new WebSocket(url, CLOUDEVENTS_JSON_SUBPROTOCOL)
+ * const upgrade = new Request("http://localhost/events", {
+ *   headers: { "sec-websocket-protocol": CLOUDEVENTS_JSON_SUBPROTOCOL },
+ * });
+ * if (selectWebSocketSubprotocol(upgrade) !== CLOUDEVENTS_JSON_SUBPROTOCOL) {
+ *   throw new Error("unexpected");
+ * }
+ * ```
  */
 export const CLOUDEVENTS_JSON_SUBPROTOCOL = "cloudevents.json";
 

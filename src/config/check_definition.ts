@@ -1,17 +1,31 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import type { ProcessorDefinition } from "./define_processor.ts";
+import {
+  type Definition,
+  DEFINITION_KINDS,
+  type DefinitionKind,
+} from "./definition_kinds.ts";
+import { quotedList } from "./suggest.ts";
 
 /** A definition's name: kebab-case, optionally scoped (`acme/thing`). */
 export const DEFINITION_NAME: RegExp =
   /^(?:[a-z0-9][a-z0-9-]*\/)?[a-z][a-z0-9-]*$/;
 
-/** The kinds a definition may have. */
+/** The kinds a source, processor or sink definition may have. */
 export const PROCESSOR_KINDS: readonly string[] = [
   "source",
   "processor",
   "sink",
+];
+
+/** The delivery guarantees a definition may declare. */
+const DELIVERY: readonly string[] = [
+  "exactly-once",
+  "at-least-once",
+  "at-most-once",
+  "best-effort",
+  "none",
 ];
 
 /** `typeof`, with `null` and arrays told apart. */
@@ -22,28 +36,40 @@ export function typeName(value: unknown): string {
 }
 
 /**
- * Whether a value is meant as a definition: an object with a `create`
- * function and an `args` object. {@linkcode checkDefinition} then checks
- * the rest.
+ * Whether a value is meant as a definition of any kind: an object with an
+ * `args` object and the function members of some kind (`create`, or
+ * `listen` and `connect`). {@linkcode checkDefinition} then checks the rest.
  */
 export function looksLikeDefinition(value: unknown): boolean {
   if (value === null || typeof value !== "object") return false;
   const candidate = value as Record<string, unknown>;
-  return typeof candidate.create === "function" &&
-    candidate.args !== null && typeof candidate.args === "object";
+  if (candidate.args === null || typeof candidate.args !== "object") {
+    return false;
+  }
+  return Object.values(DEFINITION_KINDS).some(({ members }) =>
+    members.every((member) => typeof candidate[member] === "function")
+  );
+}
+
+function shown(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : typeName(value);
 }
 
 /**
- * Throws a `TypeError` naming the field when `value` is not a processor
- * definition.
+ * Throws a `TypeError` naming the field when `value` is not a definition of
+ * one of `kinds`.
  *
  * @param value The candidate.
  * @param doing What the caller does, such as `"define processor"`.
+ * @param kinds The kinds allowed (default: every kind).
  */
 export function checkDefinition(
   value: unknown,
   doing: string,
-): asserts value is ProcessorDefinition {
+  kinds: readonly DefinitionKind[] = Object.keys(
+    DEFINITION_KINDS,
+  ) as DefinitionKind[],
+): asserts value is Definition {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new TypeError(
       `Cannot ${doing}: the definition must be an object, got ${
@@ -56,7 +82,7 @@ export function checkDefinition(
   if (typeof name !== "string" || !DEFINITION_NAME.test(name)) {
     throw new TypeError(
       `Cannot ${doing}: name must be kebab-case, optionally scoped ("generate", "acme/fetch-page"), got ${
-        typeof name === "string" ? JSON.stringify(name) : typeName(name)
+        shown(name)
       }`,
     );
   }
@@ -70,14 +96,9 @@ export function checkDefinition(
   const fail = (reason: string): never => {
     throw new TypeError(`Cannot ${doing} "${name}": ${reason}`);
   };
-  if (!PROCESSOR_KINDS.includes(definition.kind as string)) {
-    fail(
-      `kind must be "source", "processor" or "sink", got ${
-        typeof definition.kind === "string"
-          ? JSON.stringify(definition.kind)
-          : typeName(definition.kind)
-      }`,
-    );
+  const kind = definition.kind as DefinitionKind;
+  if (!kinds.includes(kind) || !Object.hasOwn(DEFINITION_KINDS, kind)) {
+    fail(`kind must be ${quotedList(kinds)}, got ${shown(definition.kind)}`);
   }
   if (typeof definition.description !== "string") {
     fail(
@@ -100,7 +121,21 @@ export function checkDefinition(
       }`,
     );
   }
-  if (typeof definition.create !== "function") {
-    fail(`create must be a function, got ${typeName(definition.create)}`);
+  if (
+    definition.delivery !== undefined &&
+    !DELIVERY.includes(definition.delivery as string)
+  ) {
+    fail(
+      `delivery must be ${quotedList(DELIVERY)}, got ${
+        shown(definition.delivery)
+      }`,
+    );
+  }
+  for (const member of DEFINITION_KINDS[kind].members) {
+    if (typeof definition[member] !== "function") {
+      fail(
+        `${member} must be a function, got ${typeName(definition[member])}`,
+      );
+    }
   }
 }

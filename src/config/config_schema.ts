@@ -31,10 +31,11 @@ export interface ConfigShape {
   channels?: {
     from: string;
     to: string;
-    transport?: "tcp" | "ws";
+    transport?: string;
     host?: string;
     port?: number;
     token?: string;
+    args?: unknown;
   }[];
 }
 
@@ -54,8 +55,6 @@ export const PATTERN_WORDS: ReadonlyMap<string, string> = new Map([
 
 /** The runtimes. */
 export const RUNTIMES = ["deno", "node", "python"] as const;
-/** The checkpoint store types. */
-export const STORE_TYPES = ["memory", "file", "redis", "postgres"] as const;
 
 const text = z.string().check(z.minLength(1));
 const count = z.int().check(z.minimum(1));
@@ -66,12 +65,10 @@ const runner = z.strictObject({
   script: z.optional(text),
 });
 
-const store = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("memory") }),
-  z.strictObject({ type: z.literal("file"), dir: text }),
-  z.strictObject({ type: z.literal("redis"), url: text }),
-  z.strictObject({ type: z.literal("postgres"), url: text }),
-]);
+// Store types and transports come from the registry, which modules extend:
+// the structure only wants a name here; parsePipelineConfig() checks the
+// name and the args against the registered definition.
+const store = z.looseObject({ type: text });
 
 const processor = z.strictObject({
   name: z.string().check(z.regex(PROCESSOR_NAME_PATTERN)),
@@ -83,10 +80,11 @@ const processor = z.strictObject({
 const channel = z.strictObject({
   from: text,
   to: text,
-  transport: z.optional(z.enum(["tcp", "ws"])),
+  transport: z.optional(text),
   host: z.optional(text),
   port: z.optional(z.int().check(z.minimum(0), z.maximum(65535))),
   token: z.optional(z.string()),
+  args: z.optional(z.unknown()),
 });
 
 const configSchema = z.strictObject({

@@ -31,7 +31,10 @@
 
 export * from "./standard_schema.ts";
 export * from "./define_processor.ts";
-export * from "./processor_registry.ts";
+export * from "./define_store.ts";
+export * from "./define_transport.ts";
+export * from "./definition_kinds.ts";
+export * from "./registry.ts";
 export * from "./config_issue.ts";
 export * from "./config_error.ts";
 export * from "./pipeline_config.ts";
@@ -39,3 +42,5 @@ export * from "./parse_pipeline_config.ts";
 export * from "./runner_plan.ts";
 export * from "./plan_pipeline.ts";
 export * from "./builtins/builtin_processors.ts";
+export * from "./builtins/builtin_definitions.ts";
+export * from "./builtins/console_sink.ts";

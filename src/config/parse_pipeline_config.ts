@@ -9,7 +9,7 @@ import {
   NUMERIC_PATHS,
 } from "./config_schema.ts";
 import { decodeConfigText } from "./decode_config_text.ts";
-import type { ProcessorDefinition, ProcessorKind } from "./define_processor.ts";
+import type { ProcessorKind } from "./define_processor.ts";
 import { describeReceived } from "./describe_received.ts";
 import { isWithin, valueAt } from "./json_pointer.ts";
 import type {
@@ -17,12 +17,35 @@ import type {
   PipelineConfig,
   RunnerConfig,
 } from "./pipeline_config.ts";
-import type { ProcessorRegistry } from "./processor_registry.ts";
+import type { Registry } from "./registry.ts";
+import type { StandardSchemaV1 } from "./standard_schema.ts";
 import { substituteEnv } from "./substitute_env.ts";
 import { didYouMean, quotedList } from "./suggest.ts";
 import { validateArgs } from "./validate_args.ts";
 
-/** Options for {@linkcode parsePipelineConfig}. */
+/**
+ * Options for {@linkcode parsePipelineConfig}.
+ *
+ * @example Check names against a registry, with "did you mean"
+ * ```ts
+ * import { builtinDefinitions, ConfigError, parsePipelineConfig, Registry } from "@ca/streams/config";
+ * import type { ParsePipelineConfigOptions } from "@ca/streams/config";
+ *
+ * const options: ParsePipelineConfigOptions = {
+ *   env: {},
+ *   registry: new Registry(builtinDefinitions()),
+ * };
+ * const text = `
+ * id: demo
+ * runners: { main: { runtime: deno } }
+ * processors:
+ *   - { name: numbers, use: generat, args: { count: 3 } }
+ *   - { name: out, use: console-sink }
+ * `;
+ * const error = await parsePipelineConfig(text, options).then(() => undefined, (e: unknown) => e);
+ * if (!(error instanceof ConfigError) || !error.message.includes('"generate"')) throw error;
+ * ```
+ */
 export interface ParsePipelineConfigOptions {
   /** `"yaml"` or `"json"`; by default JSON when the text starts with `{`. */
   format?: "yaml" | "json";
@@ -32,14 +55,17 @@ export interface ParsePipelineConfigOptions {
    */
   env: Readonly<Record<string, string | undefined>>;
   /**
-   * The definitions processors on Deno and Node runners `use`. With it,
-   * each `use` must name one, kinds must fit positions (a source first, a
-   * sink last, processors between) and args are validated by the
-   * definition's schema. Without it, those checks are skipped: parse once
-   * without it to read `modules`, import them into a registry, then parse
-   * again with it.
+   * The definitions a config names: the processors on Deno and Node
+   * runners `use`, the checkpoint store's `type`, the channels'
+   * `transport`. With it, each name must be registered (an issue says
+   * "did you mean" and lists what is), kinds must fit positions (a source
+   * first, a sink last, processors between) and args are validated by the
+   * definition's schema: a processor's `args`, the store's keys besides
+   * `type`, a channel's `args`. Without it, those checks are skipped: parse
+   * once without it to read `modules`, import them into a registry, then
+   * parse again with it.
    */
-  registry?: ProcessorRegistry;
+  registry?: Registry;
   /**
    * The processors a Python runner provides, by name. With it, a processor
    * on a Python runner must `use` one of them, and its kind must fit its
@@ -84,10 +110,10 @@ const CHANNEL_DEFAULTS = {
  * @example Parse a config against the builtin processors and a sink
  * ```ts
  * import { collect } from "@ca/streams";
- * import { builtinProcessors, defineProcessor, parsePipelineConfig, ProcessorRegistry } from "@ca/streams/config";
+ * import { builtinDefinitions, defineProcessor, parsePipelineConfig, Registry } from "@ca/streams/config";
  * import * as z from "zod/mini";
  *
- * const registry = new ProcessorRegistry(builtinProcessors());
+ * const registry = new Registry(builtinDefinitions());
  * registry.add(defineProcessor({
  *   name: "memory",
  *   kind: "sink",
@@ -236,7 +262,9 @@ export async function parsePipelineConfig(
     if (typeof use !== "string" || use === "") return;
     const runtime = runner === undefined ? undefined : runtimeOf(runner);
     if (runner !== undefined && runtime === undefined) return; // bad runtime
-    const definition = runtime === "python" ? undefined : registry?.get(use);
+    const definition = runtime === "python"
+      ? undefined
+      : registry?.processor(use);
     const provided = runtime === "deno" || runtime === "node"
       ? undefined
       : pythonProcessors?.get(use);
@@ -264,7 +292,7 @@ export async function parsePipelineConfig(
     if (runtime === undefined && python) return;
     const names = runtime === "python"
       ? [...pythonProcessors!.keys()]
-      : registry!.list().map((known) => known.name);
+      : registry!.names("processor");
     const received = describe(`${base}/use`, use);
     const expected = runtime === "python"
       ? "a processor the python runner provides"
@@ -280,7 +308,7 @@ export async function parsePipelineConfig(
   });
 
   async function checkArgs(
-    definition: ProcessorDefinition,
+    definition: { name: string; args: StandardSchemaV1 },
     args: unknown,
     path: string,
   ): Promise<ConfigIssue[]> {
@@ -393,13 +421,83 @@ export async function parsePipelineConfig(
     byBoundary.set(fromIndex, { index, channel });
   });
 
+  // The checkpoint store and the channels' transports: registered names,
+  // args checked by their definitions.
+  let storeArgs: Json | undefined;
+  const checkpoint = isObject(root.checkpoint) ? root.checkpoint : undefined;
+  const store = isObject(checkpoint?.store) ? checkpoint.store : undefined;
+  if (
+    registry !== undefined && store !== undefined &&
+    typeof store.type === "string" && store.type !== ""
+  ) {
+    const definition = registry.get("store", store.type);
+    if (definition === undefined) {
+      issues.push(unregistered(
+        "/checkpoint/store/type",
+        store.type,
+        describe("/checkpoint/store/type", store.type),
+        "store",
+        registry.names("store"),
+      ));
+    } else {
+      const { type: _type, ...rest } = store;
+      storeArgs = rest;
+      argChecks.push(checkArgs(definition, rest, "/checkpoint/store"));
+    }
+  }
+  channels.forEach((channel: unknown, index) => {
+    if (registry === undefined || !isObject(channel)) return;
+    const base = `/channels/${index}`;
+    const name = channel.transport ?? CHANNEL_DEFAULTS.transport;
+    if (typeof name !== "string" || name === "") return; // a structure issue
+    const definition = registry.get("transport", name);
+    if (definition === undefined) {
+      issues.push(unregistered(
+        `${base}/transport`,
+        name,
+        channel.transport === undefined
+          ? `${JSON.stringify(name)} (the default)`
+          : describe(`${base}/transport`, name),
+        "transport",
+        registry.names("transport"),
+      ));
+      return;
+    }
+    argChecks.push(checkArgs(definition, channel.args, `${base}/args`));
+  });
+
   for (const found of await Promise.all(argChecks)) issues.push(...found);
   signal?.throwIfAborted();
 
   if (issues.length > 0 || !parsed.ok) {
     throw new ConfigError(orderIssues(dropShadowed(issues), data));
   }
-  return normalize(parsed.value, processors, runnerOf as string[], byBoundary);
+  return normalize(
+    parsed.value,
+    processors,
+    runnerOf as string[],
+    byBoundary,
+    storeArgs,
+  );
+}
+
+/** The issue of a name the registry does not have, with "did you mean". */
+function unregistered(
+  path: string,
+  name: string,
+  received: string,
+  noun: string,
+  names: readonly string[],
+): ConfigIssue {
+  const expected = `a registered ${noun}`;
+  return {
+    path,
+    message: `expected ${expected}, got ${received}${
+      didYouMean(name, names)
+    }; known: ${names.length > 0 ? names.join(", ") : "none"}`,
+    expected,
+    received,
+  };
 }
 
 function oneOf(names: readonly string[]): string {
@@ -515,6 +613,7 @@ function normalize(
   written: readonly unknown[],
   runnerOf: readonly string[],
   byBoundary: ReadonlyMap<number, { channel: Json }>,
+  storeArgs: Json | undefined,
 ): PipelineConfig {
   const runners: Record<string, RunnerConfig> = {};
   for (const [name, runner] of Object.entries(shape.runners)) {
@@ -540,11 +639,13 @@ function normalize(
     channels.push({
       from: processors[i]!.name,
       to: processors[i + 1]!.name,
-      transport: (written.transport as "tcp" | "ws" | undefined) ??
+      transport: (written.transport as string | undefined) ??
         CHANNEL_DEFAULTS.transport,
       host: (written.host as string | undefined) ?? CHANNEL_DEFAULTS.host,
       port: (written.port as number | undefined) ?? CHANNEL_DEFAULTS.port,
       token: (written.token as string | undefined) ?? CHANNEL_DEFAULTS.token,
+      // As written, with `${VAR}` numbers and booleans coerced for the schema.
+      args: written.args ?? {},
     });
   }
   const config: PipelineConfig = {
@@ -559,7 +660,10 @@ function normalize(
     const { store, everyRecords, everyMs, maxUncommittedRecords } =
       shape.checkpoint;
     config.checkpoint = {
-      store,
+      // The args as checked, `${VAR}` numbers and booleans coerced.
+      store: storeArgs === undefined
+        ? store
+        : { type: store.type, ...storeArgs },
       ...(everyRecords === undefined ? {} : { everyRecords }),
       ...(everyMs === undefined ? {} : { everyMs }),
       ...(maxUncommittedRecords === undefined ? {} : { maxUncommittedRecords }),

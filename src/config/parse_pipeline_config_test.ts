@@ -6,7 +6,7 @@ import { builtinProcessors } from "./builtins/builtin_processors.ts";
 import { ConfigError } from "./config_error.ts";
 import { defineProcessor } from "./define_processor.ts";
 import { parsePipelineConfig } from "./parse_pipeline_config.ts";
-import { ProcessorRegistry } from "./processor_registry.ts";
+import { Registry } from "./registry.ts";
 
 const out = defineProcessor({
   name: "out",
@@ -43,7 +43,7 @@ test("parsePipelineConfig() without a registry checks the structure only", async
 });
 
 test("parsePipelineConfig() awaits async args schemas", async () => {
-  const registry = new ProcessorRegistry([
+  const registry = new Registry([
     ...builtinProcessors(),
     defineProcessor({
       ...out,
@@ -91,7 +91,7 @@ test("parsePipelineConfig() rejects with the signal's reason", async () => {
 });
 
 test("parsePipelineConfig() takes kinds of python processors from the map", async () => {
-  const registry = new ProcessorRegistry([...builtinProcessors(), out]);
+  const registry = new Registry([...builtinProcessors(), out]);
   const text = `
 id: py
 runners: { a: { runtime: deno }, p: { runtime: python } }

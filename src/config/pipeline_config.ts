@@ -1,10 +1,52 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-/** The runtimes a runner can be. */
+/**
+ * The runtimes a runner can be.
+ *
+ * @example The runtimes a config uses
+ * ```ts
+ * import { parsePipelineConfig } from "@ca/streams/config";
+ * import type { RunnerRuntime } from "@ca/streams/config";
+ *
+ * const config = await parsePipelineConfig(
+ *   `
+ * id: demo
+ * runners: { a: { runtime: deno }, b: { runtime: node } }
+ * processors:
+ *   - { name: numbers, use: generate, runner: a, args: { count: 3 } }
+ *   - { name: out, use: console-sink, runner: b }
+ * `,
+ *   { env: {} },
+ * );
+ * const runtimes: RunnerRuntime[] = Object.values(config.runners).map((r) => r.runtime);
+ * if (runtimes.join() !== "deno,node") throw new Error(`unexpected ${runtimes}`);
+ * ```
+ */
 export type RunnerRuntime = "deno" | "node" | "python";
 
-/** One runner of a config: a child process that runs some processors. */
+/**
+ * One runner of a config: a child process that runs some processors.
+ *
+ * @example A runner with its own executable
+ * ```ts
+ * import { parsePipelineConfig } from "@ca/streams/config";
+ * import type { RunnerConfig } from "@ca/streams/config";
+ *
+ * const config = await parsePipelineConfig(
+ *   `
+ * id: demo
+ * runners: { main: { runtime: deno, executable: /opt/deno/bin/deno } }
+ * processors:
+ *   - { name: numbers, use: generate, args: { count: 3 } }
+ *   - { name: out, use: console-sink }
+ * `,
+ *   { env: {} },
+ * );
+ * const main: RunnerConfig = config.runners.main!;
+ * if (main.runtime !== "deno" || main.executable !== "/opt/deno/bin/deno") throw new Error("unexpected");
+ * ```
+ */
 export interface RunnerConfig {
   /** `"deno"`, `"node"` or `"python"`. */
   runtime: RunnerRuntime;
@@ -17,14 +59,64 @@ export interface RunnerConfig {
   script?: string;
 }
 
-/** Where checkpoints are stored; relative paths are relative to the config file. */
-export type StoreConfig =
-  | { type: "memory" }
-  | { type: "file"; dir: string }
-  | { type: "redis"; url: string }
-  | { type: "postgres"; url: string };
+/**
+ * Where checkpoints are stored: `type` names a registered store (`memory`,
+ * `file`, `deno-kv`, `redis`, `postgres`, or one a module adds) and the
+ * other keys are its args, such as `{ type: "file", dir: "./checkpoints" }`.
+ * Relative paths are relative to the config file.
+ *
+ * @example The store of a config, and its args
+ * ```ts
+ * import { parsePipelineConfig } from "@ca/streams/config";
+ * import type { StoreConfig } from "@ca/streams/config";
+ *
+ * const config = await parsePipelineConfig(
+ *   `
+ * id: demo
+ * runners: { main: { runtime: deno } }
+ * checkpoint: { store: { type: file, dir: ./checkpoints } }
+ * processors:
+ *   - { name: numbers, use: generate, args: { count: 3 } }
+ *   - { name: out, use: console-sink }
+ * `,
+ *   { env: {} },
+ * );
+ * const { type, ...args }: StoreConfig = config.checkpoint!.store;
+ * if (type !== "file" || args.dir !== "./checkpoints") throw new Error("unexpected");
+ * ```
+ */
+export interface StoreConfig {
+  /** The store's name in the registry. */
+  type: string;
+  /** Its args, as written after environment substitution. */
+  [arg: string]: unknown;
+}
 
-/** The `checkpoint` section of a config. */
+/**
+ * The `checkpoint` section of a config.
+ *
+ * @example Read how often a config commits
+ * ```ts
+ * import { parsePipelineConfig } from "@ca/streams/config";
+ * import type { CheckpointConfig } from "@ca/streams/config";
+ *
+ * const config = await parsePipelineConfig(
+ *   `
+ * id: demo
+ * runners: { main: { runtime: deno } }
+ * checkpoint: { store: { type: memory }, everyRecords: 500, maxUncommittedRecords: 5000 }
+ * processors:
+ *   - { name: numbers, use: generate, args: { count: 3 } }
+ *   - { name: out, use: console-sink }
+ * `,
+ *   { env: {} },
+ * );
+ * const checkpoint: CheckpointConfig = config.checkpoint!;
+ * if (checkpoint.everyRecords !== 500 || checkpoint.maxUncommittedRecords !== 5000) {
+ *   throw new Error("unexpected");
+ * }
+ * ```
+ */
 export interface CheckpointConfig {
   /** The store. */
   store: StoreConfig;
@@ -39,7 +131,28 @@ export interface CheckpointConfig {
   maxUncommittedRecords?: number;
 }
 
-/** One processor of a config, with its runner filled in. */
+/**
+ * One processor of a config, with its runner filled in.
+ *
+ * @example Each processor gets its runner
+ * ```ts
+ * import { parsePipelineConfig } from "@ca/streams/config";
+ * import type { ProcessorConfig } from "@ca/streams/config";
+ *
+ * const config = await parsePipelineConfig(
+ *   `
+ * id: demo
+ * runners: { main: { runtime: deno } }
+ * processors:
+ *   - { name: numbers, use: generate, args: { count: 3 } }
+ *   - { name: out, use: console-sink }
+ * `,
+ *   { env: {} },
+ * );
+ * const [source, sink]: ProcessorConfig[] = config.processors;
+ * if (source?.runner !== "main" || JSON.stringify(sink?.args) !== "{}") throw new Error("unexpected");
+ * ```
+ */
 export interface ProcessorConfig {
   /** Its unique name in the config. */
   name: string;
@@ -55,20 +168,48 @@ export interface ProcessorConfig {
   args: unknown;
 }
 
-/** A channel between two consecutive processors on different runners. */
+/**
+ * A channel between two consecutive processors on different runners.
+ *
+ * @example The channel between two runners, with its defaults
+ * ```ts
+ * import { parsePipelineConfig } from "@ca/streams/config";
+ * import type { ChannelConfig } from "@ca/streams/config";
+ *
+ * const config = await parsePipelineConfig(
+ *   `
+ * id: demo
+ * runners: { a: { runtime: deno }, b: { runtime: node } }
+ * processors:
+ *   - { name: numbers, use: generate, runner: a, args: { count: 3 } }
+ *   - { name: out, use: console-sink, runner: b }
+ * `,
+ *   { env: {} },
+ * );
+ * const [channel]: ChannelConfig[] = config.channels;
+ * if (channel?.from !== "numbers" || channel.to !== "out" || channel.transport !== "tcp") {
+ *   throw new Error(`unexpected ${JSON.stringify(channel)}`);
+ * }
+ * ```
+ */
 export interface ChannelConfig {
   /** The processor that writes. */
   from: string;
   /** The processor that reads: the one right after `from`. */
   to: string;
-  /** `"tcp"` (default) or `"ws"`. */
-  transport: "tcp" | "ws";
+  /**
+   * The transport's name in the registry: `"tcp"` (default), `"ws"`, or
+   * one a module adds.
+   */
+  transport: string;
   /** Where the reader listens (default `"127.0.0.1"`). */
   host: string;
   /** The reader's port; 0 (default) picks a free one. */
   port: number;
   /** The shared token (default `""`). */
   token: string;
+  /** The transport's args as written (default `{}`), checked by its schema. */
+  args: unknown;
 }
 
 /**

@@ -4,7 +4,30 @@
 import type { ChannelConfig, PipelineConfig } from "./pipeline_config.ts";
 import type { ChannelPlan, RunnerPlan, SegmentPlan } from "./runner_plan.ts";
 
-/** Options for {@linkcode planPipeline}. */
+/**
+ * Options for {@linkcode planPipeline}.
+ *
+ * @example Resolve modules against the config file's directory
+ * ```ts
+ * import { parsePipelineConfig, planPipeline } from "@ca/streams/config";
+ * import type { PlanPipelineOptions } from "@ca/streams/config";
+ *
+ * const config = await parsePipelineConfig(
+ *   `
+ * id: demo
+ * runners: { main: { runtime: deno } }
+ * modules: [./processors.ts]
+ * processors:
+ *   - { name: numbers, use: generate, args: { count: 3 } }
+ *   - { name: out, use: console-sink }
+ * `,
+ *   { env: {} },
+ * );
+ * const options: PlanPipelineOptions = { baseUrl: new URL("file:///srv/pipelines/") };
+ * const [plan] = planPipeline(config, options);
+ * if (plan?.modules[0] !== "file:///srv/pipelines/processors.ts") throw new Error("unexpected");
+ * ```
+ */
 export interface PlanPipelineOptions {
   /**
    * The config file's directory as an absolute URL ending with `/`, such
@@ -20,6 +43,7 @@ function channelPlan(channel: ChannelConfig): ChannelPlan {
     host: channel.host,
     port: channel.port,
     token: channel.token,
+    args: structuredClone(channel.args),
   };
 }
 
@@ -130,7 +154,7 @@ function boundary(
 ): ChannelPlan {
   const channel = channels.get(from);
   if (channel !== undefined && channel.name === `${from}->${to}`) {
-    return { ...channel };
+    return structuredClone(channel);
   }
   return {
     name: `${from}->${to}`,
@@ -138,5 +162,6 @@ function boundary(
     host: "127.0.0.1",
     port: 0,
     token: "",
+    args: {},
   };
 }

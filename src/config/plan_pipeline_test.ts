@@ -21,7 +21,7 @@ processors:
   - { name: pick, use: select, runner: b, args: { fields: [id] } }
   - { name: out, use: out, runner: b }
 channels:
-  - { from: up, to: mark, transport: ws, port: 9100, token: t }
+  - { from: up, to: mark, transport: ws, port: 9100, token: t, args: { path: /x } }
 `;
 
 test("planPipeline() splits runners into segments joined by channels", async () => {
@@ -29,7 +29,13 @@ test("planPipeline() splits runners into segments joined by channels", async () 
   const plans = planPipeline(config, { baseUrl: "file:///srv/p/" });
   assert.deepEqual(plans.map((plan) => plan.runner), ["a", "b", "c"]);
   const [a, b, c] = plans;
-  const defaults = { transport: "tcp", host: "127.0.0.1", port: 0, token: "" };
+  const defaults = {
+    transport: "tcp",
+    host: "127.0.0.1",
+    port: 0,
+    token: "",
+    args: {},
+  };
   assert.deepEqual(a, {
     pipelineId: "split",
     runner: "a",
@@ -57,6 +63,7 @@ test("planPipeline() splits runners into segments joined by channels", async () 
           host: "127.0.0.1",
           port: 9100,
           token: "t",
+          args: { path: "/x" },
         },
         output: { name: "mark->pick", ...defaults },
       },

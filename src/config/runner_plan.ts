@@ -3,21 +3,61 @@
 
 import type { RunnerRuntime, StoreConfig } from "./pipeline_config.ts";
 
-/** A channel as a segment sees it: where to listen or to dial. */
+/**
+ * A channel as a segment sees it: where to listen or to dial.
+ *
+ * @example The channel a writing segment dials
+ * ```ts
+ * import { parsePipelineConfig, planPipeline } from "@ca/streams/config";
+ * import type { ChannelPlan } from "@ca/streams/config";
+ *
+ * const config = await parsePipelineConfig(
+ *   `
+ * id: demo
+ * runners: { a: { runtime: deno }, b: { runtime: node } }
+ * processors:
+ *   - { name: numbers, use: generate, runner: a, args: { count: 3 } }
+ *   - { name: out, use: console-sink, runner: b }
+ * `,
+ *   { env: {} },
+ * );
+ * const [a] = planPipeline(config, { baseUrl: "file:///srv/pipelines/" });
+ * const output: ChannelPlan | undefined = a?.segments[0]?.output;
+ * if (output?.name !== "numbers->out" || output.transport !== "tcp") throw new Error("unexpected");
+ * ```
+ */
 export interface ChannelPlan {
   /** `${from}->${to}`; also the channel's stream name. */
   name: string;
-  /** `"tcp"` or `"ws"`. */
-  transport: "tcp" | "ws";
+  /** The transport's name in the registry, such as `"tcp"` or `"ws"`. */
+  transport: string;
   /** Where the reader listens. */
   host: string;
   /** The reader's port; 0 picks one, and the reader reports the real one. */
   port: number;
   /** The shared token (`""` for none). */
   token: string;
+  /** The transport's args as written (`{}` when none). */
+  args: unknown;
 }
 
-/** One processor of a segment. */
+/**
+ * One processor of a segment.
+ *
+ * @example Check that every processor of a segment is registered
+ * ```ts
+ * import { builtinDefinitions, Registry } from "@ca/streams/config";
+ * import type { ProcessorPlan } from "@ca/streams/config";
+ *
+ * const registry = new Registry(builtinDefinitions());
+ * const plans: ProcessorPlan[] = [
+ *   { name: "numbers", use: "generate", args: { count: 3 } },
+ *   { name: "first", use: "take", args: { count: 1 } },
+ * ];
+ * const missing = plans.filter((plan) => !registry.has("processor", plan.use));
+ * if (missing.length !== 0) throw new Error(`unknown ${missing.map((p) => p.use)}`);
+ * ```
+ */
 export interface ProcessorPlan {
   /** Its name in the config. */
   name: string;
@@ -30,6 +70,26 @@ export interface ProcessorPlan {
 /**
  * A maximal run of consecutive processors on one runner: one
  * `pipeline()` with its own checkpoint id.
+ *
+ * @example The segments of a runner and their checkpoint ids
+ * ```ts
+ * import { parsePipelineConfig, planPipeline } from "@ca/streams/config";
+ * import type { SegmentPlan } from "@ca/streams/config";
+ *
+ * const config = await parsePipelineConfig(
+ *   `
+ * id: demo
+ * runners: { main: { runtime: deno } }
+ * processors:
+ *   - { name: numbers, use: generate, args: { count: 3 } }
+ *   - { name: out, use: console-sink }
+ * `,
+ *   { env: {} },
+ * );
+ * const [plan] = planPipeline(config, { baseUrl: "file:///srv/pipelines/" });
+ * const segments: SegmentPlan[] = plan!.segments;
+ * if (segments.length !== 1 || segments[0]!.id !== "demo/numbers") throw new Error("unexpected");
+ * ```
  */
 export interface SegmentPlan {
   /** `${pipelineId}/${first processor name}`: the checkpoint id. */

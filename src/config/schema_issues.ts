@@ -187,6 +187,11 @@ function fromZod(
     ];
   }
   if (expected === undefined) {
+    // A custom check that words its message "expected X" gets ", got Y"
+    // here, where a value from the environment is shown by its reference.
+    if (zod.code === "custom" && /^expected /.test(zod.message)) {
+      return [issue(pointer, zod.message.slice("expected ".length), received)];
+    }
     return [{ path: pointer, message: zod.message, received }];
   }
   if (value === undefined && zod.code === "invalid_type") {

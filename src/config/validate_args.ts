@@ -2,8 +2,8 @@
 // This module is browser compatible.
 
 import type { ConfigIssue } from "./config_issue.ts";
-import type { ProcessorDefinition } from "./define_processor.ts";
 import { toConfigIssues } from "./schema_issues.ts";
+import type { StandardSchemaV1 } from "./standard_schema.ts";
 
 /** What {@linkcode validateArgs} returns. */
 export type ArgsValidation<Args> =
@@ -19,21 +19,22 @@ export interface ValidateArgsOptions {
 }
 
 /**
- * Validates a processor's args with its definition's Standard Schema.
+ * Validates args with a definition's Standard Schema: a processor's
+ * `args`, a store's `checkpoint.store` without `type`, a channel's `args`.
  * `null` and `undefined` args count as `{}`.
  *
  * @typeParam Args The args after validation.
- * @param definition The processor definition.
+ * @param definition The definition (of any kind): its name and args schema.
  * @param args The args as written in the config.
  * @param options `path`: where the args are, for the issues' paths.
  * @returns The schema's output, or the issues (prefixed with `path`).
  *
  * @example Validate take's args
  * ```ts
- * import { builtinProcessors } from "@ca/streams/config";
+ * import { builtinDefinitions, Registry } from "@ca/streams/config";
  * import { validateArgs } from "./validate_args.ts";
  *
- * const take = builtinProcessors().find((d) => d.name === "take")!;
+ * const take = new Registry(builtinDefinitions()).processor("take")!;
  * const result = await validateArgs(take, { count: -1 }, {
  *   path: "/processors/1/args",
  * });
@@ -42,7 +43,10 @@ export interface ValidateArgsOptions {
  * ```
  */
 export async function validateArgs<Args>(
-  definition: ProcessorDefinition<Args>,
+  definition: {
+    readonly name: string;
+    readonly args: StandardSchemaV1<unknown, Args>;
+  },
   args: unknown,
   options: ValidateArgsOptions,
 ): Promise<ArgsValidation<Args>> {

@@ -10,6 +10,27 @@
  *
  * An errored `WritableStream` or `TransformStream` cannot be retried: only
  * functions can. Give a plain sink's logic to `batchSink()` to retry it.
+ *
+ * @example Retry only the errors worth retrying
+ * ```ts
+ * import { map } from "@ca/streams";
+ * import type { RetryPolicy } from "@ca/streams";
+ *
+ * const policy: RetryPolicy = {
+ *   maxAttempts: 5,
+ *   initialDelayMs: 1,
+ *   retryable: (error) => !(error instanceof RangeError),
+ * };
+ * let calls = 0;
+ * const check = (n: number) => {
+ *   calls++;
+ *   if (n < 0) throw new RangeError(`Cannot check ${n}: negative`);
+ *   return n;
+ * };
+ * const out = ReadableStream.from([-1]).pipeThrough(map(check, { retry: policy }));
+ * const error = await Array.fromAsync(out).then(() => undefined, (e: unknown) => e);
+ * if (error === undefined || calls !== 1) throw new Error("unexpected");
+ * ```
  */
 export interface RetryPolicy {
   /** Attempts in all, the first included (default 3). */

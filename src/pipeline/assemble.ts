@@ -16,6 +16,7 @@ import type {
 } from "./source_stream.ts";
 import { stageStream } from "./stage_stream.ts";
 import { userTransformStage } from "./user_transform_stage.ts";
+import type { UserStage } from "./user_transform_stage.ts";
 
 /** The source and every processor, wired as one stream of batches. */
 export interface Assembled {
@@ -26,8 +27,9 @@ export interface Assembled {
 /**
  * Wires the source and processors: the leading run of fusable processors
  * executes inside the source's pull, every later run becomes one
- * `TransformStream`, and the rest (library stages with timers or
- * concurrency, users' own transforms) get a boundary each.
+ * `TransformStream`, every run of consecutive users' own transforms is
+ * chained record by record between one unbatching and one rebatching, and
+ * library stages with timers or concurrency get a boundary each.
  */
 export function assemble(
   source: PipelineSource<unknown>,
@@ -40,7 +42,14 @@ export function assemble(
   let handle: SourceHandle<unknown> | undefined;
   let stream: ReadableStream<RecordBatch<unknown>> | undefined;
   let placed: PlacedSpec[] = [];
+  let users: UserStage[] = [];
+  const closeUsers = () => {
+    if (users.length === 0) return;
+    stream = userTransformStage(stream!, users, batchSize, lingerMs);
+    users = [];
+  };
   const closeFusion = () => {
+    closeUsers();
     if (stream === undefined) {
       const head = placed.length > 0 ? fuse(placed, divertFor) : undefined;
       handle = sourceStream(source, batchSize, lingerMs, head, resumption);
@@ -53,26 +62,27 @@ export function assemble(
   processors.forEach((processor, index) => {
     const spec = specOf(processor);
     if (spec?.kind === "step" || spec?.kind === "op") {
+      closeUsers();
       placed.push({ spec, index } as PlacedSpec);
       return;
     }
-    closeFusion();
-    stream = spec
-      ? stream!.pipeThrough(
-        stageStream(
-          spec.create({ divert: divertFor?.(index, spec.name) }),
-          index,
-          spec.name,
-        ),
-      )
-      : userTransformStage(
-        stream!,
-        processor,
+    if (!spec) {
+      if (placed.length > 0 || stream === undefined) closeFusion();
+      users.push({
+        transform: processor,
         index,
-        nameOf(processor, TransformStream),
-        batchSize,
-        lingerMs,
-      );
+        name: nameOf(processor, TransformStream),
+      });
+      return;
+    }
+    closeFusion();
+    stream = stream!.pipeThrough(
+      stageStream(
+        spec.create({ divert: divertFor?.(index, spec.name) }),
+        index,
+        spec.name,
+      ),
+    );
   });
   closeFusion();
   return { source: handle!, stream: stream! };

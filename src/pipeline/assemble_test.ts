@@ -5,9 +5,13 @@ import { filter } from "../processors/filter.ts";
 import { flatMap } from "../processors/flat_map.ts";
 import { map } from "../processors/map.ts";
 import { mapConcurrent } from "../processors/map_concurrent.ts";
+import { oneToOne } from "../processors/one_to_one.ts";
 import { take } from "../processors/take.ts";
 import { unbatch } from "../processors/unbatch.ts";
+import { StageError } from "../errors/stage_error.ts";
+import { collect } from "../sinks/collect.ts";
 import { assemble } from "./assemble.ts";
+import { pipeline } from "./pipeline.ts";
 import type { RecordBatch } from "./record_batch.ts";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -97,4 +101,227 @@ Deno.test("take() covers what it read, then ends", async () => {
   const records = batches.flatMap((b) => b.records);
   assert.deepEqual(records, range(100));
   assertTiles(batches, batches.at(-1)!.to);
+});
+
+const sleep = (ms: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+type FailureMode = "none" | "throw" | "reject" | "flush" | "error()";
+
+/**
+ * A user's class `Stage<k>` that passes records on (twice when `k` is odd)
+ * and fails in the given way at its 700th record.
+ */
+function userStage(k: number, mode: FailureMode): TransformStream<number> {
+  let seen = 0;
+  const Stage = class extends TransformStream<number, number> {
+    constructor() {
+      super({
+        async transform(n, controller) {
+          if (++seen === 700) {
+            if (mode === "throw") throw new Error(`broken ${k}`);
+            if (mode === "reject") {
+              await sleep(2);
+              throw new Error(`broken ${k}`);
+            }
+            if (mode === "error()") {
+              controller.error(new Error(`broken ${k}`));
+              return;
+            }
+          }
+          controller.enqueue(n);
+          if (k % 2 === 1) controller.enqueue(n);
+        },
+        flush() {
+          if (mode === "flush") throw new Error(`broken ${k}`);
+        },
+      });
+    }
+  };
+  Object.defineProperty(Stage, "name", { value: `Stage${k}` });
+  return new Stage();
+}
+
+Deno.test("a failing user transform in a run of consecutive ones is named, wherever it stands", async () => {
+  const modes: FailureMode[] = ["throw", "reject", "flush", "error()"];
+  for (const mode of modes) {
+    for (let failing = 0; failing < 4; failing++) {
+      // map() at index 0, the four user transforms at 1-4, one at 5 after
+      // a filter() that splits the runs.
+      const processors = [
+        map((n: number) => n),
+        ...[0, 1, 2, 3].map((k) => userStage(k, k === failing ? mode : "none")),
+        filter(() => true),
+        userStage(9, "none"),
+      ];
+      const what = `${mode} in Stage${failing}`;
+      await assert.rejects(
+        Promise.resolve(
+          pipeline(range(3000), ...processors as [TransformStream], collect(), {
+            batchSize: 64,
+          }),
+        ),
+        (error: unknown) => {
+          assert.ok(error instanceof StageError, what);
+          assert.equal(error.stageIndex, failing + 1, what);
+          assert.equal(error.stageName, `Stage${failing}`, what);
+          assert.equal(error.recordIndex, undefined, what);
+          assert.equal((error.cause as Error).message, `broken ${failing}`);
+          return true;
+        },
+      );
+    }
+  }
+});
+
+Deno.test("a user transform failing while the sink holds everything back is named", async () => {
+  const sink = new WritableStream<number>({
+    async write(n) {
+      if (n % 10 === 0) await sleep(1);
+    },
+  });
+  await assert.rejects(
+    Promise.resolve(pipeline(
+      range(5000),
+      userStage(0, "none"),
+      userStage(1, "reject"),
+      userStage(2, "none"),
+      sink,
+      { batchSize: 16 },
+    )),
+    (error: unknown) =>
+      error instanceof StageError && error.stageIndex === 1 &&
+      error.stageName === "Stage1",
+  );
+});
+
+Deno.test("around a run of user transforms, the failing processor or sink is named, not the run", async () => {
+  await assert.rejects(
+    Promise.resolve(pipeline(
+      range(3000),
+      userStage(0, "none"),
+      map((n: number) => {
+        if (n === 2000) throw new Error("bad record");
+        return n;
+      }),
+      userStage(1, "none"),
+      userStage(2, "none"),
+      collect(),
+      { batchSize: 64 },
+    )),
+    (error: unknown) =>
+      error instanceof StageError && error.stageIndex === 1 &&
+      error.stageName === "map",
+  );
+  let written = 0;
+  await assert.rejects(
+    Promise.resolve(pipeline(
+      range(3000),
+      userStage(0, "none"),
+      userStage(1, "none"),
+      new WritableStream<number>({
+        write() {
+          if (++written === 1500) throw new Error("disk full");
+        },
+      }),
+      { batchSize: 64 },
+    )),
+    (error: unknown) =>
+      error instanceof StageError && error.stageIndex === 2 &&
+      (error.cause as Error).message === "disk full",
+  );
+});
+
+Deno.test("consecutive user transforms give the hand-piped output, and the ranges tile", async () => {
+  const input = range(2000);
+  const stages = () => [
+    userStage(0, "none"),
+    userStage(1, "none"), // doubles each record
+    new TransformStream<number, number>({
+      transform(n, controller) {
+        if (n % 3 !== 0) controller.enqueue(n * 10);
+      },
+      flush(controller) {
+        controller.enqueue(-1);
+      },
+    }),
+    userStage(3, "none"),
+  ];
+  let expected: ReadableStream<number> = ReadableStream.from(input);
+  for (const stage of stages()) expected = expected.pipeThrough(stage);
+  const want = await Array.fromAsync(expected);
+  for (const batchSize of [1, 7, 64, 5000]) {
+    const batches = await batchesOf(
+      input,
+      stages() as TransformStream<never>[],
+      batchSize,
+    );
+    assert.deepEqual(batches.flatMap((b) => b.records), want, `${batchSize}`);
+    assertTiles(batches, input.length);
+    assert.ok(
+      batches.every((b) => b.records.length <= batchSize),
+      `${batchSize}: no batch is larger than batchSize`,
+    );
+  }
+});
+
+Deno.test("a run of user transforms all declared oneToOne() releases ranges as outputs come", async () => {
+  const identity = () =>
+    new TransformStream<number, number>({
+      transform(n, controller) {
+        controller.enqueue(n);
+      },
+    });
+  const declared = await batchesOf(
+    range(1000),
+    [oneToOne(identity()), oneToOne(identity()), oneToOne(identity())],
+    50,
+  );
+  assert.deepEqual(declared.flatMap((b) => b.records), range(1000));
+  assertTiles(declared, 1000);
+  assert.ok(
+    declared.filter((b) => b.to > b.from).length >= 10,
+    "ranges are released batch by batch",
+  );
+  // One undeclared stream makes the whole run a black box.
+  const mixed = await batchesOf(
+    range(1000),
+    [oneToOne(identity()), identity(), oneToOne(identity())],
+    50,
+  );
+  assertTiles(mixed, 1000);
+  assert.deepEqual(
+    mixed.filter((b) => b.to > b.from).map((b) => [b.from, b.to]),
+    [[0, 1000]],
+  );
+});
+
+Deno.test("a user transform that terminates ends the run, and the pipeline, gracefully", async () => {
+  const firstFive = () => {
+    let seen = 0;
+    return new TransformStream<number, number>({
+      transform(n, controller) {
+        controller.enqueue(n);
+        if (++seen === 5) controller.terminate();
+      },
+    });
+  };
+  for (const at of [0, 1, 2]) {
+    const processors: TransformStream<number, number>[] = [
+      userStage(0, "none"),
+      userStage(2, "none"),
+      userStage(4, "none"),
+    ];
+    processors[at] = firstFive();
+    const sink = collect<number>();
+    const summary = await pipeline(
+      range(100_000),
+      ...processors as [TransformStream<number, number>],
+      sink,
+      { batchSize: 64 },
+    );
+    assert.deepEqual(sink.records, range(5), `terminating at ${at}`);
+    assert.equal(summary.state, "stopped");
+    assert.ok(summary.recordsRead < 100_000, "the source was cancelled");
+  }
 });

@@ -106,7 +106,10 @@ export function sinkStream<T>(
    */
   async function giveUp(batch: RecordBatch<T>, thrown: unknown): Promise<void> {
     const { error, attempts } = unwrapExhausted(thrown);
-    if (divert === undefined) {
+    // A write that failed because the pipeline is aborting is no record's
+    // fault: nothing becomes a dead letter and the batch is not done, so a
+    // rerun delivers it again.
+    if (divert === undefined || writeSignal().aborted) {
       throw new StageError(index, name, error, { attempts });
     }
     let written = 0;
@@ -120,6 +123,11 @@ export function sinkStream<T>(
         written++;
       } catch (failed) {
         const last = unwrapExhausted(failed);
+        if (writeSignal().aborted) {
+          throw new StageError(index, name, last.error, {
+            attempts: last.attempts,
+          });
+        }
         await divert(record, last.error, last.attempts);
       }
     }

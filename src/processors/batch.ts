@@ -4,7 +4,27 @@
 import type { BatchController } from "../pipeline/processor_spec.ts";
 import { processorStream } from "../pipeline/processor_stream.ts";
 
-/** Options for {@linkcode batch}. */
+/**
+ * Options for {@linkcode batch}.
+ *
+ * @example Emit a partial group when the source pauses
+ * ```ts
+ * import { batch } from "@ca/streams";
+ * import type { BatchOptions } from "@ca/streams";
+ *
+ * const options: BatchOptions = { maxWaitMs: 10 };
+ * const slow = new ReadableStream<number>({
+ *   async start(controller) {
+ *     [1, 2, 3].forEach((n) => controller.enqueue(n));
+ *     await new Promise((resolve) => setTimeout(resolve, 100));
+ *     controller.enqueue(4);
+ *     controller.close();
+ *   },
+ * });
+ * const groups = await Array.fromAsync(slow.pipeThrough(batch(10, options)));
+ * if (JSON.stringify(groups) !== "[[1,2,3],[4]]") throw new Error("unexpected");
+ * ```
+ */
 export interface BatchOptions {
   /**
    * Emit a partial group once this many milliseconds have passed since its

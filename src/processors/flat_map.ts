@@ -8,7 +8,7 @@ import { isThenable } from "../util/is_thenable.ts";
 import { appendIterable } from "./append_iterable.ts";
 import { assertFunction } from "./assert_function.ts";
 import type { FunctionOptions } from "./function_options.ts";
-import { withRetry } from "./function_options.ts";
+import { withRetry } from "./with_retry.ts";
 
 /**
  * Returns a processor that replaces each record with every value of the

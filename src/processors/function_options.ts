@@ -2,9 +2,27 @@
 // This module is browser compatible.
 
 import type { RetryPolicy } from "../failures/retry_policy.ts";
-import { checkRetryPolicy, retrying } from "../failures/retrying.ts";
 
-/** Options of the processors that call a user function per record. */
+/**
+ * Options of the processors that call a user function per record.
+ *
+ * @example Retry a filter's predicate
+ * ```ts
+ * import { filter } from "@ca/streams";
+ * import type { FunctionOptions } from "@ca/streams";
+ *
+ * const options: FunctionOptions = { retry: { maxAttempts: 3, initialDelayMs: 1 } };
+ * let calls = 0;
+ * const isValid = (n: number) => {
+ *   if (++calls < 3) throw new Error("service busy");
+ *   return n > 0;
+ * };
+ * const out = await Array.fromAsync(
+ *   ReadableStream.from([5]).pipeThrough(filter(isValid, options)),
+ * );
+ * if (out.join() !== "5" || calls !== 3) throw new Error(`unexpected ${out}`);
+ * ```
+ */
 export interface FunctionOptions {
   /**
    * Retry a failing call before giving up on the record. Without it, the
@@ -12,17 +30,4 @@ export interface FunctionOptions {
    * `deadLetter` sink, if it has one; else the stream errors.
    */
   retry?: RetryPolicy;
-}
-
-/** Applies `options.retry` to `fn`, checking the policy first. */
-export function withRetry<F extends (...args: never[]) => unknown>(
-  processor: string,
-  fn: F,
-  options: FunctionOptions | undefined,
-): F {
-  if (options?.retry === undefined) return fn;
-  checkRetryPolicy(`${processor}()`, options.retry);
-  const wrapped = retrying(fn, options.retry);
-  Object.defineProperty(wrapped, "name", { value: fn.name });
-  return wrapped as unknown as F;
 }

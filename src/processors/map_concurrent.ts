@@ -8,12 +8,37 @@ import { isThenable } from "../util/is_thenable.ts";
 import { unwrapExhausted } from "../failures/retrying.ts";
 import { assertFunction } from "./assert_function.ts";
 import type { FunctionOptions } from "./function_options.ts";
-import { withRetry } from "./function_options.ts";
+import { withRetry } from "./with_retry.ts";
 
 /** Marks the output slot of a record sent to the dead-letter sink. */
 const DIVERTED: unique symbol = Symbol("diverted");
 
-/** Options for {@linkcode mapConcurrent}. */
+/**
+ * Options for {@linkcode mapConcurrent}.
+ *
+ * @example Four lookups at a time, retrying a flaky one
+ * ```ts
+ * import { mapConcurrent } from "@ca/streams";
+ * import type { MapConcurrentOptions } from "@ca/streams";
+ *
+ * const options: MapConcurrentOptions = {
+ *   concurrency: 4,
+ *   retry: { maxAttempts: 2, initialDelayMs: 1 },
+ * };
+ * let failed = false;
+ * const lookup = async (id: number) => {
+ *   if (id === 2 && !failed) {
+ *     failed = true;
+ *     throw new Error("flaky");
+ *   }
+ *   return `user-${id}`;
+ * };
+ * const out = await Array.fromAsync(
+ *   ReadableStream.from([1, 2, 3]).pipeThrough(mapConcurrent(lookup, options)),
+ * );
+ * if (out.join() !== "user-1,user-2,user-3") throw new Error(`unexpected ${out}`);
+ * ```
+ */
 export interface MapConcurrentOptions extends FunctionOptions {
   /** How many calls of `fn` may be pending at once; a positive integer. */
   concurrency: number;

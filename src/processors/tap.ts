@@ -5,7 +5,7 @@ import { processorStream } from "../pipeline/processor_stream.ts";
 import type { Step } from "../pipeline/step_chain.ts";
 import { assertFunction } from "./assert_function.ts";
 import type { FunctionOptions } from "./function_options.ts";
-import { withRetry } from "./function_options.ts";
+import { withRetry } from "./with_retry.ts";
 
 /**
  * Returns a processor that calls `fn(record, index)` for each record and

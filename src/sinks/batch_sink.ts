@@ -5,7 +5,27 @@ import type { RetryPolicy } from "../failures/retry_policy.ts";
 import { checkRetryPolicy } from "../failures/retrying.ts";
 import { SINK_RETRY } from "./sink_retry.ts";
 
-/** Options for {@linkcode batchSink}. */
+/**
+ * Options for {@linkcode batchSink}.
+ *
+ * @example Retry a write that fails once
+ * ```ts
+ * import { batchSink, pipeline } from "@ca/streams";
+ * import type { BatchSinkOptions } from "@ca/streams";
+ *
+ * const options: BatchSinkOptions = { retry: { maxAttempts: 3, initialDelayMs: 1 } };
+ * const stored: number[] = [];
+ * let attempts = 0;
+ * const sink = batchSink<number>({
+ *   write(records) {
+ *     if (++attempts === 1) throw new Error("connection reset");
+ *     stored.push(...records);
+ *   },
+ * }, options);
+ * await pipeline([1, 2, 3], sink);
+ * if (stored.join() !== "1,2,3" || attempts !== 2) throw new Error("unexpected");
+ * ```
+ */
 export interface BatchSinkOptions {
   /**
    * Inside `pipeline()`, retry a failing `write` before giving up. When the
@@ -20,12 +40,43 @@ export interface BatchSinkOptions {
  * Marks a `WritableStream` made by {@linkcode batchSink}: `pipeline()` calls
  * its underlying sink with whole arrays of records instead of writing one
  * record at a time.
+ *
+ * @example Tell a batch-aware sink from a plain one
+ * ```ts
+ * import { BATCH_SINK, batchSink } from "@ca/streams";
+ *
+ * const isBatchSink = (sink: WritableStream) => BATCH_SINK in sink;
+ * const bulk = batchSink<number>({ write() {} });
+ * if (!isBatchSink(bulk) || isBatchSink(new WritableStream())) {
+ *   throw new Error("unexpected");
+ * }
+ * ```
  */
 export const BATCH_SINK: unique symbol = Symbol.for(
   "@ca/streams/batch-sink",
 ) as never;
 
-/** What `write` learns about the batch it is given, inside `pipeline()`. */
+/**
+ * What `write` learns about the batch it is given, inside `pipeline()`.
+ *
+ * @example Acknowledge a batch later, as a network sink would
+ * ```ts
+ * import { batchSink, pipeline } from "@ca/streams";
+ * import type { BatchWriteContext } from "@ca/streams";
+ *
+ * const sent: number[] = [];
+ * const sink = batchSink<number>({
+ *   write(records: number[], context: BatchWriteContext) {
+ *     if (context.signal.aborted) throw context.signal.reason;
+ *     sent.push(...records);
+ *     const ack = context.defer();
+ *     setTimeout(() => ack(), 5); // the remote end confirms later
+ *   },
+ * });
+ * const summary = await pipeline([1, 2, 3], sink);
+ * if (summary.recordsWritten !== 3 || sent.length !== 3) throw new Error("unexpected");
+ * ```
+ */
 export interface BatchWriteContext {
   /**
    * Defers the acknowledgement of this batch: its records count as stored
@@ -48,7 +99,28 @@ export interface BatchWriteContext {
   readonly signal: AbortSignal;
 }
 
-/** The callbacks behind a batch-aware sink. */
+/**
+ * The callbacks behind a batch-aware sink.
+ *
+ * @example Write lines in bulk and close once
+ * ```ts
+ * import { batchSink, pipeline } from "@ca/streams";
+ * import type { BatchUnderlyingSink } from "@ca/streams";
+ *
+ * const chunks: string[] = [];
+ * let closed = false;
+ * const underlying: BatchUnderlyingSink<string> = {
+ *   write(records) {
+ *     chunks.push(records.join("\n"));
+ *   },
+ *   close() {
+ *     closed = true;
+ *   },
+ * };
+ * await pipeline(["a", "b"], batchSink(underlying));
+ * if (chunks.join("|") !== "a\nb" || !closed) throw new Error("unexpected");
+ * ```
+ */
 export interface BatchUnderlyingSink<T> {
   /**
    * Stores records, in order. The next call waits for a returned promise.
@@ -68,6 +140,21 @@ const NO_ACK = () => () => {};
 /**
  * A `WritableStream` that `pipeline()` feeds whole batches. Used on its own
  * (`readable.pipeTo(sink)`) each write arrives as an array of one record.
+ *
+ * @example Used alone, each write is an array of one record
+ * ```ts
+ * import { batchSink } from "@ca/streams";
+ * import type { BatchSink } from "@ca/streams";
+ *
+ * const sizes: number[] = [];
+ * const sink: BatchSink<number> = batchSink({
+ *   write(records) {
+ *     sizes.push(records.length);
+ *   },
+ * });
+ * await ReadableStream.from([1, 2]).pipeTo(sink);
+ * if (sizes.join() !== "1,1") throw new Error(`unexpected ${sizes}`);
+ * ```
  */
 export interface BatchSink<T> extends WritableStream<T> {
   /** The callbacks the sink was made from. */

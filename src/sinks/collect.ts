@@ -4,7 +4,19 @@
 import { batchSink } from "./batch_sink.ts";
 import type { BatchSink } from "./batch_sink.ts";
 
-/** A sink that keeps every record written to it, in order. */
+/**
+ * A sink that keeps every record written to it, in order.
+ *
+ * @example Keep the first two records
+ * ```ts
+ * import { collect, pipeline, take } from "@ca/streams";
+ * import type { CollectSink } from "@ca/streams";
+ *
+ * const sink: CollectSink<number> = collect();
+ * await pipeline([5, 6, 7], take(2), sink);
+ * if (sink.records.join() !== "5,6") throw new Error(`unexpected ${sink.records}`);
+ * ```
+ */
 export interface CollectSink<T> extends BatchSink<T> {
   /** The records written so far. */
   readonly records: T[];

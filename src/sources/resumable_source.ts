@@ -6,12 +6,46 @@ import type { Position } from "../checkpoint/position.ts";
 /**
  * Marks an object made by {@linkcode resumableSource}: `pipeline()` opens it
  * after the stored checkpoint and tracks its positions.
+ *
+ * @example Read what a resumable source was made of
+ * ```ts
+ * import { RESUMABLE_SOURCE, resumableSource } from "@ca/streams";
+ *
+ * const source = resumableSource<number>({
+ *   name: "numbers",
+ *   async *open() {
+ *     yield { records: [1], position: 0 };
+ *   },
+ * });
+ * if (source[RESUMABLE_SOURCE].name !== "numbers") throw new Error("unexpected");
+ * if (RESUMABLE_SOURCE in ReadableStream.from([1])) throw new Error("unexpected");
+ * ```
  */
 export const RESUMABLE_SOURCE: unique symbol = Symbol.for(
   "@ca/streams/resumable-source",
 ) as never;
 
-/** Records read together, and the position of the last of them. */
+/**
+ * Records read together, and the position of the last of them.
+ *
+ * @example A source made of a stream of batches
+ * ```ts
+ * import { collect, memoryStore, pipeline, resumableSource } from "@ca/streams";
+ * import type { SourceBatch } from "@ca/streams";
+ *
+ * const batches: SourceBatch<string>[] = [
+ *   { records: ["a", "b"], position: 2 },
+ *   { records: ["c"], position: 3 },
+ * ];
+ * const source = resumableSource<string>({ open: () => ReadableStream.from(batches) });
+ * const sink = collect<string>();
+ * const summary = await pipeline(source, sink, {
+ *   id: "letters",
+ *   checkpoint: { store: memoryStore() },
+ * });
+ * if (sink.records.join() !== "a,b,c" || summary.position !== 3) throw new Error("unexpected");
+ * ```
+ */
 export interface SourceBatch<T> {
   /** The records, in source order. */
   records: T[];
@@ -22,13 +56,57 @@ export interface SourceBatch<T> {
   position: Position;
 }
 
-/** Options `open()` receives. */
+/**
+ * Options `open()` receives.
+ *
+ * @example Stop reading when the pipeline is done with the source
+ * ```ts
+ * import { collect, pipeline, resumableSource, take } from "@ca/streams";
+ * import type { OpenOptions } from "@ca/streams";
+ *
+ * let released = false;
+ * const source = resumableSource<number>({
+ *   async *open(_after, { signal }: OpenOptions) {
+ *     try {
+ *       for (let i = 0; !signal.aborted; i++) yield { records: [i], position: i };
+ *     } finally {
+ *       released = true;
+ *     }
+ *   },
+ * });
+ * const sink = collect<number>();
+ * await pipeline(source, take(3), sink);
+ * if (sink.records.join() !== "0,1,2" || !released) throw new Error("unexpected");
+ * ```
+ */
 export interface OpenOptions {
   /** Aborted when the pipeline stops or fails: release the source. */
   signal: AbortSignal;
 }
 
-/** What a resumable source is made of. */
+/**
+ * What a resumable source is made of.
+ *
+ * @example A named source that hears which positions are done
+ * ```ts
+ * import { collect, memoryStore, pipeline, resumableSource } from "@ca/streams";
+ * import type { Position, ResumableSourceInit } from "@ca/streams";
+ *
+ * const acked: Position[] = [];
+ * const init: ResumableSourceInit<string> = {
+ *   name: "letters",
+ *   async *open(after) {
+ *     if (after === undefined) yield { records: ["a", "b"], position: 1 };
+ *   },
+ *   ack(position) {
+ *     acked.push(position);
+ *   },
+ * };
+ * const checkpoint = { store: memoryStore() };
+ * await pipeline(resumableSource(init), collect<string>(), { id: "l", checkpoint });
+ * if (acked.join() !== "1") throw new Error(`unexpected ${acked}`);
+ * ```
+ */
 export interface ResumableSourceInit<T> {
   /** A name for errors and progress output, such as `"file orders.ndjson"`. */
   name?: string;
@@ -51,6 +129,23 @@ export interface ResumableSourceInit<T> {
 /**
  * A source that can resume: `pipeline()` with a checkpoint opens it after
  * the stored position. Iterated directly, it reads from the start.
+ *
+ * @example Iterated directly, a resumable source reads from the start
+ * ```ts
+ * import { resumableSource } from "@ca/streams";
+ * import type { ResumableSource } from "@ca/streams";
+ *
+ * function countTo(n: number): ResumableSource<number> {
+ *   return resumableSource({
+ *     async *open(after) {
+ *       const from = after === undefined ? 1 : Number(after) + 1;
+ *       for (let i = from; i <= n; i++) yield { records: [i], position: i };
+ *     },
+ *   });
+ * }
+ * const all = await Array.fromAsync(countTo(3));
+ * if (all.join() !== "1,2,3") throw new Error(`unexpected ${all}`);
+ * ```
  */
 export interface ResumableSource<T> extends AsyncIterable<T> {
   /** What the source was made of. */

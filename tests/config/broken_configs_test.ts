@@ -14,7 +14,15 @@ import {
 import { parsePipelineConfig } from "../../src/config/parse_pipeline_config.ts";
 import type { ParsePipelineConfigOptions } from "../../src/config/parse_pipeline_config.ts";
 import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
-import { ProcessorRegistry } from "../../src/config/processor_registry.ts";
+import { Registry } from "../../src/config/registry.ts";
+import { defineStore } from "../../src/config/define_store.ts";
+import { defineTransport } from "../../src/config/define_transport.ts";
+import { builtinDefinitions } from "../../src/config/builtins/builtin_definitions.ts";
+import { fileStoreDefinitions } from "../../connectors/file_store/file_store_definitions.ts";
+import { postgresDefinitions } from "../../connectors/postgres/postgres_definitions.ts";
+import { redisDefinitions } from "../../connectors/redis/redis_definitions.ts";
+import { tcpDefinitions } from "../../connectors/channel_tcp/tcp_definitions.ts";
+import { wsDefinitions } from "../../connectors/channel_ws/ws_definitions.ts";
 
 /** Every `create` call of a spy definition, by definition name. */
 const created: string[] = [];
@@ -36,7 +44,40 @@ function spy<Args>(
   });
 }
 
-const registry = new ProcessorRegistry([
+const spyStore = defineStore({
+  name: "spy-store",
+  description: "spy store",
+  args: z.strictObject({ size: z.optional(z.int()) }),
+  create() {
+    created.push("spy-store");
+    throw new Error("never created while parsing");
+  },
+});
+
+const spyTransport = defineTransport({
+  name: "spy-transport",
+  description: "spy transport",
+  args: z.strictObject({ retries: z.optional(z.int()) }),
+  listen() {
+    created.push("spy-transport");
+    throw new Error("never listens while parsing");
+  },
+  connect() {
+    created.push("spy-transport");
+    throw new Error("never dials while parsing");
+  },
+});
+
+const registry = new Registry([
+  // The library's stores and transports (the memory store among the builtins).
+  ...builtinDefinitions().filter((definition) => definition.kind === "store"),
+  ...fileStoreDefinitions(),
+  ...redisDefinitions(),
+  ...postgresDefinitions(),
+  ...tcpDefinitions(),
+  ...wsDefinitions(),
+  spyStore,
+  spyTransport,
   spy("numbers", "source", z.strictObject({ count: z.int() })),
   spy("double", "processor", z.strictObject({})),
   spy(
@@ -359,8 +400,37 @@ describe("broken configs", () => {
     await rejects(
       TWO + "channels:\n  - { from: mid, to: dst, transport: udp }\n",
       "/channels/0/transport",
-      'expected one of "tcp" or "ws", got "udp"',
+      'expected a registered transport, got "udp"; known: tcp, ws, spy-transport',
     );
+  });
+
+  test("a transport with a typo gets a suggestion", async () => {
+    await rejects(
+      TWO + "channels:\n  - { from: mid, to: dst, transport: wss }\n",
+      "/channels/0/transport",
+      'expected a registered transport, got "wss" (did you mean "ws"?); known: tcp, ws, spy-transport',
+    );
+  });
+
+  test("a transport's args checked by its definition", async () => {
+    await rejects(
+      TWO +
+        "channels:\n  - { from: mid, to: dst, transport: ws, args: { path: 7 } }\n",
+      "/channels/0/args/path",
+      "expected a string, got 7",
+    );
+    await rejects(
+      TWO + "channels:\n  - { from: mid, to: dst, args: { path: /x } }\n",
+      "/channels/0/args/path",
+      'unknown key "path"',
+    );
+    const config = await parsePipelineConfig(
+      TWO +
+        'channels:\n  - { from: mid, to: dst, transport: spy-transport, args: { retries: "${N}" } }\n',
+      options({ N: "3" }),
+    );
+    assert.deepEqual(config.channels[0]!.args, { retries: 3 });
+    assert.equal(config.channels[0]!.transport, "spy-transport");
   });
 
   test("a bad port", async () => {
@@ -384,8 +454,52 @@ describe("broken configs", () => {
     await rejects(
       BASE + "checkpoint:\n  store: { type: s3, bucket: b }\n",
       "/checkpoint/store/type",
-      'expected one of "memory", "file", "redis" or "postgres", got "s3"',
+      'expected a registered store, got "s3"; known: memory, file, redis, postgres, spy-store',
     );
+  });
+
+  test("a store type with a typo gets a suggestion", async () => {
+    await rejects(
+      BASE + "checkpoint:\n  store: { type: rdis, url: redis://h }\n",
+      "/checkpoint/store/type",
+      'expected a registered store, got "rdis" (did you mean "redis"?)',
+    );
+  });
+
+  test("a store URL that is not a URL of its scheme", async () => {
+    await rejects(
+      BASE + "checkpoint:\n  store: { type: postgres, url: not a url }\n",
+      "/checkpoint/store/url",
+      'expected a postgres:// or postgresql:// URL, got "not a url"',
+    );
+    await rejects(
+      BASE + "checkpoint:\n  store: { type: redis, url: http://h:6379 }\n",
+      "/checkpoint/store/url",
+      'expected a redis:// or rediss:// URL, got "http://h:6379"',
+    );
+    // A secret URL from the environment is shown by its reference.
+    await rejects(
+      BASE + 'checkpoint:\n  store: { type: redis, url: "${URL}" }\n',
+      "/checkpoint/store/url",
+      'expected a redis:// or rediss:// URL, got "${URL}" (from the environment)',
+      { URL: "http://user:secret@h" },
+    );
+  });
+
+  test("a store arg it does not know", async () => {
+    await rejects(
+      BASE + "checkpoint:\n  store: { type: file, dir: ., dri: x }\n",
+      "/checkpoint/store/dri",
+      'unknown key "dri" (did you mean "dir"?); expected "dir"',
+    );
+  });
+
+  test("a store's args from the environment are coerced for its schema", async () => {
+    const config = await parsePipelineConfig(
+      BASE + 'checkpoint:\n  store: { type: spy-store, size: "${SIZE}" }\n',
+      options({ SIZE: "12" }),
+    );
+    assert.deepEqual(config.checkpoint!.store, { type: "spy-store", size: 12 });
   });
 
   test("a file store without dir", async () => {
@@ -579,6 +693,7 @@ channels:
           host: "127.0.0.1",
           port: 4100,
           token: "",
+          args: {},
         },
         {
           from: "upper",
@@ -587,6 +702,7 @@ channels:
           host: "127.0.0.1",
           port: 0,
           token: "",
+          args: {},
         },
       ],
     });

@@ -73,9 +73,9 @@ for (const orchestrator of ["deno", "node"] as const) {
     const env = { CA_OUT_DIR: dir, RECORDS: "25000" };
     const first = await runCa(orchestrator, ["run", EXAMPLE], env);
     assert.equal(first.code, 0, first.stderr);
-    console.log(first.stdout.trim());
+    console.log(first.stderr.trim());
     assert.match(
-      first.stdout,
+      first.stderr,
       /pipeline deno-to-node stopped after [\d.]+ s: 25,000 records read, 25,000 written/,
     );
     const records = await readLines(`${dir}/deno-to-node.ndjson`);
@@ -100,7 +100,10 @@ for (const orchestrator of ["deno", "node"] as const) {
 
     const second = await runCa(orchestrator, ["run", EXAMPLE], env);
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /0 records read, 0 written/);
+    assert.match(
+      second.stderr,
+      /stopped after [\d.]+ s: 0 records read, 0 written/,
+    );
     assert.equal(
       (await readLines(`${dir}/deno-to-node.ndjson`)).length,
       25_000,
@@ -129,7 +132,7 @@ test("killing the runner child process makes ca run exit non-zero, naming the ru
   const deadline = Date.now() + 30_000;
   while (pid === undefined && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
-    const match = /runner "runner-2" \(node[^)]*pid (\d+)\) started/.exec(
+    const match = /runner "runner-2" \(node[^)]*pid (\d+)\) running/.exec(
       stderr.join(""),
     );
     if (match) pid = Number(match[1]);
@@ -157,7 +160,8 @@ test("killing the runner child process makes ca run exit non-zero, naming the ru
     output,
     /runner "runner-2" \(node, pid \d+\) was killed by SIGKILL/,
   );
-  assert.match(await stdout, /degraded/);
+  assert.match(output, /pipeline deno-to-node degraded after/);
+  assert.equal(await stdout, "", "progress and summary go to stderr");
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -182,8 +186,11 @@ test("SIGINT stops ca run gracefully: exit 130, everything read is written and c
   const status = await child.status;
   const [stdout, stderr] = await output;
   assert.equal(status.code, 130, stderr);
-  const match = /([\d,]+) records read, ([\d,]+) written/.exec(stdout);
-  assert.ok(match, stdout);
+  assert.equal(stdout, "");
+  const match =
+    /stopped after [\d.]+ s: ([\d,]+) records read, ([\d,]+) written/
+      .exec(stderr);
+  assert.ok(match, stderr);
   const [read, written] = [match[1], match[2]].map((n) =>
     Number(n!.replaceAll(",", ""))
   );
@@ -234,7 +241,7 @@ test("ca run examples/deno-python-node.yaml: a Python processor between a Deno s
     { CA_OUT_DIR: dir, RECORDS: "30000" },
   );
   assert.equal(run.code, 0, run.stderr);
-  console.log(run.stdout.trim());
+  console.log(run.stderr.trim());
   const records = await readLines(`${dir}/deno-python-node.ndjson`) as {
     id: number;
     name?: string;

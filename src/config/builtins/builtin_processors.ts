@@ -3,6 +3,7 @@
 
 import type { ProcessorDefinition } from "../define_processor.ts";
 import { cloudEventsHttpWriterDefinition } from "./cloud_events_http_writer.ts";
+import { consoleSinkDefinition } from "./console_sink.ts";
 import { generateDefinition } from "./generate.ts";
 import { selectDefinition } from "./select.ts";
 import { setDefinition } from "./set.ts";
@@ -21,6 +22,7 @@ import { whereDefinition } from "./where.ts";
  * | `select`   | processor | `fields`: keep only these fields      |
  * | `where`    | processor | `field`, `equals`: keep matching records |
  * | `set`      | processor | `field`, `value`: set a field         |
+ * | `console-sink` | sink  | `format?`: JSON lines or `pretty`     |
  *
  * Sinks that write files or services live in `connectors/`.
  *
@@ -28,10 +30,10 @@ import { whereDefinition } from "./where.ts";
  *
  * @example A registry of the builtins
  * ```ts
- * import { builtinProcessors, ProcessorRegistry } from "@ca/streams/config";
+ * import { builtinProcessors, Registry } from "@ca/streams/config";
  *
- * const registry = new ProcessorRegistry(builtinProcessors());
- * if (!registry.has("generate")) throw new Error("no generate");
+ * const registry = new Registry(builtinProcessors());
+ * if (!registry.has("processor", "generate")) throw new Error("no generate");
  * ```
  */
 export function builtinProcessors(): ProcessorDefinition[] {
@@ -43,5 +45,6 @@ export function builtinProcessors(): ProcessorDefinition[] {
     setDefinition,
     toCloudEventDefinition,
     cloudEventsHttpWriterDefinition,
+    consoleSinkDefinition(),
   ] as ProcessorDefinition[];
 }

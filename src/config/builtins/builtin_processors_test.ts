@@ -5,11 +5,11 @@ import { memoryStore } from "../../checkpoint/memory_store.ts";
 import { pipeline } from "../../pipeline/pipeline.ts";
 import { collect } from "../../sinks/collect.ts";
 import type { ProcessorContext } from "../define_processor.ts";
-import { ProcessorRegistry } from "../processor_registry.ts";
+import { Registry } from "../registry.ts";
 import { validateArgs } from "../validate_args.ts";
 import { builtinProcessors } from "./builtin_processors.ts";
 
-const registry = new ProcessorRegistry(builtinProcessors());
+const registry = new Registry(builtinProcessors());
 const context: ProcessorContext = {
   name: "test",
   pipelineId: "builtins",
@@ -19,13 +19,13 @@ const context: ProcessorContext = {
 
 /** Validates args as a runner does, then creates the processor. */
 async function create<T>(name: string, args: unknown): Promise<T> {
-  const definition = registry.get(name)!;
+  const definition = registry.processor(name)!;
   const result = await validateArgs(definition, args, { path: "/args" });
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return await definition.create(result.value, context) as T;
 }
 
-test("the builtins are generate, take, select, where, set, to-cloud-event and cloudevents-http-writer", () => {
+test("the builtins are generate, take, select, where, set, to-cloud-event, cloudevents-http-writer and console-sink", () => {
   assert.deepEqual(
     registry.list().map((d) => `${d.name}:${d.kind}`),
     [
@@ -36,10 +36,11 @@ test("the builtins are generate, take, select, where, set, to-cloud-event and cl
       "set:processor",
       "to-cloud-event:processor",
       "cloudevents-http-writer:sink",
+      "console-sink:sink",
     ],
   );
   for (const definition of registry.list()) {
-    assert.equal(registry.jsonSchema(definition.name)?.type, "object");
+    assert.equal(registry.jsonSchema(definition)?.type, "object");
   }
 });
 
@@ -108,7 +109,7 @@ test("builtin args are checked", async () => {
     ["set", { field: "", value: 1 }, "/args/field"],
   ];
   for (const [name, args, path] of cases) {
-    const result = await validateArgs(registry.get(name)!, args, {
+    const result = await validateArgs(registry.processor(name)!, args, {
       path: "/args",
     });
     assert.ok(!result.ok, name);

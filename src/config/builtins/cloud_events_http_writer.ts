@@ -39,6 +39,7 @@ export const cloudEventsHttpWriterDefinition: ProcessorDefinition<
 > = defineProcessor<CloudEventsHttpWriterArgs>({
   name: "cloudevents-http-writer",
   kind: "sink",
+  delivery: "at-least-once",
   description:
     "POSTs CloudEvents (binary, structured or batch mode) with retries; stored once the server answers 2xx.",
   args: z.strictObject({

@@ -19,6 +19,12 @@ export interface GenerateArgs {
   count: number;
   /** Fields spread over each record (they win over `id` and `value`). */
   template?: Record<string, JsonValue>;
+  /**
+   * Records per second, when given (a positive number, `0.5` is one record
+   * every 2 s): the records are paced with timers, so a demo runs for a
+   * while. Without it, as fast as the pipeline takes them.
+   */
+  ratePerSecond?: number;
 }
 
 /** One record of `generate`: `{ id, value, ...template }`. */
@@ -31,6 +37,26 @@ export type GeneratedRecord =
 
 /** Records per batch, and so per checkpoint position. */
 const BATCH_SIZE = 1024;
+/** With a rate, the longest a record waits for its batch to fill, in ms. */
+const PACED_BATCH_MS = 100;
+
+/**
+ * Resolves after `ms`, or at once when a signal aborts (then the caller
+ * sees the signal aborted and returns). A timer, never busy waiting.
+ */
+function sleep(ms: number, signals: AbortSignal[]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const signal of signals) signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    for (const signal of signals) {
+      signal.addEventListener("abort", done, { once: true });
+    }
+  });
+}
 
 function startAfter(after: Position | undefined): number {
   if (after === undefined) return 0;
@@ -48,7 +74,9 @@ function startAfter(after: Position | undefined): number {
  * `generate`: a source of `count` records `{ id, value, ...template }`,
  * with `id` and `value` both the record's index from 0. It is resumable: the
  * position is the last index read, so a pipeline with a checkpoint resumes
- * after it.
+ * after it. With `ratePerSecond` it emits that many records per second
+ * (paced by timers, in batches of at most 100 ms of records), and stops
+ * waiting as soon as the pipeline stops or aborts.
  *
  * @example Generate three records
  * ```ts
@@ -73,13 +101,14 @@ export const generateDefinition: ProcessorDefinition<GenerateArgs> =
     name: "generate",
     kind: "source",
     description:
-      "Generates count records { id, value, ...template }; resumes after a checkpoint.",
+      "Generates count records { id, value, ...template }, optionally ratePerSecond of them per second; resumes after a checkpoint.",
     args: z.strictObject({
       count: z.int().check(z.minimum(0)),
       template: z.optional(z.record(z.string(), z.json())),
+      ratePerSecond: z.optional(z.number().check(z.positive())),
     }),
     create(args, context): ResumableSource<GeneratedRecord> {
-      const { count, template = {} } = args;
+      const { count, template = {}, ratePerSecond } = args;
       const nested = Object.values(template).some((value) =>
         value !== null && typeof value === "object"
       );
@@ -87,9 +116,27 @@ export const generateDefinition: ProcessorDefinition<GenerateArgs> =
         name: `generate ${context.name}`,
         async *open(after, { signal }) {
           let id = startAfter(after);
+          const signals = [signal, context.signal];
+          const started = performance.now();
+          let emitted = 0;
           while (id < count) {
             if (signal.aborted || context.signal.aborted) return;
-            const end = Math.min(count, id + BATCH_SIZE);
+            let size = BATCH_SIZE;
+            if (ratePerSecond !== undefined) {
+              // Record k (from 0) of this run is due at k / rate seconds.
+              const elapsed = performance.now() - started;
+              const due = Math.floor(elapsed * ratePerSecond / 1000) + 1;
+              if (due <= emitted) {
+                await sleep(emitted * 1000 / ratePerSecond - elapsed, signals);
+                continue;
+              }
+              const perBatch = Math.max(
+                1,
+                Math.floor(ratePerSecond * PACED_BATCH_MS / 1000),
+              );
+              size = Math.min(BATCH_SIZE, perBatch, due - emitted);
+            }
+            const end = Math.min(count, id + size);
             const records: GeneratedRecord[] = [];
             for (; id < end; id++) {
               records.push({
@@ -98,6 +145,7 @@ export const generateDefinition: ProcessorDefinition<GenerateArgs> =
                 ...(nested ? structuredClone(template) : template),
               });
             }
+            emitted += records.length;
             yield { records, position: end - 1 };
           }
         },

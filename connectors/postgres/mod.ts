@@ -6,10 +6,13 @@
  * the table is created on first use, and fencing is a conditional
  * `UPDATE`, so it holds across processes.
  *
+ * `@ca/streams/postgres` is the folder of everything PostgreSQL; the 0.1
+ * subpath `@ca/streams/postgres-store` stays an alias of it until 1.0.
+ *
  * ```ts ignore
  * import postgres from "postgres";
  * import { collect, pipeline, resumableSource } from "@ca/streams";
- * import { postgresStore } from "@ca/streams/postgres-store";
+ * import { postgresStore } from "@ca/streams/postgres";
  *
  * const sql = postgres("postgres://postgres@127.0.0.1:5432/test");
  * const source = resumableSource<number>({

@@ -9,12 +9,31 @@ import type {
 } from "../../src/checkpoint/checkpoint_store.ts";
 import { FencedError } from "../../src/checkpoint/fenced_error.ts";
 import type { Position } from "../../src/checkpoint/position.ts";
+import { importOptional } from "../runtime/import_optional.ts";
 
 /**
  * The one method of a Redis client the store uses: a connected client of
  * the `redis` package (node-redis 5 or 6, `createClient()`) fits, and so
  * does its `RedisClientPool`. Replies must be plain RESP (no type mapping
  * of integers or arrays).
+ *
+ * @example A stand-in client, as a unit test injects one
+ * ```ts
+ * import { redisStore } from "@ca/streams/redis";
+ * import type { RedisCommandClient } from "@ca/streams/redis";
+ *
+ * const sent: string[][] = [];
+ * const client: RedisCommandClient = {
+ *   async sendCommand(args) {
+ *     sent.push(args);
+ *     return [1]; // the acquire script's reply: generation 1, no position yet
+ *   },
+ * };
+ * const { generation, position } = await redisStore(client).acquire("orders");
+ * if (generation !== 1 || position !== undefined || sent[0]?.[0] !== "EVALSHA") {
+ *   throw new Error("unexpected");
+ * }
+ * ```
  */
 export interface RedisCommandClient {
   /** Sends one command, such as `["HGET", key, field]`, and resolves to its reply. */
@@ -24,7 +43,28 @@ export interface RedisCommandClient {
   ): Promise<unknown>;
 }
 
-/** Options for {@linkcode redisStore}. */
+/**
+ * Options for {@linkcode redisStore}.
+ *
+ * @example Keys under a prefix of your own
+ * ```ts
+ * import { redisStore } from "@ca/streams/redis";
+ * import type { RedisStoreOptions } from "@ca/streams/redis";
+ *
+ * const sent: string[] = [];
+ * const client = { // a stand-in for a client of the redis package
+ *   async sendCommand(args: string[]) {
+ *     sent.push(args.join(" "));
+ *     return [null, null]; // HMGET of a key that does not exist
+ *   },
+ * };
+ * const options: RedisStoreOptions = { prefix: "shop:checkpoints:" };
+ * const { generation } = await redisStore(client, options).get("orders");
+ * if (generation !== 0 || sent[0] !== "HMGET shop:checkpoints:orders generation position") {
+ *   throw new Error(`unexpected ${sent}`);
+ * }
+ * ```
+ */
 export interface RedisStoreOptions {
   /** Prepended to every id to make its key (default `"ca:checkpoint:"`). */
   prefix?: string;
@@ -124,7 +164,7 @@ function isNoScript(error: unknown): boolean {
  * @example Share one client with the rest of the program
  * ```ts ignore
  * import { createClient } from "redis";
- * import { redisStore } from "@ca/streams/redis-store";
+ * import { redisStore } from "@ca/streams/redis";
  *
  * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
  * const store = redisStore(client, { prefix: "shop:checkpoints:" });
@@ -136,7 +176,7 @@ function isNoScript(error: unknown): boolean {
  *
  * @example Let the store own its connection
  * ```ts ignore
- * import { redisStore } from "@ca/streams/redis-store";
+ * import { redisStore } from "@ca/streams/redis";
  *
  * const store = redisStore("redis://127.0.0.1:6379");
  * const { generation } = await store.acquire("orders");
@@ -171,7 +211,11 @@ export function redisStore(
   function connection(): Promise<RedisCommandClient> {
     if (!ownsClient) return Promise.resolve(client as RedisCommandClient);
     owned ??= (async () => {
-      const { createClient } = await import("redis");
+      const { createClient } = await importOptional(
+        () => import("redis"),
+        "redis",
+        "open the redis store",
+      );
       let connected = false;
       const made = createClient({
         url: String(client),

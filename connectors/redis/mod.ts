@@ -6,9 +6,12 @@
  * `redis://` URL for a connection the store owns; each change is one
  * atomic Lua script, so fencing holds across processes.
  *
+ * `@ca/streams/redis` is the folder of everything Redis; the 0.1
+ * subpath `@ca/streams/redis-store` stays an alias of it until 1.0.
+ *
  * ```ts ignore
  * import { pipeline, resumableSource, collect } from "@ca/streams";
- * import { redisStore } from "@ca/streams/redis-store";
+ * import { redisStore } from "@ca/streams/redis";
  * import { createClient } from "redis";
  *
  * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();

@@ -11,7 +11,36 @@ import type {
 import { FencedError } from "../../src/checkpoint/fenced_error.ts";
 import type { Position } from "../../src/checkpoint/position.ts";
 
-/** A query of the `postgres` package: a promise of rows that can be cancelled. */
+/**
+ * A query of the `postgres` package: a promise of rows that can be cancelled.
+ *
+ * @example A call given up by its signal cancels the query
+ * ```ts
+ * import { postgresStore } from "@ca/streams/postgres";
+ * import type { PostgresQuery } from "@ca/streams/postgres";
+ *
+ * let cancelled = false;
+ * const stuck: PostgresQuery = Object.assign(new Promise<readonly object[]>(() => {}), {
+ *   cancel() {
+ *     cancelled = true;
+ *   },
+ * });
+ * const sent = Promise.withResolvers<void>();
+ * const sql = { // a stand-in for postgres(url) whose server never answers
+ *   unsafe() {
+ *     sent.resolve();
+ *     return stuck;
+ *   },
+ * };
+ * const controller = new AbortController();
+ * const reading = postgresStore(sql, { createTable: false })
+ *   .get("orders", { signal: controller.signal });
+ * await sent.promise;
+ * controller.abort(new Error("too slow"));
+ * const error = await reading.then(() => undefined, (e: unknown) => e);
+ * if (!cancelled || error !== controller.signal.reason) throw new Error("unexpected");
+ * ```
+ */
 export interface PostgresQuery extends PromiseLike<readonly object[]> {
   /** Asks the server to cancel the query. */
   cancel(): unknown;
@@ -21,13 +50,52 @@ export interface PostgresQuery extends PromiseLike<readonly object[]> {
  * The one method of a `postgres` (porsager) `sql` instance the store uses:
  * `sql.unsafe(text, parameters)`, a parameterised query (values are sent
  * apart from the text, never spliced into it).
+ *
+ * @example A stand-in `sql`, as a unit test injects one
+ * ```ts
+ * import { postgresStore } from "@ca/streams/postgres";
+ * import type { PostgresSql } from "@ca/streams/postgres";
+ *
+ * const queries: string[] = [];
+ * const sql: PostgresSql = {
+ *   unsafe(query, parameters) {
+ *     queries.push(`${query.split(/\s+/)[0]} ${JSON.stringify(parameters)}`);
+ *     return Object.assign(Promise.resolve([]), { cancel() {} }); // no rows
+ *   },
+ * };
+ * const { generation } = await postgresStore(sql, { createTable: false }).get("orders");
+ * if (generation !== 0 || queries.join() !== 'SELECT ["orders"]') {
+ *   throw new Error(`unexpected ${queries}`);
+ * }
+ * ```
  */
 export interface PostgresSql {
   /** Runs `query` with `$1`, `$2`... bound to `parameters`. */
   unsafe(query: string, parameters?: (string | number | null)[]): PostgresQuery;
 }
 
-/** Options for {@linkcode postgresStore}. */
+/**
+ * Options for {@linkcode postgresStore}.
+ *
+ * @example A table made by a migration, in a schema of its own
+ * ```ts
+ * import { postgresStore } from "@ca/streams/postgres";
+ * import type { PostgresStoreOptions } from "@ca/streams/postgres";
+ *
+ * const queries: string[] = [];
+ * const sql = { // a stand-in for postgres(url)
+ *   unsafe(query: string) {
+ *     queries.push(query);
+ *     return Object.assign(Promise.resolve([]), { cancel() {} });
+ *   },
+ * };
+ * const options: PostgresStoreOptions = { table: "etl.checkpoints", createTable: false };
+ * await postgresStore(sql, options).get("orders");
+ * if (queries.length !== 1 || !queries[0]!.includes('FROM "etl"."checkpoints"')) {
+ *   throw new Error(`unexpected ${queries}`);
+ * }
+ * ```
+ */
 export interface PostgresStoreOptions {
   /**
    * The table, optionally schema-qualified (`"etl.checkpoints"`); default
@@ -106,7 +174,7 @@ function parsePosition(json: unknown): Position | undefined {
  * @example Keep checkpoints beside the data
  * ```ts ignore
  * import postgres from "postgres";
- * import { postgresStore } from "@ca/streams/postgres-store";
+ * import { postgresStore } from "@ca/streams/postgres";
  *
  * const sql = postgres("postgres://postgres@127.0.0.1:5432/test");
  * const store = postgresStore(sql, { table: "etl_checkpoints" });

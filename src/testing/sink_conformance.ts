@@ -1,0 +1,550 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
+import { memoryStore } from "../checkpoint/memory_store.ts";
+import type { Position } from "../checkpoint/position.ts";
+import type { DeadLetter } from "../failures/dead_letter.ts";
+import { pipeline } from "../pipeline/pipeline.ts";
+import type {
+  PipelineOptions,
+  PipelineSummary,
+  RunningPipeline,
+} from "../pipeline/pipeline.ts";
+import { type CaseRun, settle, type Settled } from "./case_run.ts";
+import type { ConformanceOptions } from "./conformance_options.ts";
+import { makeRecords } from "./make_records.ts";
+import { numberedSource } from "./numbered_source.ts";
+import type { RecordShape } from "./record_shape.ts";
+import { shapeOf, show } from "./record_shape.ts";
+import {
+  type Case,
+  checkHarness,
+  registerCases,
+  settingsOf,
+} from "./register_cases.ts";
+import { checkExact, checkPrefix, checkReplay } from "./sequences.ts";
+import type { SinkFixture } from "./sink_fixture.ts";
+import type { SinkHarness } from "./sink_harness.ts";
+import { Watch } from "./watch.ts";
+
+/** The pipeline id, so the checkpoint's key, of every run. */
+const ID = "conformance";
+
+/** A run of the kit's numbered source into the sink under test. */
+interface Started {
+  running: RunningPipeline;
+  watch: Watch;
+  outcome: Promise<Settled<PipelineSummary>>;
+  readonly settled: boolean;
+  /** Checkpoint commits so far, and the last committed record index. */
+  readonly commits: number;
+  readonly committed: number;
+}
+
+/**
+ * Registers the sink conformance cases, one test each, with `options.test`
+ * (`Deno.test`, `node:test`'s `test`). Each case opens a fresh system with
+ * `harness.open()`, writes numbered records (`harness.record(i)`) from a
+ * resumable source of the kit's own through `pipeline()` into
+ * `fixture.sink()`, reads back what the system holds with
+ * `fixture.read()`, and closes the system. Every wait is bounded by
+ * `options.timeoutMs`. The cases:
+ *
+ * - **stores every record once, in order** (per partition), and the ended
+ *   run releases everything (`leaks()`);
+ * - **acknowledges a record only once it is stored**: at every checkpoint
+ *   commit, `read()` must already hold every record the commit covers;
+ * - **a run aborted mid-way and rerun stores every record**: the rerun
+ *   resumes from the first run's checkpoint; records may be stored twice,
+ *   none may be lost, order is kept;
+ * - **a record the sink refuses goes to the dead letter** (when the harness
+ *   has `badRecord`): it reaches the pipeline's `deadLetter` once, every
+ *   other record is stored, the pipeline goes on;
+ * - **stop()** and **abort()** mid-stream settle promptly and release
+ *   everything; a graceful stop stores every record already read;
+ * - **an empty run ends cleanly and releases everything**.
+ *
+ * A failed case throws a {@linkcode ConformanceError}.
+ *
+ * @typeParam T The record type.
+ * @param harness How to make the sink and read back what it stored.
+ * @param options `test` (the test runner's function), `records`, `timeoutMs`.
+ *
+ * @example Check a sink into an in-memory table
+ * ```ts
+ * import { batchSink } from "@ca/streams";
+ * import { sinkConformance } from "@ca/streams/testing";
+ *
+ * // In a test file: sinkConformance(harness, { test }) with node:test's
+ * // test, or { test: Deno.test }. Here the cases are collected and run.
+ * const cases: Array<() => Promise<void>> = [];
+ * sinkConformance<{ id: number }>({
+ *   name: "memory table",
+ *   record: (index) => ({ id: index }),
+ *   badRecord: (index) => ({ id: -index }),
+ *   open() {
+ *     const table: Array<{ id: number }> = [];
+ *     return {
+ *       sink: () =>
+ *         batchSink<{ id: number }>({
+ *           write(rows) {
+ *             if (rows.some((row) => row.id < 0)) throw new RangeError("Cannot store a negative id");
+ *             table.push(...rows);
+ *           },
+ *         }),
+ *       read: () => table,
+ *       close() {},
+ *     };
+ *   },
+ * }, { test: (_name, fn) => void cases.push(fn), records: 40 });
+ * for (const run of cases) await run();
+ * ```
+ */
+export function sinkConformance<T>(
+  harness: SinkHarness<T>,
+  options: ConformanceOptions,
+): void {
+  checkHarness("sinkConformance()", harness, ["record", "open"]);
+  const settings = settingsOf("sinkConformance()", options);
+  const suite = new SinkCases(harness, settings.records);
+  const cases: Case<SinkFixture<T>>[] = [
+    ["stores every record once, in order", (r, f) => suite.inOrder(r, f)],
+    [
+      "acknowledges a record only once it is stored",
+      (r, f) => suite.acknowledgesStored(r, f),
+    ],
+    [
+      "a run aborted mid-way and rerun stores every record",
+      (r, f) => suite.abortAndRerun(r, f),
+    ],
+  ];
+  if (harness.badRecord) {
+    cases.push([
+      "a record the sink refuses goes to the dead letter",
+      (r, f) => suite.deadLetter(r, f),
+    ]);
+  }
+  cases.push(
+    [
+      "stop() mid-stream settles promptly, stores what was read and releases everything",
+      (r, f) => suite.stopMidStream(r, f),
+    ],
+    [
+      "abort() mid-stream settles promptly and releases everything",
+      (r, f) => suite.abortMidStream(r, f),
+    ],
+    [
+      "an empty run ends cleanly and releases everything",
+      (r, f) => suite.emptyRun(r, f),
+    ],
+  );
+  registerCases(harness.name, cases, () => harness.open(), settings);
+}
+
+/** The cases, over one harness. */
+class SinkCases<T> {
+  #harness: SinkHarness<T>;
+  #shape: RecordShape<T>;
+  #n: number;
+  #chunk: number;
+
+  constructor(harness: SinkHarness<T>, n: number) {
+    this.#harness = harness;
+    this.#shape = shapeOf(harness);
+    this.#n = n;
+    this.#chunk = Math.ceil(n / 10);
+  }
+
+  #records(run: CaseRun): T[] {
+    return makeRecords(
+      run,
+      (i) => this.#harness.record(i),
+      this.#shape,
+      this.#n,
+    );
+  }
+
+  async #sink(
+    run: CaseRun,
+    fixture: SinkFixture<T>,
+  ): Promise<WritableStream<T>> {
+    const made = await run.within(
+      settle(Promise.resolve().then(() => fixture.sink())),
+      "sink() to make the sink",
+    );
+    if (!made.ok) run.fail("sink() failed", made.error);
+    if (!(made.value instanceof WritableStream)) {
+      run.fail("sink() must return a WritableStream");
+    }
+    return made.value;
+  }
+
+  async #read(run: CaseRun, fixture: SinkFixture<T>): Promise<readonly T[]> {
+    const read = await run.within(
+      settle(Promise.resolve().then(() => fixture.read())),
+      "read() to read back what the sink stored",
+    );
+    if (!read.ok) run.fail("read() failed", read.error);
+    if (!Array.isArray(read.value)) run.fail("read() must return an array");
+    return read.value;
+  }
+
+  /**
+   * Runs `records` (or an endless source appending to it) into a new sink
+   * with a checkpoint whose every commit is checked against `read()`: a
+   * committed position must be stored. Problems found land in `violations`.
+   */
+  async #start(
+    run: CaseRun,
+    fixture: SinkFixture<T>,
+    records: T[],
+    options: {
+      store: CheckpointStore;
+      violations: string[];
+      endless?: boolean;
+      pause?: boolean;
+      holdAfter?: number;
+    },
+  ): Promise<Started> {
+    const watch = new Watch();
+    const shape = this.#shape;
+    let commits = 0;
+    let committed = -1;
+    const inner = options.store;
+    const store: CheckpointStore = {
+      get: (id, callOptions) => inner.get(id, callOptions),
+      acquire: (id, callOptions) => inner.acquire(id, callOptions),
+      delete: (id, callOptions) => inner.delete(id, callOptions),
+      async commit(id, position: Position, generation, callOptions) {
+        const upTo = Number(position);
+        try {
+          const keys = new Set((await fixture.read()).map((r) => shape.key(r)));
+          const missing = records.slice(0, upTo + 1).find((record) =>
+            !keys.has(shape.key(record))
+          );
+          if (missing !== undefined) {
+            options.violations.push(
+              `the checkpoint committed record ${
+                show(shape.key(records[upTo]!))
+              } and those before it as stored, but read() lacks record ${
+                show(shape.key(missing))
+              } (acknowledged before it was stored?)`,
+            );
+          }
+        } catch (error) {
+          options.violations.push(
+            `read() failed at a commit: ${String(error)}`,
+          );
+        }
+        await inner.commit(id, position, generation, callOptions);
+        commits++;
+        committed = Math.max(committed, upTo);
+        watch.notify();
+      },
+    };
+    const sink = await this.#sink(run, fixture);
+    const source = numberedSource(records, {
+      batchSize: this.#chunk,
+      pause: options.pause,
+      holdAfter: options.holdAfter,
+      more: options.endless ? (i) => this.#harness.record(i) : undefined,
+    });
+    const pipelineOptions: PipelineOptions = {
+      id: ID,
+      checkpoint: { store, everyRecords: 1 },
+    };
+    let running: RunningPipeline;
+    try {
+      running = pipeline(source, sink, pipelineOptions);
+    } catch (error) {
+      run.fail("pipeline() refused the sink", error);
+    }
+    let settled = false;
+    const outcome = settle(running).then((result) => {
+      settled = true;
+      watch.notify();
+      return result;
+    });
+    return {
+      running,
+      watch,
+      outcome,
+      get settled() {
+        return settled;
+      },
+      get commits() {
+        return commits;
+      },
+      get committed() {
+        return committed;
+      },
+    };
+  }
+
+  /** Waits for the pipeline to end by itself; fails the case when it failed. */
+  async #ended(
+    run: CaseRun,
+    started: Started,
+    what: string,
+  ): Promise<PipelineSummary> {
+    const outcome = await run.within(started.outcome, what);
+    if (!outcome.ok) run.fail("the pipeline failed", outcome.error);
+    return outcome.value;
+  }
+
+  /** Waits for the first commit, or fails when the pipeline ends first. */
+  async #firstCommit(run: CaseRun, started: Started): Promise<void> {
+    await run.until(
+      () => started.commits > 0 || started.settled,
+      started.watch,
+      () => "the first checkpoint commit, once the sink stored a batch",
+    );
+    if (started.commits > 0) return;
+    const outcome = await started.outcome;
+    if (!outcome.ok) run.fail("the pipeline failed", outcome.error);
+    run.fail("the endless source ended");
+  }
+
+  async #abort(run: CaseRun, started: Started, when: string): Promise<void> {
+    const reason = new Error(`conformance: abort() ${when}`);
+    await run.within(
+      started.running.abort(reason),
+      `abort() ${when} to settle`,
+    );
+    const outcome = await run.within(
+      started.outcome,
+      `the pipeline to settle after abort() ${when}`,
+    );
+    if (outcome.ok) {
+      run.fail(
+        `after abort() ${when}, the pipeline resolved instead of rejecting with the abort reason`,
+      );
+    }
+    if (outcome.error !== reason) {
+      run.fail(
+        `after abort() ${when}, the pipeline rejected with another error than the abort reason`,
+        outcome.error,
+      );
+    }
+  }
+
+  #noViolations(run: CaseRun, violations: string[]): void {
+    if (violations.length === 0) return;
+    run.fail(
+      violations[0]! +
+        (violations.length > 1 ? ` (and ${violations.length - 1} more)` : ""),
+    );
+  }
+
+  async inOrder(run: CaseRun, fixture: SinkFixture<T>): Promise<void> {
+    const written = this.#records(run);
+    const violations: string[] = [];
+    const started = await this.#start(run, fixture, written, {
+      store: memoryStore(),
+      violations,
+    });
+    const summary = await this.#ended(
+      run,
+      started,
+      `the pipeline to store ${this.#n} records and end`,
+    );
+    run.check(
+      checkExact(await this.#read(run, fixture), written, this.#shape),
+      "in what the sink stored",
+    );
+    if (summary.recordsWritten !== this.#n) {
+      run.fail(
+        `the pipeline counts ${summary.recordsWritten} records stored, expected ${this.#n}`,
+      );
+    }
+    await run.noLeaks(
+      fixture.leaks?.bind(fixture),
+      "after the pipeline ended",
+    );
+  }
+
+  async acknowledgesStored(
+    run: CaseRun,
+    fixture: SinkFixture<T>,
+  ): Promise<void> {
+    const written = this.#records(run);
+    const violations: string[] = [];
+    const started = await this.#start(run, fixture, written, {
+      store: memoryStore(),
+      violations,
+      pause: true,
+    });
+    await this.#ended(
+      run,
+      started,
+      `the pipeline to store ${this.#n} records and end`,
+    );
+    this.#noViolations(run, violations);
+    if (started.commits === 0) {
+      run.fail(
+        "no checkpoint was committed: the sink never acknowledged a batch",
+      );
+    }
+    run.check(
+      checkExact(await this.#read(run, fixture), written, this.#shape),
+      "in what the sink stored",
+    );
+  }
+
+  async abortAndRerun(run: CaseRun, fixture: SinkFixture<T>): Promise<void> {
+    const written = this.#records(run);
+    const violations: string[] = [];
+    const store = memoryStore();
+    const half = Math.floor(this.#n / 2);
+    // The first run cannot end by itself: it holds after three quarters.
+    const first = await this.#start(run, fixture, written, {
+      store,
+      violations,
+      pause: true,
+      holdAfter: Math.floor((3 * this.#n) / 4),
+    });
+    await run.until(
+      () => first.committed >= half - 1 || first.settled,
+      first.watch,
+      () =>
+        `the first run to commit ${half} records (committed up to record ${first.committed})`,
+    );
+    if (first.settled) {
+      const outcome = await first.outcome;
+      if (!outcome.ok) run.fail("the pipeline failed", outcome.error);
+      run.fail("the first run ended though its source had more records");
+    }
+    await this.#abort(run, first, "mid-way");
+    const second = await this.#start(run, fixture, written, {
+      store,
+      violations,
+    });
+    await this.#ended(run, second, "the rerun to store the rest and end");
+    this.#noViolations(run, violations);
+    run.check(
+      checkReplay(await this.#read(run, fixture), written, this.#shape),
+      "after a run aborted mid-way and a rerun",
+    );
+  }
+
+  async deadLetter(run: CaseRun, fixture: SinkFixture<T>): Promise<void> {
+    const written = this.#records(run);
+    const at = Math.floor(this.#n / 3);
+    const bad = this.#harness.badRecord!(at);
+    written[at] = bad;
+    const letters: DeadLetter<T>[] = [];
+    const sink = await this.#sink(run, fixture);
+    const result = await run.within(
+      settle(
+        pipeline(numberedSource(written, { batchSize: this.#chunk }), sink, {
+          deadLetter: new WritableStream<DeadLetter>({
+            write: (letter) => void letters.push(letter as DeadLetter<T>),
+          }),
+        }),
+      ),
+      "the pipeline to end, with the refused record in the dead letter",
+    );
+    if (!result.ok) {
+      run.fail(
+        "the pipeline failed instead of sending the refused record to the dead letter",
+        result.error,
+      );
+    }
+    if (letters.length !== 1 || letters[0]!.record !== bad) {
+      run.fail(
+        letters.length === 0
+          ? "the dead letter got nothing: the sink accepted harness.badRecord()"
+          : `the dead letter got ${letters.length} record(s), expected harness.badRecord() once`,
+      );
+    }
+    if (
+      letters[0]!.stageIndex !== 0 || result.value.recordsDeadLettered !== 1
+    ) {
+      run.fail(
+        `the dead letter names stage ${
+          letters[0]!.stageIndex
+        } and the summary counts ${result.value.recordsDeadLettered}, expected the sink (stage 0) and 1`,
+      );
+    }
+    run.check(
+      checkExact(
+        await this.#read(run, fixture),
+        written.filter((record) => record !== bad),
+        this.#shape,
+      ),
+      "in what the sink stored beside the dead letter",
+    );
+  }
+
+  async stopMidStream(run: CaseRun, fixture: SinkFixture<T>): Promise<void> {
+    const written: T[] = [];
+    const violations: string[] = [];
+    const started = await this.#start(run, fixture, written, {
+      store: memoryStore(),
+      violations,
+      endless: true,
+      pause: true,
+    });
+    await this.#firstCommit(run, started);
+    const stopped = await run.within(
+      settle(started.running.stop()),
+      "stop() to settle",
+    );
+    if (!stopped.ok) run.fail("the pipeline failed", stopped.error);
+    const summary = stopped.value;
+    if (summary.recordsRead !== summary.recordsWritten) {
+      run.fail(
+        `stop() must let every record already read reach the sink: ${summary.recordsRead} read, ${summary.recordsWritten} stored`,
+      );
+    }
+    this.#noViolations(run, violations);
+    run.check(
+      checkExact(
+        await this.#read(run, fixture),
+        written.slice(0, summary.recordsWritten),
+        this.#shape,
+      ),
+      "in what the sink stored before stop()",
+    );
+    await run.noLeaks(fixture.leaks?.bind(fixture), "after stop() mid-stream");
+  }
+
+  async abortMidStream(run: CaseRun, fixture: SinkFixture<T>): Promise<void> {
+    const written: T[] = [];
+    const violations: string[] = [];
+    const started = await this.#start(run, fixture, written, {
+      store: memoryStore(),
+      violations,
+      endless: true,
+      pause: true,
+    });
+    await this.#firstCommit(run, started);
+    await this.#abort(run, started, "mid-stream");
+    this.#noViolations(run, violations);
+    run.check(
+      checkPrefix(await this.#read(run, fixture), written, this.#shape),
+      "in what the sink stored before abort()",
+    );
+    await run.noLeaks(fixture.leaks?.bind(fixture), "after abort() mid-stream");
+  }
+
+  async emptyRun(run: CaseRun, fixture: SinkFixture<T>): Promise<void> {
+    const violations: string[] = [];
+    const started = await this.#start(run, fixture, [], {
+      store: memoryStore(),
+      violations,
+    });
+    await this.#ended(run, started, "the pipeline without records to end");
+    const stored = await this.#read(run, fixture);
+    if (stored.length > 0) {
+      run.fail(
+        `the system holds ${stored.length} record(s) though none was written`,
+      );
+    }
+    await run.noLeaks(
+      fixture.leaks?.bind(fixture),
+      "after a run without records",
+    );
+  }
+}

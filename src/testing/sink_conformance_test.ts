@@ -1,0 +1,178 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// The sink kit passes a correct sink and fails broken ones: each broken
+// sink must fail the case that is about its flaw, with a ConformanceError.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { batchSink } from "../sinks/batch_sink.ts";
+import { ConformanceError } from "./conformance_error.ts";
+import { sinkConformance } from "./sink_conformance.ts";
+import type { SinkHarness } from "./sink_harness.ts";
+import type { TestFunction } from "./test_function.ts";
+
+interface Row {
+  id: number;
+  bad?: boolean;
+}
+
+/** Runs every case a suite registers; the error of each, or undefined. */
+async function outcomes(
+  register: (test: TestFunction) => void,
+): Promise<Map<string, unknown>> {
+  const cases: Array<[string, () => Promise<void>]> = [];
+  register((name, fn) => void cases.push([name, fn]));
+  const results = new Map<string, unknown>();
+  for (const [name, fn] of cases) {
+    try {
+      await fn();
+      results.set(name.slice(name.indexOf(": ") + 2), undefined);
+    } catch (error) {
+      results.set(name.slice(name.indexOf(": ") + 2), error);
+    }
+  }
+  return results;
+}
+
+const options = (test: TestFunction) => ({ test, records: 20, timeoutMs: 300 });
+
+interface TableOptions {
+  /** `write` resolves at once and stores a little later. */
+  storeLater?: boolean;
+  /** Each batch is stored back to front. */
+  reverse?: boolean;
+  /** The bad record is dropped silently instead of refused. */
+  swallowBad?: boolean;
+  /** A flush timer that `close()` and `abort()` forget to stop. */
+  leakTimer?: boolean;
+}
+
+/** A table in memory behind a batch sink, correct unless told otherwise. */
+function tableHarness(
+  name: string,
+  options: TableOptions = {},
+): SinkHarness<Row> {
+  return {
+    name,
+    record: (id) => ({ id }),
+    badRecord: (id) => ({ id, bad: true }),
+    open() {
+      const table: Row[] = [];
+      const timers = new Set<ReturnType<typeof setInterval>>();
+      const pending = new Set<ReturnType<typeof setTimeout>>();
+      return {
+        sink() {
+          if (options.leakTimer) timers.add(setInterval(() => {}, 1000));
+          return batchSink<Row>({
+            write(rows) {
+              if (rows.some((row) => row.bad)) {
+                if (!options.swallowBad) {
+                  throw new TypeError("Cannot store a bad row");
+                }
+                rows = rows.filter((row) => !row.bad);
+              }
+              const ordered = options.reverse ? [...rows].reverse() : rows;
+              if (!options.storeLater) {
+                table.push(...ordered);
+                return;
+              }
+              const timer = setTimeout(() => {
+                pending.delete(timer);
+                table.push(...ordered);
+              }, 5);
+              pending.add(timer);
+            },
+          });
+        },
+        read: () => table,
+        leaks: () => timers.size > 0 ? [`${timers.size} flush timer(s)`] : [],
+        close() {
+          for (const timer of timers) clearInterval(timer);
+          for (const timer of pending) clearTimeout(timer);
+        },
+      };
+    },
+  };
+}
+
+function assertFails(
+  results: Map<string, unknown>,
+  testCase: string,
+  pattern: RegExp,
+): void {
+  assert.ok(results.has(testCase), `no case named "${testCase}"`);
+  const error = results.get(testCase);
+  assert.ok(
+    error instanceof ConformanceError,
+    `"${testCase}" should fail with a ConformanceError, got ${error}`,
+  );
+  assert.match(error.reason, pattern);
+}
+
+describe("sinkConformance()", () => {
+  test("a correct sink passes every case", async () => {
+    const results = await outcomes((t) =>
+      sinkConformance(tableHarness("table"), options(t))
+    );
+    assert.equal(results.size, 7);
+    for (const [name, error] of results) {
+      assert.equal(error, undefined, `${name}: ${error}`);
+    }
+  });
+
+  test("without badRecord the dead-letter case is not registered", async () => {
+    const { badRecord: _, ...harness } = tableHarness("table");
+    const results = await outcomes((t) => sinkConformance(harness, options(t)));
+    assert.equal(results.size, 6);
+    assert.ok(
+      !results.has("a record the sink refuses goes to the dead letter"),
+    );
+  });
+
+  test("a sink that acknowledges before it stored fails", async () => {
+    const results = await outcomes((t) =>
+      sinkConformance(tableHarness("later", { storeLater: true }), options(t))
+    );
+    assertFails(
+      results,
+      "acknowledges a record only once it is stored",
+      /read\(\) lacks record .* \(acknowledged before it was stored\?\)/,
+    );
+  });
+
+  test("a sink that reorders fails: order kept", async () => {
+    const results = await outcomes((t) =>
+      sinkConformance(tableHarness("reverse", { reverse: true }), options(t))
+    );
+    assertFails(
+      results,
+      "stores every record once, in order",
+      /out of order/,
+    );
+  });
+
+  test("a sink that swallows a record it cannot store fails the dead-letter case", async () => {
+    const results = await outcomes((t) =>
+      sinkConformance(tableHarness("swallow", { swallowBad: true }), options(t))
+    );
+    assertFails(
+      results,
+      "a record the sink refuses goes to the dead letter",
+      /the dead letter got nothing/,
+    );
+  });
+
+  test("a sink that keeps a timer after the run fails the release cases", async () => {
+    const results = await outcomes((t) =>
+      sinkConformance(tableHarness("timer", { leakTimer: true }), options(t))
+    );
+    for (
+      const testCase of [
+        "stores every record once, in order",
+        "stop() mid-stream settles promptly, stores what was read and releases everything",
+        "abort() mid-stream settles promptly and releases everything",
+        "an empty run ends cleanly and releases everything",
+      ]
+    ) {
+      assertFails(results, testCase, /still holds 1 flush timer/);
+    }
+  });
+});
