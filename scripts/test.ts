@@ -332,6 +332,7 @@ const steps: Step[] = [
       paths.push(...await testFiles("tests/config"));
       paths.push(...await testFiles("tests/runner"));
       paths.push(...await testFiles("tests/conformance"));
+      paths.push(...await testFiles("tests/cli"));
       await exec(DENO, ["test", "-A", "--doc", ...paths]);
     },
   },
@@ -587,6 +588,7 @@ async function nodeTests(
     ...await testFiles(`${dir}/config`),
     ...await testFiles(`${dir}/runner`),
     ...await testFiles(`${dir}/conformance`),
+    ...await testFiles(`${dir}/cli`),
   ]
     .filter((file) => !/(^|\/)deno_[^/]*$/.test(file));
   // Connector tests run on Node too; a `deno_` folder is Deno-only.

@@ -3,7 +3,7 @@
 
 import { ConformanceError } from "./conformance_error.ts";
 import { describeError } from "../errors/describe_error.ts";
-import type { Watch } from "./watch.ts";
+import type { ChangeNotifier } from "../channel/change_notifier.ts";
 
 /** How a promise settled. */
 export type Settled<T> =
@@ -95,7 +95,7 @@ export class CaseRun {
    */
   async until(
     condition: () => boolean,
-    watch: Watch,
+    watch: ChangeNotifier,
     what: () => string,
   ): Promise<void> {
     const deadline = Date.now() + this.timeoutMs;
@@ -106,7 +106,7 @@ export class CaseRun {
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        watch.next,
+        watch.changed,
         new Promise<void>((resolve) => timer = setTimeout(resolve, left)),
       ]);
       clearTimeout(timer);

@@ -4,7 +4,7 @@
 import { batchSink } from "../sinks/batch_sink.ts";
 import type { BatchSink } from "../sinks/batch_sink.ts";
 import type { RecordShape } from "./record_shape.ts";
-import type { Watch } from "./watch.ts";
+import type { ChangeNotifier } from "../channel/change_notifier.ts";
 
 /** The sink the source cases run into, and what it saw. */
 export interface Recording<T> {
@@ -25,7 +25,7 @@ export interface Recording<T> {
  */
 export function recordingSink<T>(
   shape: RecordShape<T>,
-  watch: Watch,
+  watch: ChangeNotifier,
   stallAt = Infinity,
 ): Recording<T> {
   const records: T[] = [];

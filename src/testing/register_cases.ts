@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import { describeValue } from "../util/describe_value.ts";
 import { CaseRun, settle } from "./case_run.ts";
 import { ConformanceError } from "./conformance_error.ts";
 import type { ConformanceOptions } from "./conformance_options.ts";
@@ -19,10 +20,6 @@ export type Case<F> = [
   body: (run: CaseRun, fixture: F) => Promise<void>,
 ];
 
-function kind(value: unknown): string {
-  return value === null ? "null" : typeof value;
-}
-
 /** Checks a harness's common fields; throws `TypeError` naming the first bad one. */
 export function checkHarness(
   caller: string,
@@ -32,7 +29,7 @@ export function checkHarness(
   if (harness === null || typeof harness !== "object") {
     throw new TypeError(
       `Cannot register ${caller}: harness must be an object, got ${
-        kind(harness)
+        describeValue(harness)
       }`,
     );
   }
@@ -40,7 +37,7 @@ export function checkHarness(
   if (typeof fields.name !== "string" || fields.name === "") {
     throw new TypeError(
       `Cannot register ${caller}: harness.name must be a non-empty string, got ${
-        kind(fields.name)
+        describeValue(fields.name)
       }`,
     );
   }
@@ -48,7 +45,7 @@ export function checkHarness(
     if (typeof fields[name] !== "function") {
       throw new TypeError(
         `Cannot register ${caller}: harness.${name} must be a function, got ${
-          kind(fields[name])
+          describeValue(fields[name])
         }`,
       );
     }
@@ -57,7 +54,7 @@ export function checkHarness(
     if (fields[name] !== undefined && typeof fields[name] !== "function") {
       throw new TypeError(
         `Cannot register ${caller}: harness.${name} must be a function when given, got ${
-          kind(fields[name])
+          describeValue(fields[name])
         }`,
       );
     }
@@ -72,14 +69,14 @@ export function settingsOf(
   if (options === null || typeof options !== "object") {
     throw new TypeError(
       `Cannot register ${caller}: options must be an object with a test function, got ${
-        kind(options)
+        describeValue(options)
       }`,
     );
   }
   if (typeof options.test !== "function") {
     throw new TypeError(
       `Cannot register ${caller}: options.test must be a function such as Deno.test or node:test's test, got ${
-        kind(options.test)
+        describeValue(options.test)
       }`,
     );
   }
@@ -119,7 +116,9 @@ export function registerCases<F extends { close(): void | Promise<void> }>(
       if (!opened.ok) run.fail("open() failed", opened.error);
       const fixture = opened.value;
       if (fixture === null || typeof fixture !== "object") {
-        run.fail(`open() must return a fixture object, got ${kind(fixture)}`);
+        run.fail(
+          `open() must return a fixture object, got ${describeValue(fixture)}`,
+        );
       }
       let failure: { error: unknown } | undefined;
       try {

@@ -26,7 +26,7 @@ import {
 import { checkExact, checkPrefix, checkReplay } from "./sequences.ts";
 import type { SinkFixture } from "./sink_fixture.ts";
 import type { SinkHarness } from "./sink_harness.ts";
-import { Watch } from "./watch.ts";
+import { ChangeNotifier } from "../channel/change_notifier.ts";
 
 /** The pipeline id, so the checkpoint's key, of every run. */
 const ID = "conformance";
@@ -34,7 +34,7 @@ const ID = "conformance";
 /** A run of the kit's numbered source into the sink under test. */
 interface Started {
   running: RunningPipeline;
-  watch: Watch;
+  watch: ChangeNotifier;
   outcome: Promise<Settled<PipelineSummary>>;
   readonly settled: boolean;
   /** Checkpoint commits so far, and the last committed record index. */
@@ -207,7 +207,7 @@ class SinkCases<T> {
       holdAfter?: number;
     },
   ): Promise<Started> {
-    const watch = new Watch();
+    const watch = new ChangeNotifier();
     const shape = this.#shape;
     let commits = 0;
     let committed = -1;

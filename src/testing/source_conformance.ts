@@ -38,7 +38,7 @@ import {
 import { checkExact, checkPrefix, checkResumed } from "./sequences.ts";
 import type { SourceFixture } from "./source_fixture.ts";
 import type { SourceHarness } from "./source_harness.ts";
-import { Watch } from "./watch.ts";
+import { ChangeNotifier } from "../channel/change_notifier.ts";
 
 /** The pipeline id, so the checkpoint's key, of every run. */
 const ID = "conformance";
@@ -48,7 +48,7 @@ interface Started<T> {
   running: RunningPipeline;
   recording: Recording<T>;
   letters: DeadLetter<T>[];
-  watch: Watch;
+  watch: ChangeNotifier;
   /** Resolves once the pipeline settled; never rejects. */
   outcome: Promise<Settled<PipelineSummary>>;
   readonly settled: boolean;
@@ -265,7 +265,7 @@ class SourceCases<T> {
     options: StartOptions = {},
   ): Started<T> {
     const shape = this.#shape;
-    const watch = new Watch();
+    const watch = new ChangeNotifier();
     const recording = recordingSink(shape, watch, options.stallAt);
     const letters: DeadLetter<T>[] = [];
     const deadLetter = new WritableStream<DeadLetter>({

@@ -507,7 +507,9 @@ function check(
             ? Array.isArray(value)
             : type === "null"
             ? value === null
-            : typeof value === type
+            : type === "string"
+            ? typeof value === "string"
+            : type === "boolean" && typeof value === "boolean"
         );
         if (!ok) fail(`expected ${types.join("|")}`);
         break;
@@ -702,7 +704,15 @@ channels:
     string,
     unknown
   >;
-  const broken: [string, (c: any) => void][] = [
+  /** The example's shape, as far as the breaking below needs it. */
+  type Example = {
+    processors: Record<string, unknown>[] & { args: Record<string, unknown> }[];
+    checkpoint: { store: Record<string, unknown> };
+    channels: Record<string, unknown>[];
+    runners: Record<string, Record<string, unknown>>;
+    [key: string]: unknown;
+  };
+  const broken: [string, (c: Example) => void][] = [
     ["a negative count", (c) => c.processors[0].args.count = -1],
     ["an unknown arg", (c) => c.processors[0].args.cout = 5],
     ["a file store without dir", (c) => delete c.checkpoint.store.dir],
@@ -731,7 +741,7 @@ channels:
   ];
   for (const [name, breakIt] of broken) {
     const config = structuredClone(base);
-    breakIt(config);
+    breakIt(config as Example);
     assert.notDeepEqual(
       check(schema, config, schema),
       [],
