@@ -14,6 +14,7 @@
  */
 
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 
 const pkg = JSON.parse(
   await readFile(new URL("../package.json", import.meta.url), "utf8"),
@@ -74,15 +75,25 @@ const manifest = JSON.parse(await readFile("package.json", "utf8"));
 for (const [bin, file] of Object.entries(manifest.bin ?? {})) {
   for (const args of [["validate", "examples/deno-to-node.yaml"], ["list"]]) {
     const { spawnSync } = await import("node:child_process");
+    // The example's runners are Deno and Node: name them as `npm run ca`
+    // finds them (its PATH holds node_modules/.bin), since validate checks
+    // that every runner's executable exists.
     const run = spawnSync(process.execPath, [file, ...args], {
       encoding: "utf8",
+      env: {
+        ...process.env,
+        CA_DENO: resolve("node_modules/.bin/deno"),
+        CA_NODE: process.execPath,
+      },
     });
     const shown = `${bin} ${args.join(" ")}`;
     if (run.status !== 0) {
       problems.push(`${shown}: exit ${run.status}: ${run.stderr.trim()}`);
     } else if (args[0] === "validate" && !run.stdout.startsWith("ok: ")) {
       problems.push(`${shown}: expected "ok: ...", got ${run.stdout}`);
-    } else if (args[0] === "list" && !run.stdout.includes("file-sink (sink)")) {
+    } else if (
+      args[0] === "list" && !run.stdout.includes("file-sink (at-least-once)")
+    ) {
       problems.push(`${shown}: file-sink missing from ${run.stdout}`);
     } else {
       console.log(`ok ${shown} (${file}): ${run.stdout.split("\n")[0]}`);

@@ -772,7 +772,7 @@ test("ca list shows every kind with its args; ca list FILE adds the config's mod
   ) {
     assert.ok(text.stdout.includes(title), `${title}\n${text.stdout}`);
   }
-  assert.match(text.stdout, /^ {2}console-sink$/m);
+  assert.match(text.stdout, /^ {2}console-sink \(at-least-once\)$/m);
   assert.match(text.stdout, /^ {6}ratePerSecond: number > 0 \(optional\)$/m);
   assert.match(text.stdout, /^ {6}format: "json" \| "pretty" \(optional\)$/m);
   const fromDeno = await ca("deno", ["list"]);

@@ -128,6 +128,7 @@ export function consoleSinkDefinition(
   return defineProcessor<ConsoleSinkArgs>({
     name: "console-sink",
     kind: "sink",
+    delivery: "at-least-once",
     description:
       "Prints each record on a line: JSON lines, or format: pretty for a readable form.",
     args: z.strictObject({

@@ -100,6 +100,7 @@ export const generateDefinition: ProcessorDefinition<GenerateArgs> =
   defineProcessor<GenerateArgs>({
     name: "generate",
     kind: "source",
+    delivery: "at-least-once",
     description:
       "Generates count records { id, value, ...template }, optionally ratePerSecond of them per second; resumes after a checkpoint.",
     args: z.strictObject({
