@@ -21,7 +21,8 @@ export function starterConfig(runtime: "deno" | "node", file: string): string {
 # printed, because a checkpoint remembers where it got to. Delete the
 # directory .ca-checkpoints to start from the beginning.
 #
-#   ca validate ${file}          checks it without running it
+#   ca validate ${file}
+#                                checks it without running it
 #   ca list                      everything a config can use, with its args
 #   ca schema > ca.schema.json   the schema the first line of this file names:
 #                                editors with the YAML language server (VS
