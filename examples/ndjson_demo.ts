@@ -167,7 +167,7 @@ async function invoicePaidOrders(input: string, output: string): Promise<void> {
     const seconds = summary.durationMs / 1000;
     console.log(
       [
-        `Done (${summary.state}):`,
+        `Done (${summary.ended}):`,
         `  orders read       ${fmt(counts.orders)}`,
         `  invoices written  ${fmt(counts.invoices)} (paid orders)`,
         `  duration          ${fmt(summary.durationMs)} ms`,

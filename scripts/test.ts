@@ -193,17 +193,131 @@ async function exists(url: URL | string): Promise<boolean> {
   }
 }
 
-/** Files in `dir` (relative to the root) whose names end in `_test.ts`, sorted. */
-async function testFiles(dir: string): Promise<string[]> {
+/**
+ * Which test files the test steps run. They are found by pattern, never by a
+ * list of folders, so a new folder cannot be skipped by accident. The rules,
+ * all of them here:
+ *
+ * - Every `*_test.ts` below `src/`, `connectors/` and `tests/` (at any depth)
+ *   runs on Deno (step test-deno) and on Node 22 and 24 (test-node22,
+ *   test-node24). The tests beside the code import it by relative path, so
+ *   they run the TypeScript source on every runtime (Node strips the types);
+ *   those in `tests/` that test exported behaviour import the package by
+ *   name (`@ca/streams`, `@ca/streams/channel`, ...): deno.json's import map
+ *   resolves that to the source, Node's package self-reference to `dist/`.
+ * - `tests/workerd/` runs in step test-workerd only: Node 24 bundles a
+ *   worker and hosts it in workerd (Miniflare); they are neither Deno nor
+ *   plain Node tests.
+ * - Deno only: a file or folder whose name starts with `deno_` (it needs a
+ *   Deno API, such as Deno KV, or drives Deno and Node itself). The Node
+ *   runs leave it out; the file says why at its top.
+ * - There is no Node-only rule: every other test runs on Deno as well.
+ * - `scripts/*_test.ts` ({@link SCRIPT_TESTS}) are programs, not test
+ *   modules: their own steps run them.
+ *
+ * Any other `*_test.ts` in the repository fails every test step, since no
+ * step would run it, and so does a file below the roots that Deno would take
+ * for a test (`*.test.ts`, `test.ts`, `*_test.js`, ...) but Node would not
+ * run: name it `*_test.ts`.
+ */
+const TEST_ROOTS = ["src/", "connectors/", "tests/"];
+/** Tests run by step test-workerd instead of test-deno and the Node runs. */
+const WORKERD_TESTS = "tests/workerd/";
+/** Files named `*_test.ts` that are programs, with the step that runs each. */
+const SCRIPT_TESTS: Record<string, string> = {
+  "scripts/crash_test.ts": "crash",
+  "scripts/channel_cross_test.ts": "channel-cross",
+};
+/** Folders of the root that hold no tests of this repository. */
+const NOT_SEARCHED = new Set(["node_modules", "dist", "coverage"]);
+/** What Deno's `deno test` takes for a test file when given a folder. */
+const DENO_TEST_NAME = /(^|[._])test\.(ts|tsx|mts|js|mjs|jsx)$/;
+
+/** The test files of each test step, relative to the root, sorted. */
+interface TestPlan {
+  deno: string[];
+  node: string[];
+  workerd: string[];
+  /** Deno-only files (`deno_*`), which the Node runs leave out. */
+  denoOnly: string[];
+}
+
+/** A Deno-only test: a file or folder on its path starts with `deno_`. */
+function isDenoOnly(file: string): boolean {
+  return file.split("/").some((part) => part.startsWith("deno_"));
+}
+
+/** Every file below `dir` (relative to the root), but hidden folders and {@link NOT_SEARCHED}. */
+async function filesBelow(dir: string): Promise<string[]> {
   const files: string[] = [];
-  const url = new URL(dir.endsWith("/") ? dir : dir + "/", ROOT);
-  if (!(await exists(url))) return files;
-  for await (const entry of Deno.readDir(url)) {
-    if (entry.isFile && entry.name.endsWith("_test.ts")) {
-      files.push(`${dir.replace(/\/$/, "")}/${entry.name}`);
+  for await (const entry of Deno.readDir(new URL(dir || "./", ROOT))) {
+    const name = `${dir}${entry.name}`;
+    if (entry.isDirectory) {
+      if (
+        entry.name.startsWith(".") || (!dir && NOT_SEARCHED.has(entry.name))
+      ) {
+        continue;
+      }
+      files.push(...await filesBelow(`${name}/`));
+    } else if (entry.isFile) files.push(name);
+  }
+  return files;
+}
+
+/**
+ * Finds the test files by the rules above.
+ *
+ * @returns the files of each test step
+ * @throws {StepFailure} when a test file is one no step runs
+ */
+async function testPlan(): Promise<TestPlan> {
+  const plan: TestPlan = { deno: [], node: [], workerd: [], denoOnly: [] };
+  const unrun: string[] = [];
+  for (const file of (await filesBelow("")).sort()) {
+    const name = file.slice(file.lastIndexOf("/") + 1);
+    const inRoots = TEST_ROOTS.some((root) => file.startsWith(root));
+    if (!name.endsWith("_test.ts")) {
+      if (inRoots && DENO_TEST_NAME.test(name)) {
+        unrun.push(`${file} (Deno would run it, Node not: name it *_test.ts)`);
+      }
+    } else if (file.startsWith(WORKERD_TESTS)) plan.workerd.push(file);
+    else if (inRoots) {
+      plan.deno.push(file);
+      if (isDenoOnly(file)) plan.denoOnly.push(file);
+      else plan.node.push(file);
+    } else if (!(file in SCRIPT_TESTS)) unrun.push(file);
+  }
+  if (unrun.length > 0) {
+    throw new StepFailure(
+      `no step runs ${unrun.join(", ")}: test files belong below ${
+        TEST_ROOTS.join(", ")
+      } (see the rules above testPlan() in scripts/test.ts)`,
+    );
+  }
+  return plan;
+}
+
+/** Prints how many test files of each folder a step runs, and what it leaves out. */
+async function sayTestFiles(
+  files: string[],
+  leftOut: [what: string, files: string[]][],
+): Promise<void> {
+  const perFolder = new Map<string, number>();
+  for (const file of files) {
+    const folder = file.slice(0, file.lastIndexOf("/") + 1);
+    perFolder.set(folder, (perFolder.get(folder) ?? 0) + 1);
+  }
+  await say(
+    `test files (*_test.ts, found by pattern): ${files.length} in ${perFolder.size} folders`,
+  );
+  for (const [folder, count] of [...perFolder].sort()) {
+    await say(`  ${String(count).padStart(3)}  ${folder}`);
+  }
+  for (const [what, left] of leftOut) {
+    if (left.length > 0) {
+      await say(`  left out, ${what}: ${left.join(", ")}`);
     }
   }
-  return files.sort();
 }
 
 async function exportTargets(): Promise<Record<string, string>> {
@@ -321,18 +435,17 @@ const steps: Step[] = [
   {
     name: "test-deno",
     title:
-      "deno test -A --doc (unit tests in src/ and connectors/, the tests/ folders but workerd and crash, doc examples)",
+      "deno test -A --doc (every *_test.ts in src/, connectors/ and tests/ but tests/workerd/, and the doc examples of mod.ts, src/ and connectors/)",
     async run() {
-      const paths = ["mod.ts", "src/"];
-      if (await exists(new URL("connectors/", ROOT))) paths.push("connectors/");
-      paths.push(...await testFiles("tests"));
-      paths.push(...await testFiles("tests/stores"));
-      paths.push(...await testFiles("tests/channel"));
-      paths.push(...await testFiles("tests/cloudevents"));
-      paths.push(...await testFiles("tests/config"));
-      paths.push(...await testFiles("tests/runner"));
-      paths.push(...await testFiles("tests/conformance"));
-      paths.push(...await testFiles("tests/cli"));
+      const plan = await testPlan();
+      await sayTestFiles(plan.deno, [[
+        "step test-workerd",
+        plan.workerd,
+      ]]);
+      // Deno finds the tests in src/ and connectors/ itself (their doc
+      // examples need the folders); tests/ goes by file.
+      const paths = ["mod.ts", "src/", "connectors/"];
+      paths.push(...plan.deno.filter((file) => file.startsWith("tests/")));
       await exec(DENO, ["test", "-A", "--doc", ...paths]);
     },
   },
@@ -364,6 +477,22 @@ const steps: Step[] = [
     },
   },
   {
+    name: "docs",
+    title:
+      "every ```ts block of README.md, CHANGELOG.md, docs/, examples/ and connectors/README.md type-checks, `ts ignore` ones too (scripts/check_docs.ts)",
+    async run() {
+      await exec(DENO, ["run", "-A", "scripts/check_docs.ts"]);
+    },
+  },
+  {
+    name: "package",
+    title:
+      "package.json has repository, homepage and bugs; every relative link of README.md and CHANGELOG.md points at a file both the npm and the JSR package ship (scripts/check_package.ts)",
+    async run() {
+      await exec(DENO, ["run", "-A", "scripts/check_package.ts"]);
+    },
+  },
+  {
     name: "publish",
     title:
       "deno publish --dry-run --allow-dirty (offline: the dry run contacts no registry)",
@@ -381,7 +510,7 @@ const steps: Step[] = [
   {
     name: "types",
     title:
-      "dist/*.d.ts resolve by package name for a Node consumer (all entries, @types/node) and a web consumer (root entry, no Node types)",
+      "dist/*.d.ts resolve by package name for a Node consumer (all entries, @types/node), a Node consumer without the DOM lib (all entries, lib ES2024 + @types/node) and a web consumer (root entry, no Node types)",
     needs: ["build"],
     async run() {
       await requireDist();
@@ -391,6 +520,14 @@ const steps: Step[] = [
         module: "NodeNext",
         moduleResolution: "NodeNext",
         types: ["node"],
+      });
+      // A Node project's usual tsconfig: no DOM lib, the web globals come
+      // from @types/node, so the typings may name no DOM-only type.
+      await consumerCheck("consumer_node_nodom", deno.name, subpaths, {
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        types: ["node"],
+        lib: ["ES2024"],
       });
       await consumerCheck("consumer_web", deno.name, ["."], {
         module: "ESNext",
@@ -453,19 +590,19 @@ const steps: Step[] = [
   {
     name: "test-node22",
     title:
-      "cross-runtime tests on Node 22 against dist/ (node --test tests/*_test.ts tests/stores/*_test.ts connectors/*/*_test.ts)",
+      "tests on Node 22 (node --test: every *_test.ts in src/, connectors/ and tests/ but deno_* and tests/workerd/; those in tests/ import the package by name, so dist/)",
     needs: ["build"],
     async run() {
-      await nodeTests(NODE22, "node22", "22", "tests");
+      await nodeTests(NODE22, "node22", "22");
     },
   },
   {
     name: "test-node24",
     title:
-      "cross-runtime tests on Node 24 against dist/ (node --test tests/*_test.ts tests/stores/*_test.ts connectors/*/*_test.ts)",
+      "tests on Node 24 (node --test: every *_test.ts in src/, connectors/ and tests/ but deno_* and tests/workerd/; those in tests/ import the package by name, so dist/)",
     needs: ["build"],
     async run() {
-      await nodeTests(NODE24, "node24", "24", "tests");
+      await nodeTests(NODE24, "node24", "24");
     },
   },
   {
@@ -492,8 +629,10 @@ const steps: Step[] = [
   {
     name: "channel-cross",
     title:
-      "cross-runtime channel: Deno writes 1,000,000 records over TCP, then over WebSocket, to a Node 24 reader, killed and restarted once (scripts/channel_cross_test.ts)",
+      "cross-runtime channel: Deno writes 1,000,000 records over TCP, then over WebSocket, to a Node 24 reader (the package from dist/), killed and restarted once (scripts/channel_cross_test.ts)",
+    needs: ["build"],
     async run() {
+      await requireDist();
       for (const transport of ["tcp", "ws"]) {
         await exec(DENO, [
           "run",
@@ -508,9 +647,13 @@ const steps: Step[] = [
   {
     name: "test-workerd",
     title:
-      "workerd tests in Miniflare on Node 24 (node --test tests/workerd/*_test.ts)",
+      "workerd tests in Miniflare on Node 24 (node --test tests/workerd/*_test.ts; the workers and the tests import the package by name, so dist/)",
+    needs: ["build"],
     async run() {
-      const files = await testFiles("tests/workerd");
+      await requireDist();
+      const plan = await testPlan();
+      const files = plan.workerd;
+      await sayTestFiles(files, []);
       if (files.length === 0) {
         throw new StepFailure(
           "tests/workerd/ has no *_test.ts files: nothing tests workerd",
@@ -534,7 +677,12 @@ async function consumerCheck(
   name: string,
   pkgName: string,
   subpaths: string[],
-  options: { module: string; moduleResolution: string; types: string[] },
+  options: {
+    module: string;
+    moduleResolution: string;
+    types: string[];
+    lib?: string[];
+  },
 ): Promise<void> {
   const dir = new URL(`${name}/`, TMP);
   await Deno.mkdir(dir, { recursive: true });
@@ -566,7 +714,7 @@ async function consumerCheck(
   await say(
     `ok: ${name} (${options.moduleResolution}, types ${
       JSON.stringify(options.types)
-    }) type-checks ${
+    }, lib ${JSON.stringify(compilerOptions.lib)}) type-checks ${
       subpaths.map((key) => subpathSpecifier(pkgName, key)).join(", ")
     }`,
   );
@@ -576,39 +724,22 @@ async function nodeTests(
   node: string,
   label: string,
   major: string,
-  dir: string,
 ): Promise<void> {
   await requireDist();
-  // Deno-only tests (`deno_*`) are left out of the Node runs.
-  const files = [
-    ...await testFiles(dir),
-    ...await testFiles(`${dir}/stores`),
-    ...await testFiles(`${dir}/channel`),
-    ...await testFiles(`${dir}/cloudevents`),
-    ...await testFiles(`${dir}/config`),
-    ...await testFiles(`${dir}/runner`),
-    ...await testFiles(`${dir}/conformance`),
-    ...await testFiles(`${dir}/cli`),
-  ]
-    .filter((file) => !/(^|\/)deno_[^/]*$/.test(file));
-  // Connector tests run on Node too; a `deno_` folder is Deno-only.
-  const connectors = new URL("connectors/", ROOT);
-  if (await exists(connectors)) {
-    for await (const entry of Deno.readDir(connectors)) {
-      if (entry.isDirectory && !entry.name.startsWith("deno_")) {
-        files.push(...await testFiles(`connectors/${entry.name}`));
-      }
-    }
-  }
-  if (files.length === 0) {
+  const plan = await testPlan();
+  await sayTestFiles(plan.node, [
+    ["Deno only (deno_*)", plan.denoOnly],
+    ["step test-workerd", plan.workerd],
+  ]);
+  if (!plan.node.some((file) => file.startsWith("tests/"))) {
     throw new StepFailure(
-      `${dir}/ has no *_test.ts files: nothing tests the built package`,
+      "tests/ has no *_test.ts files for Node: nothing tests the built package",
     );
   }
   await nodeRun(node, label, major, [
     "--test",
     "--test-reporter=spec",
-    ...files,
+    ...plan.node,
   ]);
 }
 

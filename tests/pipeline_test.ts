@@ -27,7 +27,7 @@ describe("pipeline() sources", () => {
     assert.deepEqual(sink.records, range(5000).map((n) => n + 1));
     assert.equal(summary.recordsRead, 5000);
     assert.equal(summary.recordsWritten, 5000);
-    assert.equal(summary.state, "stopped");
+    assert.equal(summary.ended, "finished");
     assert.ok(summary.durationMs >= 0);
   });
 

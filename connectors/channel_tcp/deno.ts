@@ -37,7 +37,7 @@ function deno(): DenoApi {
   return (globalThis as unknown as { Deno: DenoApi }).Deno;
 }
 
-function wrap(conn: DenoTcpConn): ChannelConnection {
+function wrap(conn: DenoTcpConn, openedAt?: number): ChannelConnection {
   // Frames are small and latency matters more than packet count.
   conn.setNoDelay?.(true);
   let closed = false;
@@ -45,6 +45,7 @@ function wrap(conn: DenoTcpConn): ChannelConnection {
     readable: conn.readable,
     writable: conn.writable,
     remote: `${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`,
+    ...(openedAt === undefined ? {} : { openedAt }),
     close() {
       if (closed) return;
       closed = true;
@@ -66,7 +67,7 @@ export const denoTcp: TcpRuntime = {
       port: listener.addr.port,
       async *[Symbol.asyncIterator]() {
         try {
-          for await (const conn of listener) yield wrap(conn);
+          for await (const conn of listener) yield wrap(conn, Date.now());
         } catch (error) {
           if (!closed) throw error;
         }

@@ -17,7 +17,10 @@ import { AcceptQueue } from "../../src/channel/accept_queue.ts";
 
 type Socket = import("node:net").Socket;
 
-async function wrap(socket: Socket): Promise<ChannelConnection> {
+async function wrap(
+  socket: Socket,
+  openedAt?: number,
+): Promise<ChannelConnection> {
   const { Duplex } = await import("node:stream");
   socket.setNoDelay(true);
   const { readable, writable } = Duplex.toWeb(socket) as {
@@ -30,6 +33,7 @@ async function wrap(socket: Socket): Promise<ChannelConnection> {
     readable,
     writable,
     remote: `${socket.remoteAddress}:${socket.remotePort}`,
+    ...(openedAt === undefined ? {} : { openedAt }),
     close() {
       socket.destroy();
     },
@@ -41,13 +45,18 @@ export const nodeTcp: TcpRuntime = {
   async listen({ hostname, port }) {
     const net = await import("node:net");
     const server = net.createServer({ noDelay: true });
-    const queue = new AcceptQueue<Socket>((socket) => socket.destroy());
-    server.on("connection", (socket) => queue.push(socket));
+    // Each with the time it was accepted, the start of its handshake.
+    const queue = new AcceptQueue<[Socket, number]>(([socket]) =>
+      socket.destroy()
+    );
+    server.on("connection", (socket) => queue.push([socket, Date.now()]));
     const listening = await listenServer(server, port, hostname);
     const result: ChannelListener = {
       port: listening,
       async *[Symbol.asyncIterator]() {
-        for await (const socket of queue) yield await wrap(socket);
+        for await (const [socket, openedAt] of queue) {
+          yield await wrap(socket, openedAt);
+        }
       },
       close() {
         queue.close();

@@ -1,10 +1,12 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
 /**
- * WebSocket listening on Deno: `Deno.serve` and `Deno.upgradeWebSocket`.
- * Loaded lazily when `Deno` is a global. The Deno API is typed here by the
- * members used, so the package build (Node types only) compiles this file
- * too.
+ * WebSocket listening on Deno: a `node:http` server (`upgrade_server.ts`),
+ * whose upgrades `Deno.upgradeWebSocket` performs on the request's socket.
+ * Not `Deno.serve`: it gives no way to time out a request whose head
+ * arrives slowly (see `upgrade_server.ts`). Loaded lazily when `Deno` is a
+ * global. The Deno API is typed here by the members used, so the package
+ * build (Node types only) compiles this file too.
  *
  * @module
  */
@@ -16,35 +18,13 @@ import type {
 } from "../../src/channel/channel_connection.ts";
 import { AcceptQueue } from "../../src/channel/accept_queue.ts";
 import { webSocketConnection } from "../../src/channel/websocket_connection.ts";
-import {
-  chooseUpgrade,
-  REFUSED_TEXT,
-  UNSUPPORTED_REASON,
-  type WsRuntime,
-} from "./ws_runtime.ts";
-
-interface DenoServer {
-  readonly addr: { port: number };
-  shutdown(): Promise<void>;
-}
-
-interface DenoServeInfo {
-  readonly remoteAddr: { hostname: string; port: number };
-}
+import { UNSUPPORTED_REASON, type WsRuntime } from "./ws_runtime.ts";
+import { listenForUpgrades, refuseUpgrade } from "./upgrade_server.ts";
 
 interface DenoApi {
-  serve(
-    options: {
-      hostname: string;
-      port: number;
-      onListen?(): void;
-      onError?(error: unknown): Response;
-    },
-    handler: (request: Request, info: DenoServeInfo) => Response,
-  ): DenoServer;
   upgradeWebSocket(
     request: Request,
-    options?: { protocol?: string },
+    options: { protocol?: string; socket: unknown; head: Uint8Array },
   ): { socket: WebSocket; response: Response };
 }
 
@@ -52,91 +32,62 @@ function deno(): DenoApi {
   return (globalThis as unknown as { Deno: DenoApi }).Deno;
 }
 
-function refuse(status: number, text: string, headers = {}): Response {
-  return new Response(`${text}\n`, {
-    status,
-    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
-  });
-}
-
 /** The Deno implementation of {@linkcode WsRuntime}. */
 export const denoWs: WsRuntime = {
-  listen({ hostname, port, path }, { maxFrameBytes, maxBufferedBytes }) {
+  async listen(address, limits) {
+    const { maxFrameBytes, maxBufferedBytes, handshakeTimeoutMs } = limits;
     const queue = new AcceptQueue<ChannelConnection>((c) => c.close());
-    // Deno's shutdown() closes upgraded sockets too (1001), so a closed
-    // listener refuses new requests and shuts down once its last socket
-    // has closed: accepted connections stay open, as on TCP.
-    let open = 0;
-    let closing = false;
-    let shutdown: Promise<void> | undefined;
-    const stopWhenIdle = () => {
-      if (closing && open === 0) {
-        shutdown ??= server.shutdown().catch(() => {});
-      }
-    };
-    const server = deno().serve(
-      { hostname, port, onListen() {} },
-      (request, info) => {
-        if (closing) {
-          return refuse(503, "Service unavailable: the listener is closed");
+    const server = await listenForUpgrades(
+      address,
+      handshakeTimeoutMs,
+      ({ request, socket, head, upgrade, remote, openedAt }) => {
+        const headers = new Headers();
+        const raw = request.rawHeaders;
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          headers.append(raw[i]!, raw[i + 1]!);
         }
-        if (new URL(request.url).pathname !== path) {
-          return refuse(404, `Not found: WebSocket channels are at ${path}`);
-        }
-        if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-          return refuse(426, "Upgrade required: this is a WebSocket channel", {
-            upgrade: "websocket",
-          });
-        }
-        // Read before upgrading: the request is spent afterwards.
-        const remote = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`;
-        const upgrade = chooseUpgrade(
-          request.headers.get("sec-websocket-protocol"),
-        );
-        if (upgrade.action === "refuse") return refuse(400, REFUSED_TEXT);
-        let upgraded: { socket: WebSocket; response: Response };
+        let client: WebSocket;
         try {
-          upgraded = deno().upgradeWebSocket(
-            request,
-            upgrade.protocol ? { protocol: upgrade.protocol } : {},
-          );
+          // The 101 answer is written on the socket by Deno itself.
+          client = deno().upgradeWebSocket(
+            new Request(`http://localhost${address.path}`, { headers }),
+            {
+              ...(upgrade.protocol ? { protocol: upgrade.protocol } : {}),
+              socket,
+              head,
+            },
+          ).socket;
         } catch (error) {
-          return refuse(
+          return refuseUpgrade(
+            socket,
             400,
             `Bad request: ${error instanceof Error ? error.message : error}`,
           );
         }
-        const { socket, response } = upgraded;
-        open++;
-        socket.addEventListener("close", () => {
-          open--;
-          stopWhenIdle();
-        });
         if (upgrade.action === "unsupported") {
           // The protocol's answer to a client that speaks another version.
-          socket.addEventListener("open", () => {
-            socket.close(CLOSE_CODES.UnsupportedVersion, UNSUPPORTED_REASON);
+          client.addEventListener("open", () => {
+            client.close(CLOSE_CODES.UnsupportedVersion, UNSUPPORTED_REASON);
           });
-          return response;
+          return;
         }
-        queue.push(webSocketConnection(socket, {
+        queue.push(webSocketConnection(client, {
           maxFrameBytes,
           maxBufferedBytes,
           remote,
+          openedAt,
         }));
-        return response;
       },
     );
     const listener: ChannelListener = {
-      port: server.addr.port,
+      port: server.port,
       [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator](),
       close() {
         queue.close();
-        closing = true;
-        stopWhenIdle();
+        server.close();
         return Promise.resolve();
       },
     };
-    return Promise.resolve(listener);
+    return listener;
   },
 };

@@ -38,11 +38,17 @@ export interface WsLimits {
   maxBufferedBytes: number | undefined;
 }
 
+/** Limits of a WebSocket listener, checked. */
+export interface WsListenLimits extends WsLimits {
+  /** How long an HTTP upgrade may take from the TCP connection, in ms. */
+  handshakeTimeoutMs: number;
+}
+
 /** What each runtime provides; `deno.ts` and `node.ts` implement it. */
 export interface WsRuntime {
   listen(
     address: Required<WsAddress>,
-    limits: WsLimits,
+    limits: WsListenLimits,
   ): Promise<ChannelListener>;
 }
 
@@ -137,4 +143,31 @@ export function checkLimits(
     );
   }
   return { maxFrameBytes, maxBufferedBytes };
+}
+
+/** The default handshake timeout, as the channel reader's. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** Checks the limits of a listener. */
+export function checkListenLimits(
+  what: string,
+  options: {
+    maxFrameBytes?: number;
+    maxBufferedBytes?: number;
+    handshakeTimeoutMs?: number;
+  },
+): WsListenLimits {
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ??
+    DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  if (
+    !Number.isSafeInteger(handshakeTimeoutMs) || handshakeTimeoutMs < 1 ||
+    handshakeTimeoutMs > 2 ** 31 - 1
+  ) {
+    throw new RangeError(
+      `Cannot ${what}: options.handshakeTimeoutMs must be an integer from 1 to ${
+        2 ** 31 - 1
+      }, got ${handshakeTimeoutMs}`,
+    );
+  }
+  return { ...checkLimits(what, options), handshakeTimeoutMs };
 }

@@ -2,6 +2,7 @@
 
 import * as z from "zod/mini";
 import type { CheckpointStore } from "../../src/checkpoint/checkpoint_store.ts";
+import { ownedStore } from "../../src/checkpoint/owned_store.ts";
 import { defineStore } from "../../src/config/define_store.ts";
 import type { Definition } from "../../src/config/definition_kinds.ts";
 import { currentRuntime } from "../runtime/current_runtime.ts";
@@ -38,17 +39,7 @@ const store = defineStore({
       );
     }
     const kv = await openKv(location(path, baseUrl));
-    const opened = denoKvStore(kv);
-    return {
-      ...opened,
-      async close() {
-        try {
-          await opened.close?.();
-        } finally {
-          kv.close();
-        }
-      },
-    };
+    return ownedStore(denoKvStore(kv), () => kv.close());
   },
 });
 

@@ -1,8 +1,8 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import { beginCommit } from "../../src/checkpoint/begin_commit.ts";
 import { beginStoreCall } from "../../src/checkpoint/begin_store_call.ts";
-import { positionJson } from "../../src/checkpoint/position_json.ts";
 import type {
   Checkpoint,
   CheckpointStore,
@@ -332,8 +332,7 @@ export function denoKvStore(
       generation: number,
       options?: StoreCallOptions,
     ): Promise<void> {
-      const signal = start("commit", id, options?.signal);
-      const json = positionJson(id, position);
+      const { signal, json } = beginCommit(start, id, position, options);
       await update("commit", id, signal, (current) => {
         const stored = current?.generation ?? 0;
         if (stored === 0 || stored !== generation) {

@@ -1,5 +1,6 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
+import { toJsonRecord } from "../../src/cloudevents/json_record.ts";
 import { type BatchSink, batchSink } from "../../src/sinks/batch_sink.ts";
 import { appendAll } from "./append_all.ts";
 import type { AppendHandle, FileRuntime } from "./file_runtime.ts";
@@ -84,7 +85,7 @@ export function appendSink<T>(
   function encodeNdjson(records: T[]): Uint8Array {
     let text = "";
     for (let i = 0; i < records.length; i++) {
-      const json = JSON.stringify(records[i]);
+      const json = JSON.stringify(toJsonRecord(records[i]));
       if (json === undefined) {
         throw new TypeError(
           `Cannot write record ${written + i} to ${path}: ${typeof records[

@@ -26,7 +26,11 @@ import { loadFileRuntime } from "./file_runtime.ts";
  */
 export interface FileSinkOptions {
   /**
-   * `"ndjson"` (default): each record is written as one line of JSON.
+   * `"ndjson"` (default): each record is written as one line of JSON; a
+   * CloudEvent (a record with a string `specversion`) whose `data` is a
+   * `Uint8Array` is written as the CloudEvents JSON format says, with the
+   * bytes in base64 in `data_base64` (`parseCloudEvent()` turns the record
+   * read back into the event with bytes in `data`).
    * `"lines"`: each record is a string written as one line.
    */
   format?: "ndjson" | "lines";

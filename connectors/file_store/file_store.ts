@@ -1,5 +1,6 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
+import { beginCommit } from "../../src/checkpoint/begin_commit.ts";
 import { beginStoreCall } from "../../src/checkpoint/begin_store_call.ts";
 import type {
   Checkpoint,
@@ -284,19 +285,13 @@ export function fileStore(
       generation: number,
       options?: StoreCallOptions,
     ): Promise<void> {
-      let signal;
-      let json: string | undefined;
+      let call;
       try {
-        signal = start("commit", id, options?.signal);
-        json = JSON.stringify(position);
-        if (json === undefined) {
-          throw new TypeError(
-            `Cannot commit checkpoint of "${id}": position must be a JSON value, got ${typeof position}`,
-          );
-        }
+        call = beginCommit(start, id, position, options);
       } catch (error) {
         return Promise.reject(error);
       }
+      const { signal, json } = call;
       const copy: Position = JSON.parse(json);
       return exclusive(id, signal, async (runtime, base, lock) => {
         const record = await read(runtime, id, base);

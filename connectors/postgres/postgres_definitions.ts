@@ -2,6 +2,7 @@
 
 import * as z from "zod/mini";
 import type { CheckpointStore } from "../../src/checkpoint/checkpoint_store.ts";
+import { ownedStore } from "../../src/checkpoint/owned_store.ts";
 import { defineStore } from "../../src/config/define_store.ts";
 import type { Definition } from "../../src/config/definition_kinds.ts";
 import { urlArg } from "../../src/config/url_arg.ts";
@@ -23,17 +24,10 @@ const store = defineStore({
       "open the postgres store",
     );
     const sql = postgres(url, { max: 2, onnotice: () => {} });
-    const opened = postgresStore(sql, table === undefined ? {} : { table });
-    return {
-      ...opened,
-      async close() {
-        try {
-          await opened.close?.();
-        } finally {
-          await sql.end({ timeout: 5 });
-        }
-      },
-    };
+    return ownedStore(
+      postgresStore(sql, table === undefined ? {} : { table }),
+      () => sql.end({ timeout: 5 }),
+    );
   },
 });
 

@@ -1,8 +1,8 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import { beginCommit } from "../../src/checkpoint/begin_commit.ts";
 import { beginStoreCall } from "../../src/checkpoint/begin_store_call.ts";
-import { positionJson } from "../../src/checkpoint/position_json.ts";
 import type {
   Checkpoint,
   CheckpointStore,
@@ -340,12 +340,8 @@ export function postgresStore(
       generation: number,
       options?: StoreCallOptions,
     ): Promise<void> {
-      const signal = start("commit", id, options?.signal);
-      const json = positionJson(id, position);
-      if (!Number.isSafeInteger(generation)) {
-        throw new FencedError(id, generation);
-      }
-      await prepared(signal);
+      const call = beginCommit(start, id, position, options, generation);
+      await prepared(call.signal);
       // One statement: the update, and the generation it found when it did
       // not match (read from the same snapshot).
       const row = first(
@@ -357,8 +353,8 @@ export function postgresStore(
            )
            SELECT EXISTS (SELECT 1 FROM updated) AS committed,
              (SELECT generation::text FROM ${table} WHERE id = $1) AS current`,
-          [id, json, generation],
-          signal,
+          [id, call.json, generation],
+          call.signal,
         ),
       ) as { committed: boolean; current: string | null };
       if (!row.committed) {

@@ -1,7 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
+import { beginCommit } from "../../src/checkpoint/begin_commit.ts";
 import { beginStoreCall } from "../../src/checkpoint/begin_store_call.ts";
-import { positionJson } from "../../src/checkpoint/position_json.ts";
 import type {
   Checkpoint,
   CheckpointStore,
@@ -312,16 +312,12 @@ export function redisStore(
       generation: number,
       options?: StoreCallOptions,
     ): Promise<void> {
-      const signal = start("commit", id, options?.signal);
-      const json = positionJson(id, position);
-      if (!Number.isSafeInteger(generation)) {
-        throw new FencedError(id, generation);
-      }
+      const call = beginCommit(start, id, position, options, generation);
       const reply = await run(
         COMMIT,
         prefix + id,
-        [String(generation), json],
-        signal,
+        [String(generation), call.json],
+        call.signal,
       ) as unknown[];
       if (integer(reply[0]) !== 1) {
         throw new FencedError(id, generation, integer(reply[1]));

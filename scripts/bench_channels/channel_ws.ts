@@ -1,7 +1,8 @@
 /**
  * The channel's WebSocket transport for the benchmark:
- * `connectors/channel_ws/` (`wsListen()` with its `ws` server on Node and
- * `Deno.serve` on Deno; `wsConnect()` with the global `WebSocket`).
+ * `connectors/channel_ws/` (`wsListen()`: `node:http` with the `ws` server
+ * on Node, with `Deno.upgradeWebSocket` on Deno; `wsConnect()` with the
+ * global `WebSocket`).
  *
  * @module
  */

@@ -29,6 +29,12 @@ export interface ChannelConnection {
   readonly writable: WritableStream<Uint8Array>;
   /** Where the peer is, for messages (`127.0.0.1:50312`). */
   readonly remote: string;
+  /**
+   * When the transport connection opened, as `Date.now()` (for a WebSocket:
+   * the TCP connection, before the HTTP upgrade). A reader counts its
+   * handshake timeout from it; without it, from when it got the connection.
+   */
+  readonly openedAt?: number;
   /** Closes the connection at once, both ways; never throws. */
   close(): void;
 }

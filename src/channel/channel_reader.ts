@@ -47,7 +47,12 @@ export interface ChannelReaderOptions {
   window?: number;
   /** Heartbeat interval the writers follow, in ms (default 5000; 0: none). */
   heartbeatMs?: number;
-  /** How long a new connection may take to say HELLO, in ms (default 10000). */
+  /**
+   * How long a new connection may take to say HELLO, in ms, from the
+   * transport opening (default 10000): for a WebSocket, from its TCP
+   * connection, the HTTP upgrade included (give `wsListen()` the same
+   * `handshakeTimeoutMs`, as it bounds the upgrade).
+   */
   handshakeTimeoutMs?: number;
   /** The largest frame accepted, in bytes (default 16 MiB). */
   maxFrameBytes?: number;
@@ -199,7 +204,13 @@ export function channelReader<T>(
         const framed = new FramedConnection(connection, maxFrameBytes);
         let state: WriterState | undefined;
         try {
-          const first = await framed.nextWithin(handshakeTimeoutMs);
+          // The timeout runs from the transport opening (a WebSocket's TCP
+          // connection, before its HTTP upgrade), never longer.
+          const took = connection.openedAt === undefined
+            ? 0
+            : Math.max(0, Date.now() - connection.openedAt);
+          const left = handshakeTimeoutMs - took;
+          const first = left > 0 ? await framed.nextWithin(left) : "timeout";
           if (first === "timeout") {
             return await framed.close(CLOSE_CODES.HandshakeTimeout, "no HELLO");
           }

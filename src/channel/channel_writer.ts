@@ -10,7 +10,7 @@ import type { ChannelMessage } from "./channel_message.ts";
 import { CHANNEL_PROTOCOL } from "./channel_protocol.ts";
 import { ChannelProtocolError } from "./channel_protocol_error.ts";
 import { CLOSE_CODES } from "./close_codes.ts";
-import { encodeFrame } from "./encode_frame.ts";
+import { encodeDataFrames } from "./encode_data_frames.ts";
 import { FramedConnection } from "./framed_connection.ts";
 
 /**
@@ -45,7 +45,13 @@ export interface ChannelWriterOptions {
   writerId?: string;
   /** The most records in one DATA frame (default 1024); larger batches are split. */
   batchRecords?: number;
-  /** The largest frame this writer accepts, in bytes (default 16 MiB). */
+  /**
+   * The largest frame this writer accepts, and sends, in bytes (default
+   * 16 MiB). A batch whose DATA frame would be larger than this or than
+   * the reader's own `maxFrameBytes` is split into several frames; a
+   * record too large for a frame of its own fails its write with a
+   * `RangeError` (a dead letter, when the pipeline has a `deadLetter` sink).
+   */
   maxFrameBytes?: number;
   /** How long to wait for the reader's WELCOME, in ms (default 10000). */
   handshakeTimeoutMs?: number;
@@ -62,12 +68,30 @@ export interface ChannelWriterOptions {
   signal?: AbortSignal;
 }
 
+/** A batch given to `write`, acknowledged once ACKs cover all its frames. */
+interface Batch {
+  /** Its frames not yet acknowledged. */
+  left: number;
+  /** The deferred acknowledgement of the batch. */
+  ack(error?: unknown): void;
+}
+
 /** A DATA frame sent or to be sent, kept until an ACK covers it. */
-interface Outgoing {
+interface Outgoing<T> {
   seq: number;
   frame: Uint8Array;
-  /** Called once the ACK covers it (or with an error when it never will). */
-  settle(error?: unknown): void;
+  /**
+   * Its records, kept until the frame is first sent: a frame never sent
+   * may be split again for a reader with a smaller `maxFrameBytes`.
+   */
+  records: T[] | undefined;
+  batch: Batch;
+}
+
+/** Settles a frame's part of its batch: ACKed, or failed with `error`. */
+function settle<T>(item: Outgoing<T>, error?: unknown): void {
+  if (error !== undefined) item.batch.ack(error);
+  else if (--item.batch.left === 0) item.batch.ack();
 }
 
 /** Close codes after which reconnecting cannot help. */
@@ -84,6 +108,10 @@ const FATAL: ReadonlySet<number> = new Set([
  * batches to a `channelReader()` over connections that `connect` opens
  * (TCP, WebSocket, ...), as the ca-streams protocol (docs/protocol.md).
  *
+ * - **Frame size**: a batch whose DATA frame would be larger than the
+ *   reader's `maxFrameBytes` (from its WELCOME) or this writer's is split
+ *   into several frames, each with its own sequence number; the batch
+ *   counts as stored once all of them are acknowledged.
  * - **Flow control**: a batch is sent only with credit from the reader, so
  *   a slow reader slows this writer, and `write` resolves once the batch is
  *   sent: the pipeline prepares the next batch while this one travels.
@@ -143,9 +171,21 @@ export function channelWriter<T>(
   const endTimeoutMs = options.endTimeoutMs ?? 10_000;
   const initialDelayMs = options.reconnect?.initialDelayMs ?? 100;
   const maxDelayMs = options.reconnect?.maxDelayMs ?? 30_000;
-  if (!Number.isInteger(batchRecords) || batchRecords < 1) {
+  if (
+    !Number.isInteger(batchRecords) || batchRecords < 1 ||
+    batchRecords > CHANNEL_PROTOCOL.maxBatchRecords
+  ) {
     throw new RangeError(
-      `Cannot create channelWriter(): options.batchRecords must be a positive integer, got ${batchRecords}`,
+      `Cannot create channelWriter(): options.batchRecords must be an integer from 1 to ${CHANNEL_PROTOCOL.maxBatchRecords}, got ${batchRecords}`,
+    );
+  }
+  const { minMaxFrameBytes, maxMaxFrameBytes } = CHANNEL_PROTOCOL;
+  if (
+    !Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < minMaxFrameBytes ||
+    maxFrameBytes > maxMaxFrameBytes
+  ) {
+    throw new RangeError(
+      `Cannot create channelWriter(): options.maxFrameBytes must be an integer from ${minMaxFrameBytes} to ${maxMaxFrameBytes}, got ${maxFrameBytes}`,
     );
   }
 
@@ -157,7 +197,9 @@ export function channelWriter<T>(
   );
   let nextSeq = 1;
   /** Sent or waiting, not yet acknowledged, in seq order. */
-  const outgoing: Outgoing[] = [];
+  const outgoing: Outgoing<T>[] = [];
+  /** The reader's maxFrameBytes, from the latest WELCOME. */
+  let readerMaxFrameBytes: number | undefined;
   let sentUpTo = 0; // highest seq sent on the current connection
   let highestSent = 0; // highest seq ever sent
   let credit = 0;
@@ -191,7 +233,7 @@ export function channelWriter<T>(
     if (failure) return;
     failure = { error };
     stop.abort(error);
-    for (const item of outgoing.splice(0)) item.settle(error);
+    for (const item of outgoing.splice(0)) settle(item, error);
     link?.abort();
     notify();
   }
@@ -204,7 +246,7 @@ export function channelWriter<T>(
       );
     }
     while (outgoing.length > 0 && outgoing[0]!.seq <= seq) {
-      outgoing.shift()!.settle();
+      settle(outgoing.shift()!);
     }
     notify();
     endIfDone();
@@ -238,13 +280,20 @@ export function channelWriter<T>(
    */
   async function pump(framed: FramedConnection): Promise<void> {
     try {
-      for (const item of outgoing) {
-        if (item.seq <= sentUpTo) continue;
-        if (credit <= 0 || link !== framed) return;
+      while (credit > 0 && link === framed) {
+        // Seqs in `outgoing` are consecutive. Look the next one up anew
+        // after each send: ACKs may have shifted the queue meanwhile, and
+        // another pump may have sent it.
+        const first = outgoing[0];
+        if (first === undefined) return;
+        const item = outgoing[Math.max(0, sentUpTo + 1 - first.seq)];
+        if (item === undefined) return;
         credit--;
         sentUpTo = item.seq;
         if (item.seq > highestSent) highestSent = item.seq;
+        item.records = undefined; // sent: its seq now stands for this frame
         await framed.sendFrame(item.frame);
+        notify(); // a write may wait for this frame to go out
       }
     } catch {
       framed.abort();
@@ -287,7 +336,57 @@ export function channelWriter<T>(
     // Below nextSeq the reader has them: they wait for an ACK, unsent.
     sentUpTo = first.nextSeq - 1;
     credit = first.credit;
+    readerMaxFrameBytes = first.maxFrameBytes;
+    try {
+      fitFrames();
+    } catch (error) {
+      await framed.close(CLOSE_CODES.InternalError, "a frame is too large");
+      fail(error);
+      throw error;
+    }
     framed.watchHeartbeats(first.heartbeatMs);
+  }
+
+  /** The largest DATA frame to send: the reader's limit, or this writer's. */
+  function frameLimit(): { maxFrameBytes: number; limitName: string } {
+    const reader = readerMaxFrameBytes ?? maxFrameBytes;
+    return reader <= maxFrameBytes
+      ? { maxFrameBytes: reader, limitName: "the reader's maxFrameBytes" }
+      : { maxFrameBytes, limitName: "the writer's maxFrameBytes" };
+  }
+
+  /**
+   * After a WELCOME: splits again the frames never sent that are above
+   * the reader's limit (it may be smaller than the last reader's), giving
+   * them and those after them new sequence numbers. A frame already sent
+   * keeps its seq and records (a seq always stands for the same records),
+   * so one above the limit can never be sent again: that fails the writer.
+   */
+  function fitFrames(): void {
+    const limits = { ...frameLimit(), maxRecords: batchRecords };
+    const max = limits.maxFrameBytes;
+    let unsent = 0;
+    while (unsent < outgoing.length && outgoing[unsent]!.seq <= highestSent) {
+      const { seq, frame } = outgoing[unsent++]!;
+      if (frame.length > max) {
+        throw new RangeError(
+          `Cannot write channel "${stream}": DATA ${seq}, sent before, is ${frame.length} bytes, above ${limits.limitName} ${max} of the new connection`,
+        );
+      }
+    }
+    let at = unsent;
+    while (at < outgoing.length && outgoing[at]!.frame.length <= max) at++;
+    if (at === outgoing.length) return;
+    const tail = outgoing.splice(unsent);
+    let seq = tail[0]!.seq;
+    for (const item of tail) {
+      const frames = encodeDataFrames(seq, item.records!, limits);
+      item.batch.left += frames.length - 1;
+      for (const { frame, records } of frames) {
+        outgoing.push({ seq: seq++, frame, records, batch: item.batch });
+      }
+    }
+    nextSeq = seq;
   }
 
   function refused(code: number, reason: string): never {
@@ -386,45 +485,36 @@ export function channelWriter<T>(
     }
   }
 
-  function frames(records: T[]): T[][] {
-    const chunks: T[][] = [];
-    for (let at = 0; at < records.length; at += batchRecords) {
-      chunks.push(records.slice(at, at + batchRecords));
-    }
-    return chunks;
-  }
-
   /** Queues a batch's frames and resolves once they are sent. */
   async function send(records: T[], context: BatchWriteContext): Promise<void> {
     running ??= run();
-    // Encode every frame first: a record that cannot be encoded fails the
-    // write with nothing queued, no sequence number used (a gap would be a
-    // protocol error at the reader) and no acknowledgement left deferred.
-    const encoded = frames(records).map((chunk, i) =>
-      encodeFrame({ type: "data", seq: nextSeq + i, records: chunk }, {
-        maxFrameBytes,
-      })
-    );
-    const ack = context.defer();
-    let left = encoded.length;
-    let last = 0;
-    for (const frame of encoded) {
-      const seq = nextSeq++;
-      outgoing.push({
-        seq,
-        frame,
-        settle(error) {
-          if (error !== undefined) ack(error);
-          else if (--left === 0) ack();
-        },
-      });
-      last = seq;
+    // Frames are cut to the reader's limit, which its WELCOME tells.
+    if (readerMaxFrameBytes === undefined) {
+      await until(() => readerMaxFrameBytes !== undefined);
+    }
+    // Encode every frame first: a record that cannot be encoded (or is too
+    // large for a frame) fails the write with nothing queued, no sequence
+    // number used (a gap would be a protocol error at the reader) and no
+    // acknowledgement left deferred.
+    const frames = encodeDataFrames(nextSeq, records, {
+      ...frameLimit(),
+      maxRecords: batchRecords,
+    });
+    const batch: Batch = { left: frames.length, ack: context.defer() };
+    for (const { frame, records } of frames) {
+      outgoing.push({ seq: nextSeq++, frame, records, batch });
     }
     if (link) await pump(link);
-    // Resolve once sent: the acknowledgement comes later, deferred.
-    await until(() =>
-      sentUpTo >= last || outgoing.length === 0 || outgoing[0]!.seq > last
-    );
+    // Resolve once sent: the acknowledgement comes later, deferred. The
+    // frames may be split again on a new connection, so the batch's last
+    // frame is whichever frame of it is last in the queue.
+    await until(() => {
+      for (let i = outgoing.length - 1; i >= 0; i--) {
+        const item = outgoing[i]!;
+        if (item.batch === batch) return item.seq <= sentUpTo;
+      }
+      return true; // all acknowledged (or failed: until() throws)
+    });
   }
 
   return batchSink<T>({

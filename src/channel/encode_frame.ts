@@ -12,6 +12,7 @@ import {
   integerIssue,
   isObject,
 } from "./payload_checks.ts";
+import { jsonFrame, writeU32, writeU64 } from "./frame_bytes.ts";
 import { describeValue } from "../util/describe_value.ts";
 
 /** Options for {@linkcode encodeFrame}. */
@@ -163,18 +164,6 @@ function header(type: number, payloadBytes: number): Uint8Array {
   return frame;
 }
 
-function writeU32(bytes: Uint8Array, at: number, value: number): void {
-  bytes[at] = value >>> 24;
-  bytes[at + 1] = value >>> 16;
-  bytes[at + 2] = value >>> 8;
-  bytes[at + 3] = value;
-}
-
-function writeU64(bytes: Uint8Array, at: number, value: number): void {
-  writeU32(bytes, at, Math.floor(value / 0x1_0000_0000));
-  writeU32(bytes, at + 4, value >>> 0);
-}
-
 function encodeU64Frame(
   type: number,
   path: string,
@@ -218,53 +207,22 @@ function tooLarge(type: number, bytes: string, max: number): RangeError {
   );
 }
 
-/**
- * Writes `json` as UTF-8 after a `headerBytes` header into one buffer of
- * exactly the frame's size. ASCII text (most JSON) takes one allocation and
- * one `encodeInto`; other text continues into a larger buffer, then is cut
- * to size. The header's length and type are written; the rest is the
- * caller's.
- */
-function jsonFrame(
+/** `jsonFrame()`, or the error that says how large the frame would be. */
+function fittedJsonFrame(
   type: number,
   headerBytes: number,
   json: string,
   max: number,
 ): Uint8Array {
-  // UTF-8 needs at least one byte per UTF-16 unit.
-  if (headerBytes + json.length > max) {
-    throw tooLarge(type, `at least ${headerBytes + json.length}`, max);
-  }
-  let frame = new Uint8Array(headerBytes + json.length);
-  let { read, written } = encoder.encodeInto(
-    json,
-    frame.subarray(headerBytes),
-  );
-  let size = headerBytes + written;
-  if (read < json.length) {
-    // Not all ASCII: at most 3 bytes per remaining UTF-16 unit.
-    const capacity = Math.min(size + 3 * (json.length - read), max);
-    const larger = new Uint8Array(capacity);
-    larger.set(frame.subarray(0, size));
-    const rest = encoder.encodeInto(
-      json.substring(read),
-      larger.subarray(size),
-    );
-    read += rest.read;
-    written += rest.written;
-    size += rest.written;
-    if (read < json.length) {
-      throw tooLarge(type, `more than ${max}`, max);
-    }
-    frame = larger.slice(0, size);
-  }
-  writeU32(frame, 0, size - 4);
-  frame[4] = type;
-  return frame;
+  const frame = jsonFrame(type, headerBytes, json, max);
+  if (frame !== undefined) return frame;
+  throw headerBytes + json.length > max
+    ? tooLarge(type, `at least ${headerBytes + json.length}`, max)
+    : tooLarge(type, `more than ${max}`, max);
 }
 
 function encodeJson(type: number, json: string, max: number): Uint8Array {
-  return jsonFrame(type, 5, json, max);
+  return fittedJsonFrame(type, 5, json, max);
 }
 
 function encodeData(seq: number, records: unknown, max: number): Uint8Array {
@@ -298,7 +256,12 @@ function encodeData(seq: number, records: unknown, max: number): Uint8Array {
       { cause: error },
     );
   }
-  const frame = jsonFrame(FRAME_TYPE.data, DATA_HEADER_BYTES, json, max);
+  const frame = fittedJsonFrame(
+    FRAME_TYPE.data,
+    DATA_HEADER_BYTES,
+    json,
+    max,
+  );
   writeU64(frame, 5, seq);
   writeU32(frame, 13, records.length);
   return frame;

@@ -39,6 +39,8 @@ export interface FrameDecoderOptions {
 const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+const EMPTY = new Uint8Array(0);
+
 /** What a frame's payload must measure, by type: [min, max] bytes. */
 const PAYLOAD_BYTES: readonly (readonly [number, number])[] = [
   [0, 0],
@@ -62,8 +64,11 @@ const PAYLOAD_BYTES: readonly (readonly [number, number])[] = [
  * should the decoder itself fail). A frame's
  * length is checked as soon as its 4-byte prefix arrives, and its type and
  * size as soon as its type byte arrives, so nothing above the limit is ever
- * buffered: `bufferedBytes` stays below `maxFrameBytes`. After an error the
- * decoder is spent, and throws the same error again.
+ * buffered: `bufferedBytes` stays below `maxFrameBytes`. The buffer of an
+ * unfinished frame grows as its bytes arrive (to at most twice what
+ * arrived), so a peer that announces a large frame and sends little makes
+ * this side hold little. After an error the decoder is spent, and throws
+ * the same error again.
  *
  * The first frame may be at most `handshakeMaxFrameBytes` (64 KiB); later
  * frames `maxFrameBytes`. The decoder checks each frame on its own; which
@@ -92,7 +97,14 @@ export class FrameDecoder {
   #offset = 0;
   #head = new Uint8Array(4);
   #headFill = 0;
-  #body: Uint8Array | undefined;
+  /** The unfinished frame's length (type byte and payload), or 0 between frames. */
+  #length = 0;
+  /**
+   * What arrived of the unfinished frame's body. It grows as bytes arrive
+   * (at least doubling, up to `#length`), so a peer that announces a large
+   * frame and sends little makes this side hold little.
+   */
+  #body: Uint8Array = EMPTY;
   #bodyFill = 0;
   #error: ChannelProtocolError | undefined;
 
@@ -133,11 +145,12 @@ export class FrameDecoder {
   }
 
   /**
-   * Bytes held for the unfinished frame (its whole size, once its length
-   * prefix has arrived): always below `maxFrameBytes`.
+   * Bytes held for the unfinished frame: the buffer allocated for what
+   * arrived of it (at most twice that, and never more than the frame), or
+   * the part of a length prefix cut across chunks. 0 between frames.
    */
   get bufferedBytes(): number {
-    return this.#headFill + (this.#body?.length ?? 0);
+    return this.#headFill + this.#body.length;
   }
 
   /** Bytes of the input taken by the frames decoded so far. */
@@ -181,10 +194,10 @@ export class FrameDecoder {
    */
   end(): void {
     if (this.#error) throw this.#error;
-    if (this.#headFill === 0 && this.#body === undefined) return;
-    const have = this.#body === undefined
+    if (this.#headFill === 0 && this.#length === 0) return;
+    const have = this.#length === 0
       ? `${this.#headFill} of its 4 length bytes`
-      : `${this.#bodyFill + 4} of its ${this.#body.length + 4} bytes`;
+      : `${this.#bodyFill + 4} of its ${this.#length + 4} bytes`;
     throw this.#fail(
       this.#protocolError(`input ended inside a frame, after ${have}`),
     );
@@ -199,7 +212,9 @@ export class FrameDecoder {
         }`,
         { closeCode: CLOSE_CODES.InternalError, cause: error },
       );
-    this.#body = undefined;
+    this.#length = 0;
+    this.#body = EMPTY;
+    this.#bodyFill = 0;
     this.#headFill = 0;
     return this.#error;
   }
@@ -270,18 +285,21 @@ export class FrameDecoder {
     const n = chunk.length;
     let pos = 0;
     while (pos < n) {
-      const body = this.#body;
-      if (body !== undefined) {
+      const length = this.#length;
+      if (length !== 0) {
         // Continue the unfinished frame.
-        const take = Math.min(body.length - this.#bodyFill, n - pos);
-        if (this.#bodyFill === 0) this.#checkType(body.length, chunk[pos]!);
-        body.set(chunk.subarray(pos, pos + take), this.#bodyFill);
-        this.#bodyFill += take;
+        const take = Math.min(length - this.#bodyFill, n - pos);
+        if (this.#bodyFill === 0) this.#checkType(length, chunk[pos]!);
+        this.#append(chunk.subarray(pos, pos + take));
         pos += take;
-        if (this.#bodyFill < body.length) return;
-        this.#body = undefined;
-        out.push(this.#decodeBody(body, 0, body.length));
-        this.#done(body.length);
+        if (this.#bodyFill < length) return;
+        // Full: the buffer grew to exactly the frame's length.
+        const body = this.#body;
+        this.#length = 0;
+        this.#body = EMPTY;
+        this.#bodyFill = 0;
+        out.push(this.#decodeBody(body, 0, length));
+        this.#done(length);
       } else if (this.#headFill === 0 && n - pos >= 4) {
         // A frame starts in this chunk, with its whole length prefix.
         const length = readU32(chunk, pos);
@@ -294,9 +312,8 @@ export class FrameDecoder {
           pos = start + length;
         } else {
           if (start < n) this.#checkType(length, chunk[start]!);
-          this.#body = new Uint8Array(length);
-          this.#body.set(chunk.subarray(start), 0);
-          this.#bodyFill = n - start;
+          this.#length = length;
+          this.#append(chunk.subarray(start));
           return;
         }
       } else {
@@ -309,10 +326,26 @@ export class FrameDecoder {
         const length = readU32(this.#head, 0);
         this.#checkLength(length);
         this.#headFill = 0;
-        this.#body = new Uint8Array(length);
-        this.#bodyFill = 0;
+        this.#length = length; // its body is allocated as it arrives
       }
     }
+  }
+
+  /**
+   * Adds bytes to the unfinished frame's body, growing its buffer to at
+   * least twice its size (amortised copying), never beyond the frame.
+   */
+  #append(bytes: Uint8Array): void {
+    const fill = this.#bodyFill + bytes.length;
+    if (fill > this.#body.length) {
+      const grown = new Uint8Array(
+        Math.min(this.#length, Math.max(fill, 2 * this.#body.length)),
+      );
+      grown.set(this.#body.subarray(0, this.#bodyFill));
+      this.#body = grown;
+    }
+    this.#body.set(bytes, this.#bodyFill);
+    this.#bodyFill = fill;
   }
 
   #done(length: number): void {
@@ -386,19 +419,13 @@ export class FrameDecoder {
           reason: this.#text(bytes, p + 2, end, "CLOSE.reason"),
         };
       }
-      case FRAME_TYPE.hello: {
-        const value = this.#object(bytes, p, end, "HELLO");
-        if (value.protocol !== CHANNEL_PROTOCOL.name) {
-          this.#field({
-            path: "HELLO.protocol",
-            expected: JSON.stringify(CHANNEL_PROTOCOL.name),
-            received: describeValue(value.protocol),
-            closeCode: CLOSE_CODES.ProtocolError,
-            range: false,
-          });
-        }
-        return checkHello(value, (issue) => this.#field(issue));
-      }
+      case FRAME_TYPE.hello:
+        // `version` first, then `protocol` and the rest (payload_checks.ts).
+        return checkHello(
+          this.#object(bytes, p, end, "HELLO"),
+          (issue) => this.#field(issue),
+          true,
+        );
       case FRAME_TYPE.welcome:
         return checkWelcome(
           this.#object(bytes, p, end, "WELCOME"),

@@ -20,7 +20,10 @@ export class FramedConnection {
   #closed = false;
   /** The heartbeat interval, cleared as the connection closes. */
   #beat: ReturnType<typeof setInterval> | undefined;
-  /** When the last frame arrived, for heartbeat timeouts. */
+  /**
+   * When the last whole frame arrived, for heartbeat timeouts: bytes of an
+   * unfinished frame do not count.
+   */
   lastReceived = Date.now();
   /** When the last frame was sent, for heartbeats. */
   lastSent = Date.now();
@@ -42,10 +45,11 @@ export class FramedConnection {
         this.#decoder.end(); // throws when it ended inside a frame
         return null;
       }
-      this.lastReceived = Date.now();
-      for (const message of this.#decoder.push(value)) {
-        this.#queued.push(message);
-      }
+      const messages = this.#decoder.push(value);
+      // Only a whole frame shows the peer alive: bytes of a frame that
+      // never completes (a peer sending one byte a second) do not.
+      if (messages.length > 0) this.lastReceived = Date.now();
+      for (const message of messages) this.#queued.push(message);
     }
     return this.#queued.shift()!;
   }

@@ -105,7 +105,10 @@ function textIssue(
   };
 }
 
-/** Checks `version`: 1; another positive integer is a 4002, anything else a 4000. */
+/**
+ * Checks `version`: 1; another positive integer (up to 2^53 - 1) is a
+ * 4002, anything else a 4000.
+ */
 function versionIssue(path: string, value: unknown): FieldIssue | undefined {
   if (value === CHANNEL_PROTOCOL.version) return undefined;
   const integer = Number.isSafeInteger(value) && (value as number) >= 1;
@@ -122,17 +125,31 @@ function versionIssue(path: string, value: unknown): FieldIssue | undefined {
 
 const P = CHANNEL_PROTOCOL;
 
+/** Checks a HELLO's `protocol`: exactly "ca-streams". */
+function protocolIssue(value: unknown): FieldIssue | undefined {
+  if (value === P.name) return undefined;
+  return {
+    path: "HELLO.protocol",
+    expected: JSON.stringify(P.name),
+    received: describeValue(value),
+    closeCode: CLOSE_CODES.ProtocolError,
+    range: false,
+  };
+}
+
 /**
- * Checks the fields of a HELLO (all but `protocol`, which only the wire
- * form has) and returns a message holding exactly those fields. `version`
- * is checked first, so a later version's HELLO gets a 4002 whatever else it
- * carries.
+ * Checks the fields of a HELLO and returns a message holding exactly those
+ * fields. `protocol`, which only the wire form has, is checked when `wire`
+ * is true. `version` is checked first, so a later version's HELLO gets a
+ * 4002 whatever else it carries, `protocol` included.
  */
 export function checkHello(
   value: Record<string, unknown>,
   fail: Fail,
+  wire = false,
 ): ChannelHello {
   const issue = versionIssue("HELLO.version", value.version) ??
+    (wire ? protocolIssue(value.protocol) : undefined) ??
     textIssue("HELLO.stream", value.stream, 1, P.maxNameBytes, false) ??
     textIssue("HELLO.token", value.token, 0, P.maxTokenBytes, true) ??
     textIssue("HELLO.writer", value.writer, 1, P.maxNameBytes, false) ??

@@ -48,6 +48,12 @@ export interface WebSocketConnectionOptions {
   maxBufferedBytes?: number;
   /** Where the peer is, for messages (default the socket's `url`). */
   remote?: string;
+  /**
+   * When the connection opened, as `Date.now()`: a listener gives the time
+   * it accepted the TCP connection, before the HTTP upgrade (see
+   * `ChannelConnection.openedAt`).
+   */
+  openedAt?: number;
 }
 
 /** How often a write looks again at a full send buffer, at most, in ms. */
@@ -95,7 +101,7 @@ const MESSAGE_TOO_BIG = 1009;
  *   that code (1000 and 3000-4999), else with none.
  *
  * @param socket The WebSocket; its `binaryType` is set to `"arraybuffer"`.
- * @param options The message size limit, the send buffer bound, a label.
+ * @param options The message size limit, the send buffer bound, a label, when it opened.
  * @returns A connection to run `channelWriter()` or `channelReader()` over.
  *
  * @example Read a channel in a Cloudflare worker (needs workerd)
@@ -405,6 +411,7 @@ export function webSocketConnection(
     readable,
     writable,
     remote: options.remote ?? socket.url ?? "websocket",
+    ...(options.openedAt === undefined ? {} : { openedAt: options.openedAt }),
     close,
   };
 }

@@ -13,6 +13,7 @@ import { CloudEventError } from "./cloud_event_error.ts";
 import type { CloudEventIssue } from "./cloud_event_error.ts";
 import { describeValue } from "../util/describe_value.ts";
 import { MEDIA_TYPE } from "./media_type.ts";
+import { isUri, isUriReference } from "./uri_reference.ts";
 
 /** Where an event sits: `[]` alone, `[index]` in a batch. */
 export type Path = readonly (string | number)[];
@@ -44,11 +45,6 @@ export const MAX_NAME_LENGTH = 20;
 const PRINTABLE = /^[\x20-\x7E]*$/;
 /** Control characters and Unicode noncharacters: never in a String. */
 const FORBIDDEN = /[\p{Cc}\p{Noncharacter_Code_Point}]/u;
-/** RFC 3986 URI-reference characters, with valid percent-encodings. */
-const URI_CHARACTERS =
-  /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?#[\]]|%[0-9A-Fa-f]{2})*$/;
-/** An RFC 3986 scheme followed by its colon. */
-const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 /** RFC 3339 `date-time`. */
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
@@ -59,13 +55,6 @@ const INT32_MAX = 2147483647;
 export function isValidString(value: string): boolean {
   if (PRINTABLE.test(value)) return true;
   return value.isWellFormed() && !FORBIDDEN.test(value);
-}
-
-/** Whether a string is an RFC 3986 URI-reference (relative or absolute). */
-export function isUriReference(value: string): boolean {
-  if (!URI_CHARACTERS.test(value)) return false;
-  const hash = value.indexOf("#");
-  return hash === -1 || value.indexOf("#", hash + 1) === -1;
 }
 
 /** Whether a string is an RFC 3339 timestamp with a real date and time. */
@@ -164,10 +153,9 @@ export function checkEvent(
           }
           break;
         case "dataschema":
-          if (
-            typeof member !== "string" || !SCHEME.test(member) ||
-            !isUriReference(member)
-          ) addIssue(issues, at, key, "an absolute URI", member);
+          if (typeof member !== "string" || !isUri(member)) {
+            addIssue(issues, at, key, "an absolute URI", member);
+          }
           break;
         case "data_base64":
           if (typeof member !== "string" || !isBase64(member)) {

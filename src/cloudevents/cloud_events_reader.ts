@@ -89,8 +89,11 @@ export interface CloudEventsReader<T> extends ResumableSource<CloudEvent<T>> {
   /**
    * Answers one HTTP request, in any content mode (binary, structured,
    * batched): 2xx once its events are accepted downstream, 400 with a JSON
-   * error naming the bad attribute, 405 for a method other than POST, 413
-   * for a body over `maxBodyBytes`, 415 for an unsupported content type, and
+   * error naming the bad attribute (or a `content-length` header that is not
+   * a number), 405 for a method other than POST, 413 for a body over
+   * `maxBodyBytes` (its bytes are counted as they arrive, whatever
+   * `content-length` says, and the body is cancelled at the limit), 415 for
+   * an unsupported content type, and
    * 503 (with `Retry-After`) when the reader is closed, the pipeline stopped,
    * or acceptance took longer than `ackTimeoutMs`. Bound: pass it as it is
    * to Deno's `serve()`, a Node adapter, or as a worker's `fetch`.
@@ -155,12 +158,11 @@ function positive(name: string, value: number | undefined, fallback: number) {
  * event of the request was stored by the sink (its `write` resolved, or
  * the acknowledgement it deferred with `context.defer()` arrived) or
  * dropped on purpose by a processor (`filter`, `take`, a dead letter).
- * The pipeline reports that through the source's `ack(position)`, which it
- * calls only with a `checkpoint`: so read it with `pipeline(reader, ...,
- * { id, checkpoint: { store: memoryStore() } })`. A memory store is enough:
- * the reader cannot replay, the sender's retry is the replay. Without a
- * checkpoint no request is ever acknowledged and each gets 503 after
- * `ackTimeoutMs`.
+ * The pipeline reports that through the source's `ack(position)` as soon
+ * as the events are stored, with or without a `checkpoint` option, so
+ * `pipeline(reader, sink)` is enough: a checkpoint store adds nothing for
+ * this source (it cannot replay: the sender's retry is the replay). A
+ * request whose events are not stored within `ackTimeoutMs` gets 503.
  *
  * Each request's events become one source batch, or several small requests
  * one batch of up to `maxBatchEvents`; their order is kept. One pipeline
@@ -199,6 +201,26 @@ function positive(name: string, value: number | undefined, fallback: number) {
  * );
  * if (response.status !== 204) throw new Error(`got ${response.status}`);
  * if (sink.records[0]?.data?.total !== 12) throw new Error("not stored");
+ * reader.close();
+ * await running;
+ * ```
+ *
+ * @example No checkpoint needed: answered once the sink stored the events
+ * ```ts
+ * import { batchSink, pipeline } from "@ca/streams";
+ * import { cloudEventsReader, encodeHttpBinary } from "@ca/streams/cloudevents";
+ *
+ * const reader = cloudEventsReader({ ackTimeoutMs: 1000 });
+ * let release = () => {};
+ * const stored = new Promise<void>((resolve) => release = resolve);
+ * const running = pipeline(reader, batchSink({ write: () => stored }));
+ * const message = encodeHttpBinary({ specversion: "1.0", id: "1", source: "/s", type: "t" });
+ * const answer = reader.fetch(new Request("http://localhost/", { method: "POST", ...message }));
+ * const later = new Promise((resolve) => setTimeout(resolve, 50, "waiting"));
+ * if (await Promise.race([answer, later]) !== "waiting") throw new Error("answered too soon");
+ * release();
+ * const response = await answer;
+ * if (response.status !== 204) throw new Error(`got ${response.status}`);
  * reader.close();
  * await running;
  * ```

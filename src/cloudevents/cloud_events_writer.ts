@@ -82,8 +82,12 @@ export interface CloudEventsWriterOptions {
    * {@linkcode CloudEventsDeliveryError}.
    */
   retry?: RetryPolicy;
-  /** More headers on every request, such as `authorization`. */
-  headers?: HeadersInit;
+  /**
+   * More headers on every request, such as `authorization`: a `Headers`,
+   * a record or name/value pairs (what `new Headers()` takes, spelled out
+   * so that the type needs no DOM lib).
+   */
+  headers?: Headers | Record<string, string> | [string, string][];
   /** The most events in one request in batch mode (default 1000). */
   maxBatchEvents?: number;
   /**

@@ -33,14 +33,17 @@ const DEFAULT_MAX_BODY_BYTES = 1 << 20;
  * Reads and decodes the CloudEvents of a `Request` or a `Response`, in any
  * mode (see `decodeHttpMessage()`). The mode is found from the headers
  * before the body is read, so an unsupported content type costs no read;
- * a body over `maxBodyBytes` is cancelled as soon as that is known.
+ * a body over `maxBodyBytes` is cancelled as soon as that is known: from
+ * its `content-length`, or else once the bytes read pass the limit (they
+ * are counted whatever `content-length` says).
  *
  * @typeParam T The type of `data` (not checked).
  * @param message A request (as a server receives it) or a response.
  * @param options `maxBodyBytes` (default 1 MiB), `strict`.
  * @returns The events.
  * @throws {CloudEventError} `status` 413 for a body over the limit, 415 for
- * an unsupported content type, 400 with `issues` for invalid events.
+ * an unsupported content type, 400 with `issues` for invalid events or a
+ * `content-length` that is not a number.
  *
  * @example Decode a structured-mode request
  * ```ts
@@ -84,22 +87,47 @@ function tooLarge(max: number): CloudEventError {
   );
 }
 
-/** Reads a body of at most `max` bytes; `null` for none. */
+/** `Content-Length` (RFC 9110 section 8.6): one or more decimal digits. */
+const CONTENT_LENGTH = /^[0-9]+$/;
+
+function badContentLength(value: string): CloudEventError {
+  const received = JSON.stringify(value);
+  return new CloudEventError(
+    `Cannot read CloudEvents: the content-length header ${received} is not a number of bytes`,
+    [{
+      path: [],
+      expected: "a content-length header of decimal digits",
+      received,
+      message: `content-length: expected decimal digits, received ${received}`,
+    }],
+  );
+}
+
+/**
+ * Reads a body of at most `max` bytes; `null` for none. Bytes are counted
+ * as they arrive, whatever `content-length` says (a proxy may have changed
+ * the body and kept the header): the stream is cancelled as soon as they
+ * pass `max`. A `content-length` above `max` is refused before any read,
+ * one that is not a number with 400.
+ */
 async function readBody(
   message: Request | Response,
   max: number,
 ): Promise<Uint8Array | null> {
   const stream = message.body;
   if (stream === null) return null;
-  const length = message.headers.get("content-length");
-  if (length !== null && Number(length) > max) {
-    await stream.cancel().catch(() => {});
-    throw tooLarge(max);
-  }
-  if (length !== null) {
-    const bytes = new Uint8Array(await message.arrayBuffer());
-    if (bytes.length > max) throw tooLarge(max);
-    return bytes;
+  const header = message.headers.get("content-length");
+  let declared = -1;
+  if (header !== null) {
+    if (!CONTENT_LENGTH.test(header)) {
+      await stream.cancel().catch(() => {});
+      throw badContentLength(header);
+    }
+    declared = Number(header);
+    if (declared > max) {
+      await stream.cancel().catch(() => {});
+      throw tooLarge(max);
+    }
   }
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];

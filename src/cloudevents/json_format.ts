@@ -8,12 +8,12 @@
  * @module
  */
 
-import { encodeBase64 } from "./base64.ts";
 import type { CloudEvent } from "./cloud_event.ts";
 import type { CloudEventIssue } from "./cloud_event_error.ts";
 import { addIssue, checkEvent, invalidEvents } from "./check_event.ts";
 import type { Path } from "./check_event.ts";
 import { isJsonContentType } from "./media_type.ts";
+import { withBase64Data } from "./json_record.ts";
 
 /**
  * Checks `event` and returns what to serialize for it in the JSON format:
@@ -29,12 +29,7 @@ export function toJsonMember(
   checkEvent(event, at, issues, false);
   if (issues.length > before) return event;
   const data = event.data;
-  if (data instanceof Uint8Array) {
-    const copy: Record<string, unknown> = { ...event };
-    delete copy.data;
-    copy.data_base64 = encodeBase64(data);
-    return copy;
-  }
+  if (data instanceof Uint8Array) return withBase64Data(event, data);
   if (
     data !== undefined && data !== null && typeof data !== "string" &&
     !isJsonContentType(event.datacontenttype)

@@ -139,3 +139,21 @@ export function checkDefinition(
     }
   }
 }
+
+/**
+ * What `defineStore()` and `defineTransport()` return: the definition with
+ * `kind` filled in where it was left out, checked by
+ * {@linkcode checkDefinition} as `define <kind>`.
+ *
+ * @param definition The definition, `kind` optional.
+ * @param kind Its kind.
+ * @returns A new definition object.
+ */
+export function completeDefinition<
+  K extends "store" | "transport",
+  D extends { kind?: K },
+>(definition: D, kind: K): D & { kind: K } {
+  const made = { ...definition, kind: definition.kind ?? kind };
+  checkDefinition(made, `define ${kind}`, [kind]);
+  return made;
+}

@@ -59,6 +59,117 @@ function duplicateKeys(text: string): ConfigIssue[] {
     });
 }
 
+/**
+ * The offset of the first JSON syntax error in `text` (its length when the
+ * text ends too soon), or `undefined` when none is found. Engines word
+ * their `JSON.parse` errors differently and V8 gives no position for an
+ * unexpected token, so the position is found here when the message has
+ * none.
+ */
+function jsonErrorOffset(text: string): number | undefined {
+  const n = text.length;
+  let i = 0;
+  const space = (): void => {
+    while (i < n && " \t\n\r".includes(text[i]!)) i++;
+  };
+  const digits = (): boolean => {
+    const start = i;
+    while (i < n && text[i]! >= "0" && text[i]! <= "9") i++;
+    return i > start;
+  };
+  // Throws the offset of the error; returns after one value.
+  const value = (depth: number): void => {
+    // Deeper than any config: give up rather than risk the stack.
+    if (depth > 1000) throw new RangeError("too deep to find the position");
+    space();
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      const close = c === "{" ? "}" : "]";
+      i++;
+      space();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === "{") {
+          space();
+          if (text[i] !== '"') throw i;
+          string();
+          space();
+          if (text[i] !== ":") throw i;
+          i++;
+        }
+        value(depth + 1);
+        space();
+        if (text[i] === ",") i++;
+        else if (text[i] === close) {
+          i++;
+          return;
+        } else throw i;
+      }
+    }
+    if (c === '"') return string();
+    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) {
+      if (c === "-") i++;
+      if (text[i] === "0") i++;
+      else if (!digits()) throw i;
+      if (text[i] === ".") {
+        i++;
+        if (!digits()) throw i;
+      }
+      if (text[i] === "e" || text[i] === "E") {
+        i++;
+        if (text[i] === "+" || text[i] === "-") i++;
+        if (!digits()) throw i;
+      }
+      return;
+    }
+    for (const literal of ["true", "false", "null"]) {
+      if (c === literal[0]) {
+        for (const expected of literal) {
+          if (text[i] !== expected) throw i;
+          i++;
+        }
+        return;
+      }
+    }
+    throw i;
+  };
+  const string = (): void => {
+    i++;
+    for (;;) {
+      if (i >= n) throw i;
+      const code = text.charCodeAt(i);
+      if (code === 0x22) {
+        i++;
+        return;
+      }
+      if (code < 0x20) throw i;
+      if (code === 0x5c) {
+        i++;
+        const escape = text[i];
+        if (escape === "u") {
+          for (let k = 1; k <= 4; k++) {
+            if (!/^[0-9a-fA-F]$/.test(text[i + k] ?? "")) throw i + k;
+          }
+          i += 4;
+        } else if (escape === undefined || !'"\\/bfnrt'.includes(escape)) {
+          throw i;
+        }
+      }
+      i++;
+    }
+  };
+  try {
+    value(0);
+    space();
+    return i < n ? i : undefined;
+  } catch (offset) {
+    return typeof offset === "number" ? Math.min(offset, n) : undefined;
+  }
+}
+
 function decodeJson(text: string): Decoded {
   let value: unknown;
   try {
@@ -67,18 +178,30 @@ function decodeJson(text: string): Decoded {
     const message = error instanceof Error ? error.message : String(error);
     let line: number | undefined;
     let column: number | undefined;
-    const lineMatch = /\(line (\d+) column (\d+)\)/.exec(message);
-    const positionMatch = /at position (\d+)/.exec(message);
+    // V8: "... in JSON at position 8 (line 1 column 9)"; SpiderMonkey:
+    // "... at line 1 column 9 of the JSON data"; V8 has none for an
+    // unexpected token and JavaScriptCore none at all.
+    const lineMatch = /\bline (\d+),? column (\d+)/.exec(message);
+    const positionMatch = /\bat position (\d+)/.exec(message);
     if (lineMatch !== null) {
       line = Number(lineMatch[1]);
       column = Number(lineMatch[2]);
     } else if (positionMatch !== null) {
       [line, column] = lineColumn(text, Number(positionMatch[1]));
-    } else if (/end of (JSON )?input/i.test(message)) {
-      [line, column] = lineColumn(text, text.length);
+    } else {
+      const offset = jsonErrorOffset(text) ??
+        (/end of (JSON )?input/i.test(message) ? text.length : undefined);
+      if (offset !== undefined) [line, column] = lineColumn(text, offset);
     }
-    const reason = message.replace(/,? (in JSON )?at position \d+.*$/s, "")
-      .replace(/ \(line \d+ column \d+\)$/, "");
+    const reason = message
+      // V8 quotes the text, or a part of it between "...":
+      // `Unexpected token '}', "{"a": }" is not valid JSON`.
+      .replace(/, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/, "")
+      .replace(/,? (in JSON )?at position \d+[\s\S]*$/, "")
+      .replace(/ \(line \d+ column \d+\)$/, "")
+      .replace(/ at line \d+ column \d+ of the JSON data$/, "")
+      .replace(/^JSON\.parse: /, "")
+      .split("\n")[0]!;
     return {
       ok: false,
       issues: [syntaxIssue(line, column, `invalid JSON: ${reason}`)],

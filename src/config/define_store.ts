@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
-import { checkDefinition } from "./check_definition.ts";
+import { completeDefinition } from "./check_definition.ts";
 import type { StandardSchemaV1 } from "./standard_schema.ts";
 
 /**
@@ -124,10 +124,5 @@ export interface StoreDefinition<Args = unknown> {
 export function defineStore<Args>(
   definition: Omit<StoreDefinition<Args>, "kind"> & { kind?: "store" },
 ): StoreDefinition<Args> {
-  const made = {
-    ...definition,
-    kind: definition.kind ?? "store",
-  } as StoreDefinition<Args>;
-  checkDefinition(made, "define store", ["store"]);
-  return made;
+  return completeDefinition(definition, "store") as StoreDefinition<Args>;
 }

@@ -5,7 +5,7 @@ import type {
   ChannelConnection,
   ChannelListener,
 } from "../channel/channel_connection.ts";
-import { checkDefinition } from "./check_definition.ts";
+import { completeDefinition } from "./check_definition.ts";
 import type { DeliveryGuarantee } from "./define_processor.ts";
 import type { StandardSchemaV1 } from "./standard_schema.ts";
 
@@ -152,10 +152,8 @@ export function defineTransport<Args>(
     & Omit<TransportDefinition<Args>, "kind">
     & { kind?: "transport" },
 ): TransportDefinition<Args> {
-  const made = {
-    ...definition,
-    kind: definition.kind ?? "transport",
-  } as TransportDefinition<Args>;
-  checkDefinition(made, "define transport", ["transport"]);
-  return made;
+  return completeDefinition(
+    definition,
+    "transport",
+  ) as TransportDefinition<Args>;
 }

@@ -1,5 +1,6 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { batch } from "../processors/batch.ts";
 import { filter } from "../processors/filter.ts";
 import { flatMap } from "../processors/flat_map.ts";
@@ -41,7 +42,7 @@ function assertTiles(batches: RecordBatch<unknown>[], n: number): void {
   assert.equal(next, n, "the ranges cover every source record");
 }
 
-Deno.test("batch ranges tile the source through filter, flatMap, batch, mapConcurrent and a user transform", async () => {
+test("batch ranges tile the source through filter, flatMap, batch, mapConcurrent and a user transform", async () => {
   const cases: Array<[string, TransformStream<never, unknown>[]]> = [
     ["fused head", [filter((n: number) => n % 3 === 0), map((n) => n)]],
     ["flatMap", [flatMap((n: number) => n % 2 ? [] : [n, n])]],
@@ -72,7 +73,7 @@ Deno.test("batch ranges tile the source through filter, flatMap, batch, mapConcu
   }
 });
 
-Deno.test("a user transform releases its range only when it has drained", async () => {
+test("a user transform releases its range only when it has drained", async () => {
   const batches = await batchesOf(
     range(300),
     [new TransformStream<number, number>()],
@@ -84,7 +85,7 @@ Deno.test("a user transform releases its range only when it has drained", async 
   assert.deepEqual([last.from, last.to], [0, 300]);
 });
 
-Deno.test("batch() holds back the range of the group it is still filling", async () => {
+test("batch() holds back the range of the group it is still filling", async () => {
   const batches = await batchesOf(range(10), [batch(4)], 3);
   assert.deepEqual(
     batches.map(({ records, from, to }) => [records.length, from, to]),
@@ -96,7 +97,7 @@ Deno.test("batch() holds back the range of the group it is still filling", async
   assertTiles(batches, 10);
 });
 
-Deno.test("take() covers what it read, then ends", async () => {
+test("take() covers what it read, then ends", async () => {
   const batches = await batchesOf(range(1000), [take(100)], 64);
   const records = batches.flatMap((b) => b.records);
   assert.deepEqual(records, range(100));
@@ -142,7 +143,7 @@ function userStage(k: number, mode: FailureMode): TransformStream<number> {
   return new Stage();
 }
 
-Deno.test("a failing user transform in a run of consecutive ones is named, wherever it stands", async () => {
+test("a failing user transform in a run of consecutive ones is named, wherever it stands", async () => {
   const modes: FailureMode[] = ["throw", "reject", "flush", "error()"];
   for (const mode of modes) {
     for (let failing = 0; failing < 4; failing++) {
@@ -174,7 +175,7 @@ Deno.test("a failing user transform in a run of consecutive ones is named, where
   }
 });
 
-Deno.test("a user transform failing while the sink holds everything back is named", async () => {
+test("a user transform failing while the sink holds everything back is named", async () => {
   const sink = new WritableStream<number>({
     async write(n) {
       if (n % 10 === 0) await sleep(1);
@@ -195,7 +196,7 @@ Deno.test("a user transform failing while the sink holds everything back is name
   );
 });
 
-Deno.test("around a run of user transforms, the failing processor or sink is named, not the run", async () => {
+test("around a run of user transforms, the failing processor or sink is named, not the run", async () => {
   await assert.rejects(
     Promise.resolve(pipeline(
       range(3000),
@@ -232,7 +233,7 @@ Deno.test("around a run of user transforms, the failing processor or sink is nam
   );
 });
 
-Deno.test("consecutive user transforms give the hand-piped output, and the ranges tile", async () => {
+test("consecutive user transforms give the hand-piped output, and the ranges tile", async () => {
   const input = range(2000);
   const stages = () => [
     userStage(0, "none"),
@@ -265,7 +266,7 @@ Deno.test("consecutive user transforms give the hand-piped output, and the range
   }
 });
 
-Deno.test("a run of user transforms all declared oneToOne() releases ranges as outputs come", async () => {
+test("a run of user transforms all declared oneToOne() releases ranges as outputs come", async () => {
   const identity = () =>
     new TransformStream<number, number>({
       transform(n, controller) {
@@ -296,7 +297,7 @@ Deno.test("a run of user transforms all declared oneToOne() releases ranges as o
   );
 });
 
-Deno.test("a user transform that terminates ends the run, and the pipeline, gracefully", async () => {
+test("a user transform that terminates ends the run, and the pipeline, gracefully", async () => {
   const firstFive = () => {
     let seen = 0;
     return new TransformStream<number, number>({
@@ -321,7 +322,7 @@ Deno.test("a user transform that terminates ends the run, and the pipeline, grac
       { batchSize: 64 },
     );
     assert.deepEqual(sink.records, range(5), `terminating at ${at}`);
-    assert.equal(summary.state, "stopped");
+    assert.equal(summary.ended, "finished");
     assert.ok(summary.recordsRead < 100_000, "the source was cancelled");
   }
 });

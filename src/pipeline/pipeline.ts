@@ -190,7 +190,10 @@ export interface PipelineOptions {
  *   filter((n: number) => n % 2 === 0),
  *   collect<number>(),
  * );
- * if (summary.recordsRead !== 4 || summary.recordsWritten !== 2) {
+ * if (
+ *   summary.recordsRead !== 4 || summary.recordsWritten !== 2 ||
+ *   summary.ended !== "finished"
+ * ) {
  *   throw new Error(`unexpected ${JSON.stringify(summary)}`);
  * }
  * ```
@@ -202,8 +205,12 @@ export interface PipelineSummary {
   recordsWritten: number;
   /** Wall time from start to the end of the sink, in milliseconds. */
   durationMs: number;
-  /** `"stopped"` once finished or stopped. */
-  state: PipelineState;
+  /**
+   * How it ended: `"finished"` when the source ran dry (or a processor such
+   * as `take()` ended the input), `"stopped"` when `stop()` cut it short.
+   * A failure or an abort rejects instead.
+   */
+  ended: "finished" | "stopped";
   /** The last committed checkpoint position, when checkpointing. */
   position?: Position;
   /** How many checkpoints were committed, when checkpointing. */
@@ -231,7 +238,10 @@ export interface PipelineSummary {
  * const running: RunningPipeline = pipeline(endless, sink);
  * while (running.recordsWritten < 2) await new Promise((r) => setTimeout(r, 1));
  * const summary = await running.stop();
- * if (running.state !== "stopped" || summary.recordsWritten !== 2) {
+ * if (
+ *   running.state !== "stopped" || summary.ended !== "stopped" ||
+ *   summary.recordsWritten !== 2
+ * ) {
  *   throw new Error(`unexpected ${running.state}`);
  * }
  * ```
@@ -796,6 +806,10 @@ class PipelineRun implements RunningPipeline {
   /** A checkpoint failure (fenced, store down): it stops the pipeline. */
   #failure: unknown = undefined;
   #durationMs = 0;
+  /** The source ended of itself (ran dry, or a processor ended the input). */
+  #sourceEnded = false;
+  /** stop() came while the source was still reading. */
+  #stopped = false;
 
   constructor(
     source: PipelineSource<unknown>,
@@ -838,6 +852,7 @@ class PipelineRun implements RunningPipeline {
       divertFor,
     );
     this.#source = assembled.source;
+    this.#source.ended.then(() => this.#sourceEnded = true);
     const stream = assembled.stream;
     const sinkIndex = processors.length;
     const sinkName = nameOf(sink, WritableStream);
@@ -942,7 +957,7 @@ class PipelineRun implements RunningPipeline {
       recordsRead: this.#source.count,
       recordsWritten: this.#sink.count,
       durationMs: this.#durationMs,
-      state: this.#state,
+      ended: this.#stopped ? "stopped" : "finished",
       recordsDeadLettered: this.#deadLettered,
     };
     if (this.#checkpointer) {
@@ -969,6 +984,7 @@ class PipelineRun implements RunningPipeline {
   }
 
   stop(): Promise<PipelineSummary> {
+    if (!this.#settled && !this.#sourceEnded) this.#stopped = true;
     this.#source.stop();
     return this.#result;
   }

@@ -130,7 +130,11 @@ export interface BatchUnderlyingSink<T> {
   write(records: T[], context: BatchWriteContext): void | PromiseLike<void>;
   /** Called once after the last write, when the input ended. */
   close?(): void | PromiseLike<void>;
-  /** Called when the pipeline is aborted or another stage failed. */
+  /**
+   * Called when the pipeline is aborted or fails: another stage failed, or
+   * a `write` failed for good (no dead letter took its records). Release
+   * what the sink holds here.
+   */
   abort?(reason: unknown): void | PromiseLike<void>;
 }
 

@@ -6,17 +6,18 @@ import { memoryStore } from "../checkpoint/memory_store.ts";
 import type { Position } from "../checkpoint/position.ts";
 import type { DeadLetter } from "../failures/dead_letter.ts";
 import { pipeline } from "../pipeline/pipeline.ts";
-import type {
-  PipelineOptions,
-  PipelineSummary,
-  RunningPipeline,
-} from "../pipeline/pipeline.ts";
-import { type CaseRun, settle, type Settled } from "./case_run.ts";
+import type { PipelineOptions } from "../pipeline/pipeline.ts";
+import { type CaseRun, settle } from "./case_run.ts";
 import type { ConformanceOptions } from "./conformance_options.ts";
 import { makeRecords } from "./make_records.ts";
 import { numberedSource } from "./numbered_source.ts";
-import type { RecordShape } from "./record_shape.ts";
-import { shapeOf, show } from "./record_shape.ts";
+import {
+  callFixture,
+  checkAllReadStored,
+  PIPELINE_ID,
+  PipelineRun,
+} from "./pipeline_checks.ts";
+import { type RecordShape, shapeOf, show } from "./record_shape.ts";
 import {
   type Case,
   checkHarness,
@@ -28,19 +29,15 @@ import type { SinkFixture } from "./sink_fixture.ts";
 import type { SinkHarness } from "./sink_harness.ts";
 import { ChangeNotifier } from "../channel/change_notifier.ts";
 
-/** The pipeline id, so the checkpoint's key, of every run. */
-const ID = "conformance";
+/** The checkpoint commits of a run so far. */
+interface Commits {
+  count: number;
+  /** The last committed record index. */
+  last: number;
+}
 
 /** A run of the kit's numbered source into the sink under test. */
-interface Started {
-  running: RunningPipeline;
-  watch: ChangeNotifier;
-  outcome: Promise<Settled<PipelineSummary>>;
-  readonly settled: boolean;
-  /** Checkpoint commits so far, and the last committed record index. */
-  readonly commits: number;
-  readonly committed: number;
-}
+type Started = PipelineRun & { readonly commits: Commits };
 
 /**
  * Registers the sink conformance cases, one test each, with `options.test`
@@ -169,25 +166,27 @@ class SinkCases<T> {
     run: CaseRun,
     fixture: SinkFixture<T>,
   ): Promise<WritableStream<T>> {
-    const made = await run.within(
-      settle(Promise.resolve().then(() => fixture.sink())),
+    const sink = await callFixture(
+      run,
+      () => fixture.sink(),
       "sink() to make the sink",
+      "sink() failed",
     );
-    if (!made.ok) run.fail("sink() failed", made.error);
-    if (!(made.value instanceof WritableStream)) {
+    if (!(sink instanceof WritableStream)) {
       run.fail("sink() must return a WritableStream");
     }
-    return made.value;
+    return sink;
   }
 
   async #read(run: CaseRun, fixture: SinkFixture<T>): Promise<readonly T[]> {
-    const read = await run.within(
-      settle(Promise.resolve().then(() => fixture.read())),
+    const read = await callFixture(
+      run,
+      () => fixture.read(),
       "read() to read back what the sink stored",
+      "read() failed",
     );
-    if (!read.ok) run.fail("read() failed", read.error);
-    if (!Array.isArray(read.value)) run.fail("read() must return an array");
-    return read.value;
+    if (!Array.isArray(read)) run.fail("read() must return an array");
+    return read;
   }
 
   /**
@@ -209,8 +208,7 @@ class SinkCases<T> {
   ): Promise<Started> {
     const watch = new ChangeNotifier();
     const shape = this.#shape;
-    let commits = 0;
-    let committed = -1;
+    const commits: Commits = { count: 0, last: -1 };
     const inner = options.store;
     const store: CheckpointStore = {
       get: (id, callOptions) => inner.get(id, callOptions),
@@ -238,8 +236,8 @@ class SinkCases<T> {
           );
         }
         await inner.commit(id, position, generation, callOptions);
-        commits++;
-        committed = Math.max(committed, upTo);
+        commits.count++;
+        commits.last = Math.max(commits.last, upTo);
         watch.notify();
       },
     };
@@ -251,82 +249,41 @@ class SinkCases<T> {
       more: options.endless ? (i) => this.#harness.record(i) : undefined,
     });
     const pipelineOptions: PipelineOptions = {
-      id: ID,
+      id: PIPELINE_ID,
       checkpoint: { store, everyRecords: 1 },
     };
-    let running: RunningPipeline;
-    try {
-      running = pipeline(source, sink, pipelineOptions);
-    } catch (error) {
-      run.fail("pipeline() refused the sink", error);
-    }
-    let settled = false;
-    const outcome = settle(running).then((result) => {
-      settled = true;
-      watch.notify();
-      return result;
-    });
-    return {
-      running,
+    const started = new PipelineRun(
+      run,
       watch,
-      outcome,
-      get settled() {
-        return settled;
-      },
-      get commits() {
-        return commits;
-      },
-      get committed() {
-        return committed;
-      },
-    };
+      "the sink",
+      () => pipeline(source, sink, pipelineOptions),
+    );
+    return Object.assign(started, { commits });
   }
 
-  /** Waits for the pipeline to end by itself; fails the case when it failed. */
-  async #ended(
+  /**
+   * Starts an endless run that pauses between batches and waits for its
+   * first commit, or fails when the pipeline ends first.
+   */
+  async #midStream(
     run: CaseRun,
-    started: Started,
-    what: string,
-  ): Promise<PipelineSummary> {
-    const outcome = await run.within(started.outcome, what);
-    if (!outcome.ok) run.fail("the pipeline failed", outcome.error);
-    return outcome.value;
-  }
-
-  /** Waits for the first commit, or fails when the pipeline ends first. */
-  async #firstCommit(run: CaseRun, started: Started): Promise<void> {
-    await run.until(
-      () => started.commits > 0 || started.settled,
-      started.watch,
+    fixture: SinkFixture<T>,
+  ): Promise<{ written: T[]; violations: string[]; started: Started }> {
+    const written: T[] = [];
+    const violations: string[] = [];
+    const started = await this.#start(run, fixture, written, {
+      store: memoryStore(),
+      violations,
+      endless: true,
+      pause: true,
+    });
+    await started.until(
+      run,
+      () => started.commits.count > 0,
       () => "the first checkpoint commit, once the sink stored a batch",
     );
-    if (started.commits > 0) return;
-    const outcome = await started.outcome;
-    if (!outcome.ok) run.fail("the pipeline failed", outcome.error);
-    run.fail("the endless source ended");
-  }
-
-  async #abort(run: CaseRun, started: Started, when: string): Promise<void> {
-    const reason = new Error(`conformance: abort() ${when}`);
-    await run.within(
-      started.running.abort(reason),
-      `abort() ${when} to settle`,
-    );
-    const outcome = await run.within(
-      started.outcome,
-      `the pipeline to settle after abort() ${when}`,
-    );
-    if (outcome.ok) {
-      run.fail(
-        `after abort() ${when}, the pipeline resolved instead of rejecting with the abort reason`,
-      );
-    }
-    if (outcome.error !== reason) {
-      run.fail(
-        `after abort() ${when}, the pipeline rejected with another error than the abort reason`,
-        outcome.error,
-      );
-    }
+    if (started.commits.count === 0) run.fail("the endless source ended");
+    return { written, violations, started };
   }
 
   #noViolations(run: CaseRun, violations: string[]): void {
@@ -344,9 +301,8 @@ class SinkCases<T> {
       store: memoryStore(),
       violations,
     });
-    const summary = await this.#ended(
+    const summary = await started.ended(
       run,
-      started,
       `the pipeline to store ${this.#n} records and end`,
     );
     run.check(
@@ -375,13 +331,12 @@ class SinkCases<T> {
       violations,
       pause: true,
     });
-    await this.#ended(
+    await started.ended(
       run,
-      started,
       `the pipeline to store ${this.#n} records and end`,
     );
     this.#noViolations(run, violations);
-    if (started.commits === 0) {
+    if (started.commits.count === 0) {
       run.fail(
         "no checkpoint was committed: the sink never acknowledged a batch",
       );
@@ -405,22 +360,21 @@ class SinkCases<T> {
       holdAfter: Math.floor((3 * this.#n) / 4),
     });
     await run.until(
-      () => first.committed >= half - 1 || first.settled,
+      () => first.commits.last >= half - 1 || first.settled,
       first.watch,
       () =>
-        `the first run to commit ${half} records (committed up to record ${first.committed})`,
+        `the first run to commit ${half} records (committed up to record ${first.commits.last})`,
     );
     if (first.settled) {
-      const outcome = await first.outcome;
-      if (!outcome.ok) run.fail("the pipeline failed", outcome.error);
+      await first.checkOutcome(run);
       run.fail("the first run ended though its source had more records");
     }
-    await this.#abort(run, first, "mid-way");
+    await first.abort(run, "mid-way");
     const second = await this.#start(run, fixture, written, {
       store,
       violations,
     });
-    await this.#ended(run, second, "the rerun to store the rest and end");
+    await second.ended(run, "the rerun to store the rest and end");
     this.#noViolations(run, violations);
     run.check(
       checkReplay(await this.#read(run, fixture), written, this.#shape),
@@ -478,26 +432,12 @@ class SinkCases<T> {
   }
 
   async stopMidStream(run: CaseRun, fixture: SinkFixture<T>): Promise<void> {
-    const written: T[] = [];
-    const violations: string[] = [];
-    const started = await this.#start(run, fixture, written, {
-      store: memoryStore(),
-      violations,
-      endless: true,
-      pause: true,
-    });
-    await this.#firstCommit(run, started);
-    const stopped = await run.within(
-      settle(started.running.stop()),
-      "stop() to settle",
+    const { written, violations, started } = await this.#midStream(
+      run,
+      fixture,
     );
-    if (!stopped.ok) run.fail("the pipeline failed", stopped.error);
-    const summary = stopped.value;
-    if (summary.recordsRead !== summary.recordsWritten) {
-      run.fail(
-        `stop() must let every record already read reach the sink: ${summary.recordsRead} read, ${summary.recordsWritten} stored`,
-      );
-    }
+    const summary = await started.stop(run);
+    checkAllReadStored(run, summary);
     this.#noViolations(run, violations);
     run.check(
       checkExact(
@@ -511,16 +451,11 @@ class SinkCases<T> {
   }
 
   async abortMidStream(run: CaseRun, fixture: SinkFixture<T>): Promise<void> {
-    const written: T[] = [];
-    const violations: string[] = [];
-    const started = await this.#start(run, fixture, written, {
-      store: memoryStore(),
-      violations,
-      endless: true,
-      pause: true,
-    });
-    await this.#firstCommit(run, started);
-    await this.#abort(run, started, "mid-stream");
+    const { written, violations, started } = await this.#midStream(
+      run,
+      fixture,
+    );
+    await started.abort(run, "mid-stream");
     this.#noViolations(run, violations);
     run.check(
       checkPrefix(await this.#read(run, fixture), written, this.#shape),
@@ -535,7 +470,7 @@ class SinkCases<T> {
       store: memoryStore(),
       violations,
     });
-    await this.#ended(run, started, "the pipeline without records to end");
+    await started.ended(run, "the pipeline without records to end");
     const stored = await this.#read(run, fixture);
     if (stored.length > 0) {
       run.fail(

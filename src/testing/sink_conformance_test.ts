@@ -4,35 +4,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { batchSink } from "../sinks/batch_sink.ts";
-import { ConformanceError } from "./conformance_error.ts";
+import { assertAllPass, assertFails, runSuite } from "./_test_helpers.ts";
 import { sinkConformance } from "./sink_conformance.ts";
 import type { SinkHarness } from "./sink_harness.ts";
-import type { TestFunction } from "./test_function.ts";
 
 interface Row {
   id: number;
   bad?: boolean;
 }
-
-/** Runs every case a suite registers; the error of each, or undefined. */
-async function outcomes(
-  register: (test: TestFunction) => void,
-): Promise<Map<string, unknown>> {
-  const cases: Array<[string, () => Promise<void>]> = [];
-  register((name, fn) => void cases.push([name, fn]));
-  const results = new Map<string, unknown>();
-  for (const [name, fn] of cases) {
-    try {
-      await fn();
-      results.set(name.slice(name.indexOf(": ") + 2), undefined);
-    } catch (error) {
-      results.set(name.slice(name.indexOf(": ") + 2), error);
-    }
-  }
-  return results;
-}
-
-const options = (test: TestFunction) => ({ test, records: 20, timeoutMs: 300 });
 
 interface TableOptions {
   /** `write` resolves at once and stores a little later. */
@@ -93,34 +72,15 @@ function tableHarness(
   };
 }
 
-function assertFails(
-  results: Map<string, unknown>,
-  testCase: string,
-  pattern: RegExp,
-): void {
-  assert.ok(results.has(testCase), `no case named "${testCase}"`);
-  const error = results.get(testCase);
-  assert.ok(
-    error instanceof ConformanceError,
-    `"${testCase}" should fail with a ConformanceError, got ${error}`,
-  );
-  assert.match(error.reason, pattern);
-}
-
 describe("sinkConformance()", () => {
   test("a correct sink passes every case", async () => {
-    const results = await outcomes((t) =>
-      sinkConformance(tableHarness("table"), options(t))
-    );
-    assert.equal(results.size, 7);
-    for (const [name, error] of results) {
-      assert.equal(error, undefined, `${name}: ${error}`);
-    }
+    const results = await runSuite(sinkConformance, tableHarness("table"));
+    assertAllPass(results, 7);
   });
 
   test("without badRecord the dead-letter case is not registered", async () => {
     const { badRecord: _, ...harness } = tableHarness("table");
-    const results = await outcomes((t) => sinkConformance(harness, options(t)));
+    const results = await runSuite(sinkConformance, harness);
     assert.equal(results.size, 6);
     assert.ok(
       !results.has("a record the sink refuses goes to the dead letter"),
@@ -128,8 +88,9 @@ describe("sinkConformance()", () => {
   });
 
   test("a sink that acknowledges before it stored fails", async () => {
-    const results = await outcomes((t) =>
-      sinkConformance(tableHarness("later", { storeLater: true }), options(t))
+    const results = await runSuite(
+      sinkConformance,
+      tableHarness("later", { storeLater: true }),
     );
     assertFails(
       results,
@@ -139,8 +100,9 @@ describe("sinkConformance()", () => {
   });
 
   test("a sink that reorders fails: order kept", async () => {
-    const results = await outcomes((t) =>
-      sinkConformance(tableHarness("reverse", { reverse: true }), options(t))
+    const results = await runSuite(
+      sinkConformance,
+      tableHarness("reverse", { reverse: true }),
     );
     assertFails(
       results,
@@ -150,8 +112,9 @@ describe("sinkConformance()", () => {
   });
 
   test("a sink that swallows a record it cannot store fails the dead-letter case", async () => {
-    const results = await outcomes((t) =>
-      sinkConformance(tableHarness("swallow", { swallowBad: true }), options(t))
+    const results = await runSuite(
+      sinkConformance,
+      tableHarness("swallow", { swallowBad: true }),
     );
     assertFails(
       results,
@@ -161,8 +124,9 @@ describe("sinkConformance()", () => {
   });
 
   test("a sink that keeps a timer after the run fails the release cases", async () => {
-    const results = await outcomes((t) =>
-      sinkConformance(tableHarness("timer", { leakTimer: true }), options(t))
+    const results = await runSuite(
+      sinkConformance,
+      tableHarness("timer", { leakTimer: true }),
     );
     for (
       const testCase of [

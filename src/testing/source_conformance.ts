@@ -10,8 +10,6 @@ import { pipeline } from "../pipeline/pipeline.ts";
 import type {
   CheckpointOptions,
   PipelineOptions,
-  PipelineSummary,
-  RunningPipeline,
 } from "../pipeline/pipeline.ts";
 import { map } from "../processors/map.ts";
 import {
@@ -22,11 +20,16 @@ import type {
   ResumableSource,
   SourceBatch,
 } from "../sources/resumable_source.ts";
-import { type CaseRun, settle, type Settled, sleep } from "./case_run.ts";
+import { type CaseRun, settle, sleep } from "./case_run.ts";
 import type { ConformanceOptions } from "./conformance_options.ts";
 import { makeRecords } from "./make_records.ts";
-import type { RecordShape } from "./record_shape.ts";
-import { shapeOf, show } from "./record_shape.ts";
+import {
+  callFixture,
+  checkAllReadStored,
+  PIPELINE_ID,
+  PipelineRun,
+} from "./pipeline_checks.ts";
+import { type RecordShape, shapeOf, show } from "./record_shape.ts";
 import type { Recording } from "./recording_sink.ts";
 import { recordingSink } from "./recording_sink.ts";
 import {
@@ -40,19 +43,11 @@ import type { SourceFixture } from "./source_fixture.ts";
 import type { SourceHarness } from "./source_harness.ts";
 import { ChangeNotifier } from "../channel/change_notifier.ts";
 
-/** The pipeline id, so the checkpoint's key, of every run. */
-const ID = "conformance";
-
 /** A pipeline run by a case, reading into a {@linkcode Recording}. */
-interface Started<T> {
-  running: RunningPipeline;
-  recording: Recording<T>;
-  letters: DeadLetter<T>[];
-  watch: ChangeNotifier;
-  /** Resolves once the pipeline settled; never rejects. */
-  outcome: Promise<Settled<PipelineSummary>>;
-  readonly settled: boolean;
-}
+type Started<T> = PipelineRun & {
+  readonly recording: Recording<T>;
+  readonly letters: DeadLetter<T>[];
+};
 
 interface StartOptions {
   /** The sink holds back the first write that comes once this many are stored. */
@@ -229,11 +224,12 @@ class SourceCases<T> {
   ): Promise<void> {
     for (let at = 0; at < records.length; at += this.#chunk) {
       const chunk = records.slice(at, at + this.#chunk);
-      const written = await run.within(
-        settle(Promise.resolve().then(() => fixture.write(chunk))),
+      await callFixture(
+        run,
+        () => fixture.write(chunk),
         "write() to put the records into the system",
+        "write() failed",
       );
-      if (!written.ok) run.fail("write() failed", written.error);
     }
   }
 
@@ -241,12 +237,12 @@ class SourceCases<T> {
     run: CaseRun,
     fixture: SourceFixture<T>,
   ): Promise<ResumableSource<T>> {
-    const made = await run.within(
-      settle(Promise.resolve().then(() => fixture.source())),
+    const source = await callFixture(
+      run,
+      () => fixture.source(),
       "source() to make the source",
+      "source() failed",
     );
-    if (!made.ok) run.fail("source() failed", made.error);
-    const source = made.value;
     if (
       source === null || typeof source !== "object" ||
       !(RESUMABLE_SOURCE in source)
@@ -275,63 +271,33 @@ class SourceCases<T> {
       },
     });
     const pipelineOptions: PipelineOptions = {
-      id: ID,
+      id: PIPELINE_ID,
       checkpoint: { store, everyRecords: 1, reset: options.reset },
       deadLetter,
     };
     const { rejectKey } = options;
-    let running: RunningPipeline;
-    try {
-      running = rejectKey === undefined
-        ? pipeline(source, recording.sink, pipelineOptions)
-        : pipeline(
-          source,
-          map((record: T) => {
-            if (shape.key(record) === rejectKey) {
-              throw new Error(
-                "Cannot process the record: the conformance kit rejects it on purpose",
-              );
-            }
-            return record;
-          }),
-          recording.sink,
-          pipelineOptions,
-        );
-    } catch (error) {
-      run.fail("pipeline() refused the source", error);
-    }
-    let settled = false;
-    const outcome = settle(running).then((result) => {
-      settled = true;
-      watch.notify();
-      return result;
-    });
-    return {
-      running,
-      recording,
-      letters,
+    const started = new PipelineRun(
+      run,
       watch,
-      outcome,
-      get settled() {
-        return settled;
-      },
-    };
-  }
-
-  /**
-   * Waits until `condition()` holds or the pipeline settled; fails the case
-   * when the pipeline failed first.
-   */
-  async #receive(
-    run: CaseRun,
-    started: Started<T>,
-    condition: () => boolean,
-    what: () => string,
-  ): Promise<void> {
-    await run.until(() => condition() || started.settled, started.watch, what);
-    if (condition()) return;
-    const outcome = await started.outcome;
-    if (!outcome.ok) run.fail("the pipeline failed", outcome.error);
+      "the source",
+      () =>
+        rejectKey === undefined
+          ? pipeline(source, recording.sink, pipelineOptions)
+          : pipeline(
+            source,
+            map((record: T) => {
+              if (shape.key(record) === rejectKey) {
+                throw new Error(
+                  "Cannot process the record: the conformance kit rejects it on purpose",
+                );
+              }
+              return record;
+            }),
+            recording.sink,
+            pipelineOptions,
+          ),
+    );
+    return Object.assign(started, { recording, letters });
   }
 
   async #receiveAll(
@@ -340,46 +306,12 @@ class SourceCases<T> {
     count: number,
     who: string,
   ): Promise<void> {
-    await this.#receive(
+    await started.until(
       run,
-      started,
       () => started.recording.records.length >= count,
       () =>
         `${who} to deliver ${count} records (got ${started.recording.records.length})`,
     );
-  }
-
-  async #stop(run: CaseRun, started: Started<T>): Promise<PipelineSummary> {
-    const stopped = await run.within(
-      settle(started.running.stop()),
-      "stop() to settle",
-    );
-    if (!stopped.ok) run.fail("the pipeline failed", stopped.error);
-    return stopped.value;
-  }
-
-  /** Aborts with a reason of the kit's own; the pipeline must reject with it. */
-  async #abort(run: CaseRun, started: Started<T>, when: string): Promise<void> {
-    const reason = new Error(`conformance: abort() ${when}`);
-    await run.within(
-      started.running.abort(reason),
-      `abort() ${when} to settle`,
-    );
-    const outcome = await run.within(
-      started.outcome,
-      `the pipeline to settle after abort() ${when}`,
-    );
-    if (outcome.ok) {
-      run.fail(
-        `after abort() ${when}, the pipeline resolved instead of rejecting with the abort reason`,
-      );
-    }
-    if (outcome.error !== reason) {
-      run.fail(
-        `after abort() ${when}, the pipeline rejected with another error than the abort reason`,
-        outcome.error,
-      );
-    }
   }
 
   async inOrder(run: CaseRun, fixture: SourceFixture<T>): Promise<void> {
@@ -388,7 +320,7 @@ class SourceCases<T> {
     await this.#write(run, fixture, written);
     const started = this.#start(run, source, memoryStore());
     await this.#receiveAll(run, started, this.#n, "the source");
-    await this.#stop(run, started);
+    await started.stop(run);
     run.check(
       checkExact(started.recording.records, written, this.#shape),
       "in the records read",
@@ -407,7 +339,7 @@ class SourceCases<T> {
     await this.#write(run, fixture, more);
     const second = this.#start(run, source, store);
     await this.#receiveAll(run, second, more.length, "the rerun");
-    await this.#stop(run, second);
+    await second.stop(run);
     const again = second.recording.records.find((record) =>
       first.keys.has(this.#shape.key(record))
     );
@@ -436,7 +368,7 @@ class SourceCases<T> {
     await this.#write(run, fixture, written);
     const first = this.#start(run, source, store);
     await this.#receiveAll(run, first, this.#n, "the first run");
-    await this.#stop(run, first);
+    await first.stop(run);
     run.check(
       checkExact(first.recording.records, written, this.#shape),
       "in the first run",
@@ -456,9 +388,8 @@ class SourceCases<T> {
     const half = Math.floor(this.#n / 2);
     const first = this.#start(run, source, store, { stallAt: half });
     const stored = first.recording;
-    await this.#receive(
+    await first.until(
       run,
-      first,
       () => stored.stalled,
       () =>
         `the first run to store ${half} records and read more (stored ${stored.records.length})`,
@@ -470,7 +401,7 @@ class SourceCases<T> {
           : `the source ended after ${stored.records.length} of ${this.#n} records`,
       );
     }
-    await this.#abort(run, first, "between read and store");
+    await first.abort(run, "between read and store");
     run.check(
       checkPrefix(stored.records, written, shape),
       "in the first run",
@@ -480,14 +411,13 @@ class SourceCases<T> {
       .filter((key) => !stored.keys.has(key));
     const second = this.#start(run, await this.#source(run, fixture), store);
     const got = () => missing.filter((key) => second.recording.keys.has(key));
-    await this.#receive(
+    await second.until(
       run,
-      second,
       () => got().length === missing.length,
       () =>
         `the rerun to deliver the ${missing.length} records the first run read but did not store (got ${got().length}; were they acknowledged before the sink stored them?)`,
     );
-    await this.#stop(run, second);
+    await second.stop(run);
     run.check(
       checkResumed(second.recording.records, stored.records, written, shape),
       "after an abort between read and store",
@@ -503,9 +433,8 @@ class SourceCases<T> {
     const bad = written[Math.floor(this.#n / 3)]!;
     const badKey = shape.key(bad);
     const first = this.#start(run, source, store, { rejectKey: badKey });
-    await this.#receive(
+    await first.until(
       run,
-      first,
       () =>
         first.recording.records.length >= this.#n - 1 &&
         first.letters.length >= 1,
@@ -523,7 +452,7 @@ class SourceCases<T> {
         run.fail("acknowledged() failed", acknowledged.error);
       }
     }
-    const summary = await this.#stop(run, first);
+    const summary = await first.stop(run);
     const letters = first.letters;
     if (letters.length !== 1 || shape.key(letters[0]!.record) !== badKey) {
       run.fail(
@@ -553,7 +482,7 @@ class SourceCases<T> {
     await this.#write(run, fixture, more);
     const second = this.#start(run, again, store);
     await this.#receiveAll(run, second, 1, "the rerun");
-    await this.#stop(run, second);
+    await second.stop(run);
     if (second.recording.keys.has(badKey)) {
       run.fail(
         `the rerun delivered the dead-lettered record ${
@@ -573,16 +502,12 @@ class SourceCases<T> {
     await this.#write(run, fixture, written);
     const started = this.#start(run, source, memoryStore());
     await this.#receiveAll(run, started, 1, "the source");
-    const summary = await this.#stop(run, started);
+    const summary = await started.stop(run);
     run.check(
       checkPrefix(started.recording.records, written, this.#shape),
       "in the records stored before stop()",
     );
-    if (summary.recordsRead !== summary.recordsWritten) {
-      run.fail(
-        `stop() must let every record already read reach the sink: ${summary.recordsRead} read, ${summary.recordsWritten} stored`,
-      );
-    }
+    checkAllReadStored(run, summary);
     await run.noLeaks(fixture.leaks?.bind(fixture), "after stop() mid-stream");
   }
 
@@ -592,9 +517,8 @@ class SourceCases<T> {
     await this.#write(run, fixture, written);
     // The sink holds back its second write, so the run cannot end first.
     const started = this.#start(run, source, memoryStore(), { stallAt: 1 });
-    await this.#receive(
+    await started.until(
       run,
-      started,
       () => started.recording.stalled,
       () => "the sink to store a first batch and get a second",
     );
@@ -606,7 +530,7 @@ class SourceCases<T> {
           : `the source ended after ${got} of ${this.#n} records`,
       );
     }
-    await this.#abort(run, started, "mid-stream");
+    await started.abort(run, "mid-stream");
     run.check(
       checkPrefix(started.recording.records, written, this.#shape),
       "in the records stored before abort()",
@@ -620,10 +544,9 @@ class SourceCases<T> {
     // Give the source a few turns of the event loop to start waiting.
     await sleep(20);
     if (started.settled) {
-      const outcome = await started.outcome;
-      if (!outcome.ok) run.fail("the pipeline failed", outcome.error);
+      await started.checkOutcome(run);
     } else {
-      await this.#abort(run, started, "while waiting for records");
+      await started.abort(run, "while waiting for records");
     }
     if (started.recording.records.length > 0) {
       run.fail(
@@ -680,7 +603,7 @@ class SourceCases<T> {
   ): Promise<void> {
     const store = memoryStore();
     const first = await this.#readAll(run, fixture, store);
-    if (how === "delete") await store.delete(ID);
+    if (how === "delete") await store.delete(PIPELINE_ID);
     const second = this.#start(
       run,
       await this.#source(run, fixture),
@@ -688,7 +611,7 @@ class SourceCases<T> {
       how === "reset" ? { reset: "start" } : {},
     );
     await this.#receiveAll(run, second, this.#n, "the rerun");
-    await this.#stop(run, second);
+    await second.stop(run);
     run.check(
       checkExact(second.recording.records, first.records, this.#shape),
       how === "delete"
@@ -728,7 +651,7 @@ class SourceCases<T> {
       reset: { position: middle.position },
     });
     await this.#receiveAll(run, second, want.length, "the rerun");
-    await this.#stop(run, second);
+    await second.stop(run);
     run.check(
       checkExact(second.recording.records, want, this.#shape),
       `in the rerun with reset: { position: ${

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { resumableSource } from "../sources/resumable_source.ts";
 import type { ResumableSource } from "../sources/resumable_source.ts";
-import { ConformanceError } from "./conformance_error.ts";
+import { assertAllPass, assertFails, runSuite } from "./_test_helpers.ts";
 import { sourceConformance } from "./source_conformance.ts";
 import type { SourceHarness } from "./source_harness.ts";
 import type { TestFunction } from "./test_function.ts";
@@ -14,26 +14,6 @@ interface Row {
   id: number;
   part?: string;
 }
-
-/** Runs every case a suite registers; the error of each, or undefined. */
-async function outcomes(
-  register: (test: TestFunction) => void,
-): Promise<Map<string, unknown>> {
-  const cases: Array<[string, () => Promise<void>]> = [];
-  register((name, fn) => void cases.push([name, fn]));
-  const results = new Map<string, unknown>();
-  for (const [name, fn] of cases) {
-    try {
-      await fn();
-      results.set(name.slice(name.indexOf(": ") + 2), undefined);
-    } catch (error) {
-      results.set(name.slice(name.indexOf(": ") + 2), error);
-    }
-  }
-  return results;
-}
-
-const options = (test: TestFunction) => ({ test, records: 20, timeoutMs: 300 });
 
 interface LogOptions {
   /** Positions claim more than the batch holds: the rest of the log. */
@@ -131,36 +111,14 @@ function ackOnReadHarness(): SourceHarness<Row> {
   };
 }
 
-function assertFails(
-  results: Map<string, unknown>,
-  testCase: string,
-  pattern: RegExp,
-): void {
-  const error = results.get(testCase);
-  assert.ok(results.has(testCase), `no case named "${testCase}"`);
-  assert.ok(
-    error instanceof ConformanceError,
-    `"${testCase}" should fail with a ConformanceError, got ${error}`,
-  );
-  assert.equal(error.testCase, testCase);
-  assert.match(error.reason, pattern);
-}
-
 describe("sourceConformance()", () => {
   test("a correct source passes every case, the reset cases included", async () => {
-    const results = await outcomes((t) =>
-      sourceConformance(logHarness("log"), options(t))
-    );
-    assert.equal(results.size, 11);
-    for (const [name, error] of results) {
-      assert.equal(error, undefined, `${name}: ${error}`);
-    }
+    const results = await runSuite(sourceConformance, logHarness("log"));
+    assertAllPass(results, 11);
   });
 
   test("a source that acknowledges on read fails: a rerun lacks what was read but not stored", async () => {
-    const results = await outcomes((t) =>
-      sourceConformance(ackOnReadHarness(), options(t))
-    );
+    const results = await runSuite(sourceConformance, ackOnReadHarness());
     assert.equal(results.size, 8, "no reset cases for a server source");
     assertFails(
       results,
@@ -170,11 +128,9 @@ describe("sourceConformance()", () => {
   });
 
   test("a source whose positions run ahead of its records fails: records are lost after an abort", async () => {
-    const results = await outcomes((t) =>
-      sourceConformance(
-        logHarness("ahead", { aheadPositions: true }),
-        options(t),
-      )
+    const results = await runSuite(
+      sourceConformance,
+      logHarness("ahead", { aheadPositions: true }),
     );
     assertFails(
       results,
@@ -184,8 +140,9 @@ describe("sourceConformance()", () => {
   });
 
   test("a source that reorders fails: order kept", async () => {
-    const results = await outcomes((t) =>
-      sourceConformance(logHarness("swap", { swap: [4, 5] }), options(t))
+    const results = await runSuite(
+      sourceConformance,
+      logHarness("swap", { swap: [4, 5] }),
     );
     assertFails(
       results,
@@ -195,8 +152,9 @@ describe("sourceConformance()", () => {
   });
 
   test("a source that keeps a timer after it is released fails the release cases", async () => {
-    const results = await outcomes((t) =>
-      sourceConformance(logHarness("timer", { leakTimer: true }), options(t))
+    const results = await runSuite(
+      sourceConformance,
+      logHarness("timer", { leakTimer: true }),
     );
     for (
       const testCase of [
@@ -239,16 +197,12 @@ describe("sourceConformance()", () => {
         };
       },
     });
-    const results = await outcomes((t) =>
-      sourceConformance(partitioned(false), options(t))
-    );
+    const results = await runSuite(sourceConformance, partitioned(false));
     assert.equal(
       results.get("delivers every record once, in order"),
       undefined,
     );
-    const swapped = await outcomes((t) =>
-      sourceConformance(partitioned(true), options(t))
-    );
+    const swapped = await runSuite(sourceConformance, partitioned(true));
     assertFails(
       swapped,
       "delivers every record once, in order",

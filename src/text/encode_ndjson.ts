@@ -1,13 +1,16 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import { toJsonRecord } from "../cloudevents/json_record.ts";
 import { processorStream } from "../pipeline/processor_stream.ts";
 
 /**
  * Returns a processor that writes each value as one line of JSON, as UTF-8
  * bytes: ready for a file, a socket or a `Response` body. A value that has
  * no JSON text (`undefined`, a function) errors the stream with a
- * `TypeError` naming the record's index.
+ * `TypeError` naming the record's index. A CloudEvent (a value with a
+ * string `specversion`) whose `data` is a `Uint8Array` is written as the
+ * CloudEvents JSON format says: the bytes in base64 in `data_base64`.
  *
  * Inside `pipeline()` a whole batch becomes one byte chunk, so the sink
  * counts chunks, not records.
@@ -36,7 +39,7 @@ export function encodeNdjson(): TransformStream<unknown, Uint8Array> {
           if (values.length === 0) return [];
           let text = "";
           for (let i = 0; i < values.length; i++) {
-            const json = JSON.stringify(values[i]);
+            const json = JSON.stringify(toJsonRecord(values[i]));
             if (json === undefined) {
               throw new TypeError(
                 `Cannot encode NDJSON record ${index}: ${typeof values[

@@ -3,12 +3,10 @@
 // runs on (Deno, or Node 22/24 with the ws package).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { pipeline } from "../../src/pipeline/pipeline.ts";
-import { collect } from "../../src/sinks/collect.ts";
-import { channelReader } from "../../src/channel/channel_reader.ts";
-import { channelWriter } from "../../src/channel/channel_writer.ts";
-import { tcpConnect, tcpListen } from "../../connectors/channel_tcp/mod.ts";
-import { wsConnect, wsListen } from "../../connectors/channel_ws/mod.ts";
+import { collect, pipeline } from "@ca/streams";
+import { channelReader, channelWriter } from "@ca/streams/channel";
+import { tcpConnect, tcpListen } from "@ca/streams/channel-tcp";
+import { wsConnect, wsListen } from "@ca/streams/channel-ws";
 import { channelSuite } from "./channel_suite.ts";
 
 channelSuite("TCP", {

@@ -483,6 +483,49 @@ bad(
   4002,
   "HELLO.version",
 );
+// `version` is checked first: another positive integer is 4002 whatever
+// the other fields hold, `protocol` included.
+bad(
+  "HELLO version 2 for another protocol",
+  helloWith({ protocol: "other", version: 2 }),
+  4002,
+  "HELLO.version",
+);
+bad(
+  "HELLO version 2 alone",
+  frame(HELLO, text('{"version":2}')),
+  4002,
+  "HELLO.version",
+);
+bad(
+  "HELLO version 2 with every other field of the wrong type",
+  frame(
+    HELLO,
+    text(
+      '{"protocol":1,"version":2,"stream":5,"token":null,"writer":[],"firstSeq":"1","maxFrameBytes":0,"batchRecords":-1}',
+    ),
+  ),
+  4002,
+  "HELLO.version",
+);
+bad(
+  "HELLO version 2.0 (an integer), for another protocol",
+  frame(HELLO, text('{"protocol":"other","version":2.0}')),
+  4002,
+  "HELLO.version",
+);
+bad(
+  "HELLO version 1.5 for another protocol (version first)",
+  helloWith({ protocol: "other", version: 1.5 }),
+  4000,
+  "HELLO.version",
+);
+bad(
+  "HELLO version 2^53 (above 2^53 - 1: not an integer here)",
+  frame(HELLO, text('{"protocol":"ca-streams","version":9007199254740992}')),
+  4000,
+  "HELLO.version",
+);
 bad(
   'HELLO version "1"',
   helloWith({ version: "1" }),
@@ -563,6 +606,41 @@ bad(
   "HELLO",
 );
 bad("WELCOME version 2", welcomeWith({ version: 2 }), 4002, "WELCOME.version");
+bad(
+  "WELCOME version 2 alone",
+  frame(WELCOME, text('{"version":2}')),
+  4002,
+  "WELCOME.version",
+);
+bad(
+  "WELCOME version 2 with every other field of the wrong type",
+  frame(
+    WELCOME,
+    text(
+      '{"version":2,"credit":"16","nextSeq":0,"heartbeatMs":null,"maxFrameBytes":1}',
+    ),
+  ),
+  4002,
+  "WELCOME.version",
+);
+bad(
+  "WELCOME version 1.5 with a wrong credit (version first)",
+  welcomeWith({ version: 1.5, credit: -1 }),
+  4000,
+  "WELCOME.version",
+);
+bad("WELCOME version 0", welcomeWith({ version: 0 }), 4000, "WELCOME.version");
+bad(
+  "WELCOME without version",
+  frame(
+    WELCOME,
+    text(
+      '{"credit":16,"nextSeq":1,"heartbeatMs":5000,"maxFrameBytes":16777216}',
+    ),
+  ),
+  4000,
+  "WELCOME.version",
+);
 bad("WELCOME credit -1", welcomeWith({ credit: -1 }), 4000, "WELCOME.credit");
 bad(
   "WELCOME credit 2^32",

@@ -1,7 +1,7 @@
 // The channel protocol's frames (docs/protocol.md): the test vectors both
 // ways, frames cut at every point, the encoder's checks, and a fuzz test of
-// the decoder. It imports src/channel/ by relative path, so it runs the
-// TypeScript source on Deno and on Node 24 alike.
+// the decoder. Imports the source, not the package: the frame codec
+// (encodeFrame, decodeFrames, FrameDecoder) is internal, not exported.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";

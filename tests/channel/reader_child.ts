@@ -4,11 +4,11 @@
 // or "ws": a WebSocket at /cross), writing every record to
 // $CA_CHANNEL_OUTPUT. Runs on Node (or Deno); ends when the writer closes
 // the stream.
-import { pipeline } from "../../src/pipeline/pipeline.ts";
-import { channelReader } from "../../src/channel/channel_reader.ts";
-import { tcpListen } from "../../connectors/channel_tcp/mod.ts";
-import { wsListen } from "../../connectors/channel_ws/mod.ts";
-import { fileSink } from "../../connectors/file/mod.ts";
+import { pipeline } from "@ca/streams";
+import { channelReader } from "@ca/streams/channel";
+import { tcpListen } from "@ca/streams/channel-tcp";
+import { wsListen } from "@ca/streams/channel-ws";
+import { fileSink } from "@ca/streams/file";
 
 /** An environment variable, on Node or Deno. */
 const lookup = (name: string): string | undefined =>

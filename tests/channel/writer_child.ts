@@ -4,10 +4,10 @@
 // over $CA_CHANNEL_TRANSPORT ("tcp", the default, or "ws": a WebSocket at
 // /cross), reconnecting whenever the reader goes away. Runs on Deno (or
 // Node).
-import { pipeline } from "../../src/pipeline/pipeline.ts";
-import { channelWriter } from "../../src/channel/channel_writer.ts";
-import { tcpConnect } from "../../connectors/channel_tcp/mod.ts";
-import { wsConnect } from "../../connectors/channel_ws/mod.ts";
+import { pipeline } from "@ca/streams";
+import { channelWriter } from "@ca/streams/channel";
+import { tcpConnect } from "@ca/streams/channel-tcp";
+import { wsConnect } from "@ca/streams/channel-ws";
 
 /** An environment variable, on Node or Deno. */
 const lookup = (name: string): string | undefined =>

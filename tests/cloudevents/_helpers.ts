@@ -1,8 +1,8 @@
 // Helpers for the CloudEvents tests: a real HTTP server on 127.0.0.1 for a
 // fetch handler (Deno.serve on Deno, node:http through the node-server
 // connector on Node), and sample events.
-import type { CloudEvent } from "../../src/cloudevents/cloud_event.ts";
-import { serveNode } from "../../connectors/node_server/serve_node.ts";
+import type { CloudEvent } from "@ca/streams/cloudevents";
+import { serveNode } from "@ca/streams/node-server";
 
 /** A fetch handler listening on an ephemeral port of 127.0.0.1. */
 export interface TestServer {

@@ -2,13 +2,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import {
-  type CloudEvent,
-  cloudEventsReader,
-} from "../../src/cloudevents/mod.ts";
-import { pipeline } from "../../src/pipeline/pipeline.ts";
-import { memoryStore } from "../../src/checkpoint/memory_store.ts";
-import { collect } from "../../src/sinks/collect.ts";
+import { type CloudEvent, cloudEventsReader } from "@ca/streams/cloudevents";
+import { collect, memoryStore, pipeline } from "@ca/streams";
 import { serve, type TestServer } from "./_helpers.ts";
 
 /** Runs curl; resolves to the status and body it printed. */

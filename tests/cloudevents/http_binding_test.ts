@@ -10,7 +10,7 @@ import {
   encodeHttpBatch,
   encodeHttpBinary,
   encodeHttpStructured,
-} from "../../src/cloudevents/mod.ts";
+} from "@ca/streams/cloudevents";
 import { sample } from "./_helpers.ts";
 
 const ce = {

@@ -8,12 +8,8 @@ import {
   encodeHttpBatch,
   encodeHttpBinary,
   encodeHttpStructured,
-} from "../../src/cloudevents/mod.ts";
-import { pipeline } from "../../src/pipeline/pipeline.ts";
-import { memoryStore } from "../../src/checkpoint/memory_store.ts";
-import { collect } from "../../src/sinks/collect.ts";
-import { batchSink } from "../../src/sinks/batch_sink.ts";
-import { filter } from "../../src/processors/filter.ts";
+} from "@ca/streams/cloudevents";
+import { batchSink, collect, filter, memoryStore, pipeline } from "@ca/streams";
 import { sample, serve, sleep } from "./_helpers.ts";
 
 const checkpoint = () => ({ store: memoryStore() });

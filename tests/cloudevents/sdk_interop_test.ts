@@ -16,10 +16,8 @@ import {
   type CloudEvent,
   cloudEventsReader,
   cloudEventsWriter,
-} from "../../src/cloudevents/mod.ts";
-import { pipeline } from "../../src/pipeline/pipeline.ts";
-import { memoryStore } from "../../src/checkpoint/memory_store.ts";
-import { collect } from "../../src/sinks/collect.ts";
+} from "@ca/streams/cloudevents";
+import { collect, memoryStore, pipeline } from "@ca/streams";
 import { sample, serve, type TestServer } from "./_helpers.ts";
 
 type Data = { order: number; note: string };

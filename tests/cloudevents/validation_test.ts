@@ -5,7 +5,7 @@ import {
   CloudEventError,
   parseCloudEvent,
   validateCloudEvent,
-} from "../../src/cloudevents/mod.ts";
+} from "@ca/streams/cloudevents";
 
 const base = {
   specversion: "1.0",

@@ -12,9 +12,8 @@ import {
   type CloudEvent,
   cloudEventsWebSocketReader,
   cloudEventsWebSocketWriter,
-} from "../../src/cloudevents/mod.ts";
-import { pipeline } from "../../src/pipeline/pipeline.ts";
-import { collect } from "../../src/sinks/collect.ts";
+} from "@ca/streams/cloudevents";
+import { collect, pipeline } from "@ca/streams";
 import {
   closed,
   openClient,

@@ -7,7 +7,7 @@ import {
   decodeWebSocketMessage,
   encodeWebSocketMessage,
   selectWebSocketSubprotocol,
-} from "../../src/cloudevents/mod.ts";
+} from "@ca/streams/cloudevents";
 import { sample } from "./_helpers.ts";
 
 describe("WebSocket binding", () => {

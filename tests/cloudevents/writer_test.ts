@@ -9,11 +9,8 @@ import {
   cloudEventsReader,
   cloudEventsWriter,
   decodeHttp,
-} from "../../src/cloudevents/mod.ts";
-import { pipeline } from "../../src/pipeline/pipeline.ts";
-import { memoryStore } from "../../src/checkpoint/memory_store.ts";
-import { collect } from "../../src/sinks/collect.ts";
-import type { DeadLetter } from "../../src/failures/dead_letter.ts";
+} from "@ca/streams/cloudevents";
+import { collect, type DeadLetter, memoryStore, pipeline } from "@ca/streams";
 import { sample, serve, sleep } from "./_helpers.ts";
 
 const fast = { initialDelayMs: 1, maxDelayMs: 5 };
@@ -200,9 +197,7 @@ describe("cloudEventsWriter()", () => {
       return new Response(null, { status: 204 });
     };
     const store = memoryStore();
-    const { resumableSource } = await import(
-      "../../src/sources/resumable_source.ts"
-    );
+    const { resumableSource } = await import("@ca/streams");
     const source = resumableSource<CloudEvent>({
       async *open() {
         for (let i = 0; i < 4; i++) {

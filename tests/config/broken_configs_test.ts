@@ -1,7 +1,8 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // Broken pipeline configs: each must fail with one ConfigError whose issue
 // names the exact JSON pointer and says what is wrong, and no processor may
-// be created while a config is parsed. Runs on Deno and Node 24 (source).
+// be created while a config is parsed. Imports the source, not the package:
+// the connectors' config definitions (fileStoreDefinitions, ...) are internal.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as z from "zod/mini";

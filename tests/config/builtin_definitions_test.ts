@@ -2,7 +2,8 @@
 // The library's stores and transports as a config names them: created from
 // their definitions in defaultRegistry() by openStore() and by a transport's
 // listen/connect, against the real servers (CA_TEST_REDIS_URL,
-// CA_TEST_POSTGRES_URL). Runs on Deno and Node (source).
+// CA_TEST_POSTGRES_URL). Imports the source, not the package: defaultRegistry,
+// openStore and currentRuntime are internal to the `ca` command.
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,12 +1,14 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // The config file's checkpoint.maxUncommittedRecords: parsed (also from an
 // environment variable), checked, and planned into every runner's plan.
-// Runs on Deno and Node 24 (source).
+// Runs on Deno and Node (the package: dist/).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError } from "../../src/config/config_error.ts";
-import { parsePipelineConfig } from "../../src/config/parse_pipeline_config.ts";
-import { planPipeline } from "../../src/config/plan_pipeline.ts";
+import {
+  ConfigError,
+  parsePipelineConfig,
+  planPipeline,
+} from "@ca/streams/config";
 
 const config = (max: string) => `
 id: bounded

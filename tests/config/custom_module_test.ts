@@ -5,7 +5,8 @@
 // checkpointed in the module's store. Once with both runners in this
 // process, once with the second runner a child of the other runtime (a
 // Node 24 child under Deno, a Deno child under Node), which loads the
-// module itself. Runs on Deno and Node (source).
+// module itself. Imports the source, not the package: loadConfig,
+// loadCliRuntime and defaultRegistry are internal to the `ca` command.
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

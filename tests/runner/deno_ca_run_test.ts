@@ -303,13 +303,9 @@ test("ca list --json prints every processor's args as JSON Schema; --live draws 
 });
 
 test("a config POSTs CloudEvents with the library's connectors: generate -> to-cloud-event -> cloudevents-http-writer", async () => {
-  const { cloudEventsReader } = await import(
-    "../../src/cloudevents/cloud_events_reader.ts"
-  );
-  const { collect } = await import("../../src/sinks/collect.ts");
-  type CloudEvent<T> =
-    import("../../src/cloudevents/cloud_event.ts").CloudEvent<T>;
-  const { pipeline } = await import("../../src/pipeline/pipeline.ts");
+  const { cloudEventsReader } = await import("@ca/streams/cloudevents");
+  const { collect, pipeline } = await import("@ca/streams");
+  type CloudEvent<T> = import("@ca/streams/cloudevents").CloudEvent<T>;
   const reader = cloudEventsReader<{ id: number; value: number }>();
   const received = collect<CloudEvent<{ id: number; value: number }>>();
   const receiving = pipeline(reader, received);

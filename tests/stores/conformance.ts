@@ -280,7 +280,7 @@ export function checkpointStoreConformance(
       );
       assert.equal(older.state, "degraded");
       const summary = await newer;
-      assert.equal(summary.state, "stopped");
+      assert.equal(summary.ended, "finished");
       assert.equal(summary.position, total - 1);
       assert.equal((await a.get(id)).position, total - 1);
     });

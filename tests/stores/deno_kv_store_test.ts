@@ -8,10 +8,7 @@
 
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import {
-  type DenoKv,
-  denoKvStore,
-} from "../../connectors/deno_kv_store/mod.ts";
+import { type DenoKv, denoKvStore } from "@ca/streams/deno-kv-store";
 import { checkpointStoreConformance, uniqueId } from "./conformance.ts";
 
 /** The part of the Deno namespace these tests use. */

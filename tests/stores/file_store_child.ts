@@ -12,12 +12,15 @@
  *   killed.
  * - `exit`: exits at once (its pid is then a dead one).
  *
+ * fileStore comes from the package; what `hold-lock` uses (lockFile,
+ * checkpointFileName, loadStoreRuntime) from the source, as it is internal.
+ *
  * @module
  */
 
 import process from "node:process";
 import { createInterface } from "node:readline";
-import { fileStore } from "../../connectors/file_store/mod.ts";
+import { fileStore } from "@ca/streams/file-store";
 import { checkpointFileName } from "../../connectors/file_store/file_name.ts";
 import { lockFile } from "../../connectors/file_store/lock.ts";
 import { loadStoreRuntime } from "../../connectors/file_store/store_runtime.ts";

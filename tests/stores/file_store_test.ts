@@ -5,7 +5,9 @@
 // as two processes would), then what only files have: stale locks, torn
 // temporary files, killed lock holders and real child processes racing.
 // Runs on Deno (`deno test -A`) and Node (`node --test`); the child
-// processes run on the same runtime as the test.
+// processes run on the same runtime as the test. fileStore comes from the
+// package; checkpointFileName from the source, as it is internal (a function:
+// no class is shared between the two).
 
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -16,7 +18,7 @@ import process from "node:process";
 import { createInterface, type Interface } from "node:readline";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { fileStore } from "../../connectors/file_store/mod.ts";
+import { fileStore } from "@ca/streams/file-store";
 import { checkpointFileName } from "../../connectors/file_store/file_name.ts";
 import {
   assertFenced,

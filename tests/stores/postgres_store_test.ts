@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { after, describe, test } from "node:test";
 import postgres from "postgres";
-import { postgresStore } from "../../connectors/postgres/mod.ts";
+import { postgresStore } from "@ca/streams/postgres";
 import { checkpointStoreConformance, uniqueId } from "./conformance.ts";
 
 const URL_VARIABLE = "CA_TEST_POSTGRES_URL";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { after, describe, test } from "node:test";
 import { createClient } from "redis";
-import { redisStore } from "../../connectors/redis/mod.ts";
+import { redisStore } from "@ca/streams/redis";
 import { checkpointStoreConformance, uniqueId } from "./conformance.ts";
 
 const URL_VARIABLE = "CA_TEST_REDIS_URL";

@@ -21,17 +21,17 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Miniflare } from "miniflare";
 import { startWorker, TIMEOUT_MS } from "./_start_worker.ts";
-import { pipeline } from "../../src/pipeline/pipeline.ts";
-import { collect } from "../../src/sinks/collect.ts";
-import { channelReader } from "../../src/channel/channel_reader.ts";
-import { channelWriter } from "../../src/channel/channel_writer.ts";
-import { encodeHttpBatch } from "../../src/cloudevents/encode_http_batch.ts";
-import { encodeHttpBinary } from "../../src/cloudevents/encode_http_binary.ts";
-import { encodeHttpStructured } from "../../src/cloudevents/encode_http_structured.ts";
-import { encodeWebSocketMessage } from "../../src/cloudevents/websocket_message.ts";
-import type { CloudEvent } from "../../src/cloudevents/cloud_event.ts";
-import { tcpListen } from "../../connectors/channel_tcp/mod.ts";
-import { wsConnect, wsListen } from "../../connectors/channel_ws/mod.ts";
+import { collect, pipeline } from "@ca/streams";
+import { channelReader, channelWriter } from "@ca/streams/channel";
+import {
+  type CloudEvent,
+  encodeHttpBatch,
+  encodeHttpBinary,
+  encodeHttpStructured,
+  encodeWebSocketMessage,
+} from "@ca/streams/cloudevents";
+import { tcpListen } from "@ca/streams/channel-tcp";
+import { wsConnect, wsListen } from "@ca/streams/channel-ws";
 
 const WORKER_ENTRY = new URL("./channels_worker.ts", import.meta.url);
 

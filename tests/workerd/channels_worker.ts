@@ -39,23 +39,23 @@
  * @module
  */
 
-import { batchSink, memoryStore, pipeline } from "../../mod.ts";
+import { batchSink, memoryStore, pipeline } from "@ca/streams";
 import {
   CHANNEL_PROTOCOL,
   channelReader,
   channelWriter,
   CLOSE_CODES,
   webSocketConnection,
-} from "../../src/channel/mod.ts";
-import type { ChannelConnection } from "../../src/channel/mod.ts";
+} from "@ca/streams/channel";
+import type { ChannelConnection } from "@ca/streams/channel";
 import {
   type CloudEvent,
   cloudEventsReader,
   cloudEventsWebSocketReader,
   cloudEventsWebSocketWriter,
   selectWebSocketSubprotocol,
-} from "../../src/cloudevents/mod.ts";
-import { tcpConnectWorkerd } from "../../connectors/channel_tcp/workerd.ts";
+} from "@ca/streams/cloudevents";
+import { tcpConnectWorkerd } from "@ca/streams/channel-tcp-workerd";
 
 /** The part of the workers `ExecutionContext` this worker uses. */
 interface Context {

@@ -15,10 +15,11 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Miniflare } from "miniflare";
 import { startWorker, TIMEOUT_MS } from "./_start_worker.ts";
-import { pipeline } from "../../src/pipeline/pipeline.ts";
-import { collect } from "../../src/sinks/collect.ts";
-import type { CloudEvent } from "../../src/cloudevents/cloud_event.ts";
-import { cloudEventsWebSocketReader } from "../../src/cloudevents/cloud_events_websocket_reader.ts";
+import { collect, pipeline } from "@ca/streams";
+import {
+  type CloudEvent,
+  cloudEventsWebSocketReader,
+} from "@ca/streams/cloudevents";
 import { serveWebSockets } from "../cloudevents/_websocket_server.ts";
 
 const WORKER_ENTRY = new URL("./channels_worker.ts", import.meta.url);

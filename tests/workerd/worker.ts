@@ -25,7 +25,7 @@ import {
   take,
   tap,
   unbatch,
-} from "../../mod.ts";
+} from "@ca/streams";
 
 /** The records the NDJSON round trip sends. */
 interface Item {

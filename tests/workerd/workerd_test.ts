@@ -186,7 +186,10 @@ test(
         );
         const summary = result.summary as Record<string, unknown>;
         assert.equal(summary.recordsWritten, written);
-        assert.equal(summary.state, "stopped");
+        assert.equal(
+          summary.ended,
+          stop === "take" ? "finished" : "stopped",
+        );
       });
     }
   },

@@ -56,7 +56,7 @@ test("generate with ratePerSecond stops waiting as soon as the pipeline stops, o
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   const summary = await running.stop();
-  assert.equal(summary.state, "stopped");
+  assert.equal(summary.ended, "stopped");
   assert.deepEqual(stopped.records.map((r) => r.id), [0]);
 
   const controller = new AbortController();
