@@ -4,7 +4,7 @@
  * npm and JSR render `README.md` on the package's page, and JSR serves the
  * package's files beside it: a relative link works there only when the
  * file it points at is in the package. This check requires that every
- * relative link of `README.md` and `CHANGELOG.md` (inline `[text](path)`,
+ * relative link of `README.md`, `CHANGELOG.md` and the shipped docs (inline `[text](path)`,
  * reference `[label]: path`, HTML `href`/`src`; not in code) points at a
  * file that exists and ships in both packages, or at a folder with a file
  * that does:
@@ -26,8 +26,18 @@
 
 import { ROOT } from "./_manifest.ts";
 
-/** The Markdown files whose relative links must work on the registries. */
-export const LINKED_FILES = ["README.md", "CHANGELOG.md"];
+/**
+ * The Markdown files whose relative links must work on the registries: the
+ * README, the changelog and the docs that ship with them.
+ */
+export const LINKED_FILES = [
+  "README.md",
+  "CHANGELOG.md",
+  "docs/protocol.md",
+  "docs/runners.md",
+  "connectors/README.md",
+  "examples/README.md",
+];
 
 /** One relative link of a Markdown file. */
 export interface RelativeLink {

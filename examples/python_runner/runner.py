@@ -242,6 +242,9 @@ def decode(kind, payload):
     return {"type": "close", "code": code, "reason": reason}
 
 
+READ_PIECE = 65536  # bytes of a payload read at a time
+
+
 def read_frame(read, limit):
     """Reads one frame with `read(n)`; returns its message, or None when the
     input ends between frames. Raises EOFError when it ends inside one."""
@@ -260,10 +263,17 @@ def read_frame(read, limit):
     low, high = PAYLOAD.get(kind[0], (1, 0))
     need(kind[0] in PAYLOAD, f"frame type {kind[0]}")
     need(low <= length - 1 <= high, "payload size")
-    payload = read(length - 1)
-    if len(payload) < length - 1:
-        raise EOFError
-    return decode(kind[0], payload)
+    # Read the payload as it arrives, in pieces: read(n) of a buffered file
+    # reserves n bytes at once, so a peer announcing a large frame and
+    # sending nothing would make each connection hold that much.
+    pieces, left = [], length - 1
+    while left > 0:
+        piece = read(min(left, READ_PIECE))
+        if not piece:
+            raise EOFError
+        pieces.append(piece)
+        left -= len(piece)
+    return decode(kind[0], b"".join(pieces))
 
 
 # ---- Connections -----------------------------------------------------------
