@@ -15,6 +15,8 @@ export interface DenoManifest {
   /** Subpath (".", "./connectors/x") to source file ("./mod.ts"). */
   exports: Record<string, string>;
   imports?: Record<string, string>;
+  compilerOptions?: Record<string, unknown>;
+  unstable?: string[];
 }
 
 /** One `package.json` export entry, as the build expects it. */
@@ -29,7 +31,9 @@ export interface PackageManifest {
   name: string;
   version: string;
   exports: Record<string, PackageExport>;
+  dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
 }
 
 /** Both manifests, parsed. */

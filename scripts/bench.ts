@@ -48,6 +48,7 @@ import type {
 import { makeRecords, WORKLOAD } from "./bench/workload.ts";
 import { COLD_IMPORT_IMPL, measureColdImport } from "./bench/cold_import.ts";
 import { BUDGET_BYTES, CORE_NAMES, measureBundle } from "./check_bundle.ts";
+import { median } from "./_tools.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const ROOT_PATH = decodeURIComponent(ROOT.pathname);
@@ -405,12 +406,6 @@ interface Row {
   impl: ImplInfo;
   reports: ChildReport[];
   errors: string[];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 interface Stats {

@@ -23,6 +23,7 @@
  */
 
 import { gzipSync } from "node:zlib";
+import { commandOutput } from "./_tools.ts";
 
 let ROOT_PATH = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const ESBUILD = decodeURIComponent(
@@ -70,19 +71,7 @@ function rootModule(origin: Origin): string {
 
 /** Runs esbuild; throws with its output when it fails. */
 async function esbuild(args: string[]): Promise<void> {
-  const { code, stderr } = await new Deno.Command(ESBUILD, {
-    args,
-    cwd: ROOT_PATH,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) {
-    throw new Error(
-      `Cannot bundle: esbuild exited with ${code}:\n${
-        new TextDecoder().decode(stderr).trim()
-      }`,
-    );
-  }
+  await commandOutput("bundle", ESBUILD, args, ROOT_PATH);
 }
 
 /** The package a metafile input belongs to, or undefined for repository files. */

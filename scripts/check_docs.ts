@@ -35,6 +35,7 @@
  */
 
 import { readManifests, ROOT } from "./_manifest.ts";
+import { filesUnder } from "./_tools.ts";
 
 const DENO = decodeURIComponent(
   new URL("node_modules/.bin/deno", ROOT).pathname,
@@ -123,15 +124,9 @@ export async function docFiles(): Promise<string[]> {
       files.push(`docs/${entry.name}`);
     }
   }
-  const walk = async (dir: string): Promise<void> => {
-    for await (const entry of Deno.readDir(new URL(dir, ROOT))) {
-      if (entry.isDirectory) await walk(`${dir}${entry.name}/`);
-      else if (entry.isFile && entry.name.endsWith(".md")) {
-        files.push(`${dir}${entry.name}`);
-      }
-    }
-  };
-  await walk("examples/");
+  files.push(
+    ...(await filesUnder(ROOT, "examples/")).filter((f) => f.endsWith(".md")),
+  );
   const present: string[] = [];
   for (const file of files) {
     try {
@@ -164,13 +159,9 @@ async function writeModules(
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   });
   await Deno.mkdir(OUT, { recursive: true });
-  const deno = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
-  const pkg = JSON.parse(
-    await Deno.readTextFile(new URL("package.json", ROOT)),
-  );
-  const { deno: manifest } = await readManifests(ROOT);
+  const { deno, pkg } = await readManifests(ROOT);
   const imports: Record<string, string> = {};
-  for (const [specifier, target] of Object.entries(manifest.imports ?? {})) {
+  for (const [specifier, target] of Object.entries(deno.imports ?? {})) {
     imports[specifier] = target.startsWith("./")
       ? `../../${target.slice(2)}`
       : target;

@@ -18,6 +18,7 @@
  */
 
 import { readManifests, ROOT } from "./_manifest.ts";
+import { commandOutput } from "./_tools.ts";
 
 const DENO = decodeURIComponent(
   new URL("node_modules/.bin/deno", ROOT).pathname,
@@ -98,20 +99,13 @@ function relative(url: string): string {
 export async function checkExamples(): Promise<EntryReport[]> {
   const { deno } = await readManifests(ROOT);
   const entries = Object.entries(deno.exports);
-  const { code, stdout, stderr } = await new Deno.Command(DENO, {
-    args: ["doc", "--json", ...entries.map(([, target]) => target)],
-    cwd: ROOT_PATH,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) {
-    throw new Error(
-      `Cannot read the docs: deno doc --json exited with ${code}: ${
-        new TextDecoder().decode(stderr).trim()
-      }`,
-    );
-  }
-  const doc = JSON.parse(new TextDecoder().decode(stdout)) as DocJson;
+  const stdout = await commandOutput(
+    "read the docs",
+    DENO,
+    ["doc", "--json", ...entries.map(([, target]) => target)],
+    ROOT_PATH,
+  );
+  const doc = JSON.parse(stdout) as DocJson;
   if (doc.version !== 2) {
     throw new Error(
       `Cannot read the docs: deno doc --json format version ${doc.version}, this script reads version 2`,

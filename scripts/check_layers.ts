@@ -26,6 +26,9 @@
  * @module
  */
 
+import { readManifests } from "./_manifest.ts";
+import { commandOutput, filesUnder } from "./_tools.ts";
+
 const DENO = decodeURIComponent(
   new URL("../node_modules/.bin/deno", import.meta.url).pathname,
 );
@@ -73,29 +76,9 @@ interface DenoInfoModule {
 
 /** Every `.ts` file below `dir` (repository-relative), tests left out. */
 async function sourceFiles(root: URL, dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (rel: string) => {
-    let entries: AsyncIterable<Deno.DirEntry>;
-    try {
-      entries = Deno.readDir(new URL(rel, root));
-    } catch {
-      return;
-    }
-    try {
-      for await (const entry of entries) {
-        const path = `${rel}${entry.name}`;
-        if (entry.isDirectory) await walk(`${path}/`);
-        else if (
-          entry.isFile && /\.(ts|mts|tsx)$/.test(entry.name) &&
-          !/_test\.(ts|mts|tsx)$/.test(entry.name)
-        ) out.push(path);
-      }
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-    }
-  };
-  await walk(dir);
-  return out.sort();
+  return (await filesUnder(root, dir)).filter((path) =>
+    /\.(ts|mts|tsx)$/.test(path) && !/_test\.(ts|mts|tsx)$/.test(path)
+  );
 }
 
 /**
@@ -130,28 +113,19 @@ export async function readImports(
         .join("\n") + "\n",
     );
     const config = new URL("deno.json", root);
-    const { code, stdout, stderr } = await new Deno.Command(DENO, {
-      args: [
+    const stdout = await commandOutput(
+      "read the import graph",
+      DENO,
+      [
         "info",
         "--json",
         "--config",
         decodeURIComponent(config.pathname),
         entry,
       ],
-      cwd: decodeURIComponent(root.pathname),
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (code !== 0) {
-      throw new Error(
-        `Cannot read the import graph: deno info exited with ${code}: ${
-          new TextDecoder().decode(stderr).trim()
-        }`,
-      );
-    }
-    const info = JSON.parse(new TextDecoder().decode(stdout)) as {
-      modules: DenoInfoModule[];
-    };
+      decodeURIComponent(root.pathname),
+    );
+    const info = JSON.parse(stdout) as { modules: DenoInfoModule[] };
     const rootHref = root.href;
     const wanted = new Set(files);
     const imports: Import[] = [];
@@ -283,9 +257,7 @@ export async function main(args: string[]): Promise<number> {
       );
     }
   }
-  const pkg = JSON.parse(
-    await Deno.readTextFile(new URL("package.json", root)),
-  );
+  const { pkg } = await readManifests(root);
   const webPackages = new Set(Object.keys(pkg.dependencies ?? {}));
 
   const files = [

@@ -25,6 +25,7 @@
  */
 
 import { ROOT } from "./_manifest.ts";
+import { filesUnder } from "./_tools.ts";
 
 /**
  * The Markdown files whose relative links must work on the registries: the
@@ -216,16 +217,6 @@ async function isDirectory(url: URL): Promise<boolean | undefined> {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-}
-
-async function filesUnder(root: URL, dir: string): Promise<string[]> {
-  const files: string[] = [];
-  for await (const entry of Deno.readDir(new URL(`${dir}/`, root))) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory) files.push(...await filesUnder(root, path));
-    else if (entry.isFile) files.push(path);
-  }
-  return files;
 }
 
 function isUrl(value: unknown): boolean {

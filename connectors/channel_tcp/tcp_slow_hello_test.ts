@@ -11,6 +11,7 @@ import { channelWriter } from "../../src/channel/channel_writer.ts";
 import { decodeFrames } from "../../src/channel/decode_frames.ts";
 import { encodeFrame } from "../../src/channel/encode_frame.ts";
 import { tcpConnect, tcpListen } from "./mod.ts";
+import { rawClient } from "../../tests/channel/raw_tcp_client.ts";
 
 const TIMEOUT_MS = 500;
 /** Far beyond the timeout: a connection still open then was never timed out. */
@@ -27,12 +28,7 @@ test("a reader closes with 4004 a TCP connection that sends HELLO one byte every
     received,
   );
   try {
-    const net = await import("node:net");
-    const socket = net.connect({ host: "127.0.0.1", port: listener.port });
-    socket.on("error", () => {});
-    const chunks: Uint8Array[] = [];
-    socket.on("data", (data: Uint8Array) => chunks.push(new Uint8Array(data)));
-    const closed = new Promise<void>((resolve) => socket.on("close", resolve));
+    const client = await rawClient(listener.port);
     const hello = encodeFrame({
       type: "hello",
       version: 1,
@@ -45,23 +41,14 @@ test("a reader closes with 4004 a TCP connection that sends HELLO one byte every
     });
     let sent = 0;
     const dribble = setInterval(() => {
-      if (sent < hello.length) socket.write(hello.subarray(sent, ++sent));
+      if (sent < hello.length) client.write(hello.subarray(sent, ++sent));
     }, 200);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const inTime = await Promise.race([
-      closed.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), PATIENCE_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    const inTime = await client.closedWithin(PATIENCE_MS);
     clearInterval(dribble);
-    socket.destroy();
+    client.destroy();
     assert.equal(inTime, true, "closed in time");
     assert.ok(sent < hello.length, `sent ${sent} of ${hello.length} bytes`);
-    const answer = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    chunks.reduce((at, chunk) => (answer.set(chunk, at), at + chunk.length), 0);
-    const messages = decodeFrames(answer);
+    const messages = decodeFrames(client.received());
     assert.deepEqual(
       messages.map((m) => m.type === "close" ? `close ${m.code}` : m.type),
       ["close 4004"],

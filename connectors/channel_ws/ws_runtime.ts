@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
 import { CHANNEL_PROTOCOL } from "../../src/channel/channel_protocol.ts";
+import { maxFrameBytesOption } from "../../src/channel/payload_checks.ts";
 import type { ChannelListener } from "../../src/channel/channel_connection.ts";
 import { checkAddress as checkTcpAddress } from "../channel_tcp/tcp_address.ts";
 import { currentRuntime } from "../runtime/current_runtime.ts";
@@ -122,17 +123,7 @@ export function checkLimits(
   what: string,
   options: { maxFrameBytes?: number; maxBufferedBytes?: number },
 ): WsLimits {
-  const maxFrameBytes = options.maxFrameBytes ??
-    CHANNEL_PROTOCOL.defaultMaxFrameBytes;
-  if (
-    !Number.isSafeInteger(maxFrameBytes) ||
-    maxFrameBytes < CHANNEL_PROTOCOL.minMaxFrameBytes ||
-    maxFrameBytes > CHANNEL_PROTOCOL.maxMaxFrameBytes
-  ) {
-    throw new RangeError(
-      `Cannot ${what}: options.maxFrameBytes must be an integer from ${CHANNEL_PROTOCOL.minMaxFrameBytes} to ${CHANNEL_PROTOCOL.maxMaxFrameBytes}, got ${maxFrameBytes}`,
-    );
-  }
+  const maxFrameBytes = maxFrameBytesOption(what, options.maxFrameBytes);
   const maxBufferedBytes = options.maxBufferedBytes;
   if (
     maxBufferedBytes !== undefined &&

@@ -12,6 +12,10 @@ import type { ChannelMessage } from "../../src/channel/channel_message.ts";
 import { decodeFrames } from "../../src/channel/decode_frames.ts";
 import { encodeFrame } from "../../src/channel/encode_frame.ts";
 import { wsConnect, wsListen } from "./mod.ts";
+import {
+  type RawClient,
+  rawClient,
+} from "../../tests/channel/raw_tcp_client.ts";
 
 const TIMEOUT_MS = 500;
 /** Far beyond the timeout: a connection still open then was never timed out. */
@@ -24,58 +28,6 @@ const UPGRADE = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
   "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" +
   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
   "Sec-WebSocket-Protocol: ca-streams.v1\r\n\r\n";
-
-interface RawClient {
-  /** Sends bytes (never throws: a closed socket drops them). */
-  write(bytes: Uint8Array | string): void;
-  /** Everything received so far. */
-  received(): Uint8Array;
-  /** Resolves when the server closed the connection (true), or after `ms` (false). */
-  closedWithin(ms: number): Promise<boolean>;
-  destroy(): void;
-}
-
-/** A raw TCP client, to send an HTTP request the way no WebSocket client would. */
-async function rawClient(port: number): Promise<RawClient> {
-  const net = await import("node:net");
-  const socket = net.connect({ host: "127.0.0.1", port });
-  socket.on("error", () => {});
-  const chunks: Uint8Array[] = [];
-  socket.on("data", (data: Uint8Array) => chunks.push(new Uint8Array(data)));
-  const closed = new Promise<void>((resolve) => socket.on("close", resolve));
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  return {
-    write(bytes) {
-      if (!socket.destroyed) socket.write(bytes);
-    },
-    received() {
-      const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const chunk of chunks) {
-        all.set(chunk, at);
-        at += chunk.length;
-      }
-      return all;
-    },
-    async closedWithin(ms) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const result = await Promise.race([
-        closed.then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), ms);
-        }),
-      ]);
-      clearTimeout(timer);
-      return result;
-    },
-    destroy() {
-      socket.destroy();
-    },
-  };
-}
 
 /** Sends `text` one byte every `stepMs` until it is sent or `client` is closed. */
 async function dribble(client: RawClient, text: string, stepMs: number) {

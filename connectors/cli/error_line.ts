@@ -2,6 +2,7 @@
 
 import { ConfigError } from "../../src/config/config_error.ts";
 import { formatIssue } from "../../src/config/format_issue.ts";
+import { describeError } from "../../src/errors/describe_error.ts";
 
 /**
  * An error as one line of text, without a stack: its message (line breaks
@@ -16,7 +17,7 @@ export function errorLine(error: unknown): string {
   if (error instanceof ConfigError) {
     return error.issues.map(formatIssue).join("; ");
   }
-  let text = error instanceof Error ? error.message : String(error);
+  let text = describeError(error);
   if (text === "" && error instanceof Error) {
     const inner = (error as { errors?: unknown[] }).errors;
     const code = (error as { code?: unknown }).code;

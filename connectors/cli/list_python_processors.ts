@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
 import type { ConfigIssue } from "../../src/config/config_issue.ts";
+import { describeError } from "../../src/errors/describe_error.ts";
 import type { ProcessorKind } from "../../src/config/define_processor.ts";
 import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
 import type { CliRuntime } from "./cli_runtime.ts";
@@ -97,7 +98,7 @@ export async function listPythonProcessors(
         message:
           `cannot list the processors of Python runner "${name}" (${command} ${
             args.join(" ")
-          } --list): ${error instanceof Error ? error.message : String(error)}`,
+          } --list): ${describeError(error)}`,
       });
     }
   }

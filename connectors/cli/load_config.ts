@@ -2,6 +2,7 @@
 
 import { ConfigError } from "../../src/config/config_error.ts";
 import type { ConfigIssue } from "../../src/config/config_issue.ts";
+import { describeError } from "../../src/errors/describe_error.ts";
 import { parsePipelineConfig } from "../../src/config/parse_pipeline_config.ts";
 import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
 import { planPipeline } from "../../src/config/plan_pipeline.ts";
@@ -58,9 +59,7 @@ export async function loadConfig(
   } catch (error) {
     throw new ConfigError([{
       path: "",
-      message: `cannot read ${file}: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+      message: `cannot read ${file}: ${describeError(error)}`,
     }]);
   }
   const env = runtime.env();
@@ -86,9 +85,7 @@ export async function loadConfig(
     } catch (error) {
       issues.push({
         path: `/modules/${index}`,
-        message: `cannot load module ${specifier}: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        message: `cannot load module ${specifier}: ${describeError(error)}`,
       });
     }
   }

@@ -1,5 +1,6 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
+import { describeError } from "../../src/errors/describe_error.ts";
 import { MissingPackageError } from "./missing_package_error.ts";
 
 /**
@@ -34,7 +35,7 @@ export async function importOptional<T>(
 function isNotFound(error: unknown, packageName: string): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "ERR_MODULE_NOT_FOUND") return true;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeError(error);
   // Deno: 'Could not find package "redis" from referrer ...' or a
   // resolution error naming the specifier.
   return message.includes(`"${packageName}"`) &&

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { median } from "../_tools.ts";
 import type { Runtime } from "./types.ts";
 
 /** Names of the rows: `impl` in `{"workload":"cold-import",...}`. */
@@ -48,12 +49,6 @@ function script(lib: string): string {
   return `import { map, pipeline } from ${JSON.stringify(lib)};\n` +
     `if (typeof pipeline !== "function" || typeof map !== "function") {\n` +
     `  throw new Error("the root entry has no pipeline or map");\n}\n`;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Runs one process; returns its wall time in ms, or throws with its output. */

@@ -12,6 +12,7 @@ import { ChannelProtocolError } from "./channel_protocol_error.ts";
 import { CLOSE_CODES } from "./close_codes.ts";
 import { encodeDataFrames } from "./encode_data_frames.ts";
 import { FramedConnection } from "./framed_connection.ts";
+import { maxFrameBytesOption } from "./payload_checks.ts";
 
 /**
  * Options for {@linkcode channelWriter}.
@@ -165,8 +166,6 @@ export function channelWriter<T>(
   const token = options.token ?? "";
   const writerId = options.writerId ?? crypto.randomUUID();
   const batchRecords = options.batchRecords ?? 1024;
-  const maxFrameBytes = options.maxFrameBytes ??
-    CHANNEL_PROTOCOL.defaultMaxFrameBytes;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
   const endTimeoutMs = options.endTimeoutMs ?? 10_000;
   const initialDelayMs = options.reconnect?.initialDelayMs ?? 100;
@@ -179,15 +178,10 @@ export function channelWriter<T>(
       `Cannot create channelWriter(): options.batchRecords must be an integer from 1 to ${CHANNEL_PROTOCOL.maxBatchRecords}, got ${batchRecords}`,
     );
   }
-  const { minMaxFrameBytes, maxMaxFrameBytes } = CHANNEL_PROTOCOL;
-  if (
-    !Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < minMaxFrameBytes ||
-    maxFrameBytes > maxMaxFrameBytes
-  ) {
-    throw new RangeError(
-      `Cannot create channelWriter(): options.maxFrameBytes must be an integer from ${minMaxFrameBytes} to ${maxMaxFrameBytes}, got ${maxFrameBytes}`,
-    );
-  }
+  const maxFrameBytes = maxFrameBytesOption(
+    "create channelWriter()",
+    options.maxFrameBytes,
+  );
 
   const stop = new AbortController();
   options.signal?.addEventListener(

@@ -3,7 +3,7 @@
 
 import { CHANNEL_PROTOCOL } from "./channel_protocol.ts";
 import { DATA_HEADER_BYTES, FRAME_TYPE } from "./frame_types.ts";
-import { jsonFrame, writeU32, writeU64 } from "./frame_bytes.ts";
+import { jsonFrame, recordsJson, writeU32, writeU64 } from "./frame_bytes.ts";
 import { utf8Length } from "./payload_checks.ts";
 
 /** Limits of {@linkcode encodeDataFrames}. */
@@ -70,7 +70,7 @@ export function encodeDataFrames<T>(
     const chunk = at === 0 && records.length <= maxRecords
       ? records
       : records.slice(at, at + maxRecords);
-    const json = stringify(chunk);
+    const json = recordsJson(chunk);
     const frame = dataFrame(firstSeq + out.length, chunk.length, json, max);
     if (frame !== undefined) out.push({ frame, records: chunk });
     else split(firstSeq, chunk, at, limits, out);
@@ -83,21 +83,6 @@ const NON_ASCII = /[\u0080-\uffff]/;
 /** UTF-8 length of JSON text: its length when ASCII (found natively), or counted. */
 function byteLength(json: string): number {
   return NON_ASCII.test(json) ? utf8Length(json) : json.length;
-}
-
-/** JSON of records, or the `TypeError` that says why there is none. */
-function stringify(value: unknown): string {
-  try {
-    // A record with no JSON form (a function) stands as null in an array.
-    return JSON.stringify(value) ?? "null";
-  } catch (error) {
-    throw new TypeError(
-      `Cannot encode DATA frame: DATA.records has no JSON form: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-      { cause: error },
-    );
-  }
 }
 
 function dataFrame(
@@ -126,7 +111,7 @@ function split<T>(
   out: DataFrame<T>[],
 ): void {
   const max = limits.maxFrameBytes;
-  const parts = chunk.map(stringify);
+  const parts = chunk.map(recordsJson);
   const sizes = parts.map(byteLength);
   let from = 0;
   while (from < chunk.length) {

@@ -11,8 +11,9 @@ import {
   type FieldIssue,
   integerIssue,
   isObject,
+  maxFrameBytesOption,
 } from "./payload_checks.ts";
-import { jsonFrame, writeU32, writeU64 } from "./frame_bytes.ts";
+import { jsonFrame, recordsJson, writeU32, writeU64 } from "./frame_bytes.ts";
 import { describeValue } from "../util/describe_value.ts";
 
 /** Options for {@linkcode encodeFrame}. */
@@ -59,17 +60,10 @@ export function encodeFrame(
   message: ChannelMessage,
   options: EncodeFrameOptions = {},
 ): Uint8Array {
-  const max = options.maxFrameBytes ?? CHANNEL_PROTOCOL.defaultMaxFrameBytes;
-  if (
-    !Number.isSafeInteger(max) || max < CHANNEL_PROTOCOL.minMaxFrameBytes ||
-    max > CHANNEL_PROTOCOL.maxMaxFrameBytes
-  ) {
-    throw new RangeError(
-      `Cannot encode channel frame: options.maxFrameBytes must be an integer from ${CHANNEL_PROTOCOL.minMaxFrameBytes} to ${CHANNEL_PROTOCOL.maxMaxFrameBytes}, got ${
-        describeValue(max)
-      }`,
-    );
-  }
+  const max = maxFrameBytesOption(
+    "encode channel frame",
+    options.maxFrameBytes,
+  );
   if (!isObject(message)) {
     throw new TypeError(
       `Cannot encode channel frame: expected a message object, got ${
@@ -245,21 +239,10 @@ function encodeData(seq: number, records: unknown, max: number): Uint8Array {
       range: true,
     });
   }
-  let json: string;
-  try {
-    json = JSON.stringify(records);
-  } catch (error) {
-    throw new TypeError(
-      `Cannot encode DATA frame: DATA.records has no JSON form: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-      { cause: error },
-    );
-  }
   const frame = fittedJsonFrame(
     FRAME_TYPE.data,
     DATA_HEADER_BYTES,
-    json,
+    recordsJson(records),
     max,
   );
   writeU64(frame, 5, seq);

@@ -61,3 +61,21 @@ export function jsonFrame(
   frame[4] = type;
   return frame;
 }
+
+/**
+ * The JSON of a DATA frame's records, or the `TypeError` that says why there
+ * is none (a `BigInt`, a cycle).
+ */
+export function recordsJson(records: unknown): string {
+  try {
+    // A record with no JSON form (a function) stands as null in an array.
+    return JSON.stringify(records) ?? "null";
+  } catch (error) {
+    throw new TypeError(
+      `Cannot encode DATA frame: DATA.records has no JSON form: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { cause: error },
+    );
+  }
+}

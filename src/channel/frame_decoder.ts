@@ -12,6 +12,7 @@ import {
   closeCodeIssue,
   type FieldIssue,
   isObject,
+  maxFrameBytesOption,
 } from "./payload_checks.ts";
 import { describeValue } from "../util/describe_value.ts";
 import { describeError } from "../errors/describe_error.ts";
@@ -115,17 +116,10 @@ export class FrameDecoder {
    */
   constructor(options: FrameDecoderOptions = {}) {
     const P = CHANNEL_PROTOCOL;
-    const max = options.maxFrameBytes ?? P.defaultMaxFrameBytes;
-    if (
-      !Number.isSafeInteger(max) || max < P.minMaxFrameBytes ||
-      max > P.maxMaxFrameBytes
-    ) {
-      throw new RangeError(
-        `Cannot create FrameDecoder: options.maxFrameBytes must be an integer from ${P.minMaxFrameBytes} to ${P.maxMaxFrameBytes}, got ${
-          describeValue(max)
-        }`,
-      );
-    }
+    const max = maxFrameBytesOption(
+      "create FrameDecoder",
+      options.maxFrameBytes,
+    );
     const first = options.handshakeMaxFrameBytes ??
       Math.min(P.handshakeMaxFrameBytes, max);
     if (!Number.isSafeInteger(first) || first < 5 || first > max) {

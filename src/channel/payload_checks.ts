@@ -23,6 +23,26 @@ export interface FieldIssue {
 /** Turns an issue into the caller's error and throws it. */
 export type Fail = (issue: FieldIssue) => never;
 
+/**
+ * Checks a `maxFrameBytes` option (default 16 MiB) and returns it; `what` is
+ * the start of the error message, such as `"create FrameDecoder"`.
+ */
+export function maxFrameBytesOption(what: string, value: unknown): number {
+  const max = value ?? CHANNEL_PROTOCOL.defaultMaxFrameBytes;
+  if (
+    typeof max !== "number" || !Number.isSafeInteger(max) ||
+    max < CHANNEL_PROTOCOL.minMaxFrameBytes ||
+    max > CHANNEL_PROTOCOL.maxMaxFrameBytes
+  ) {
+    throw new RangeError(
+      `Cannot ${what}: options.maxFrameBytes must be an integer from ${CHANNEL_PROTOCOL.minMaxFrameBytes} to ${CHANNEL_PROTOCOL.maxMaxFrameBytes}, got ${
+        describeValue(max)
+      }`,
+    );
+  }
+  return max;
+}
+
 /** UTF-8 length of a well-formed string, without encoding it. */
 export function utf8Length(text: string): number {
   let bytes = 0;

@@ -6,6 +6,7 @@ import { ChannelProtocolError } from "./channel_protocol_error.ts";
 import { CLOSE_CODES } from "./close_codes.ts";
 import { encodeFrame } from "./encode_frame.ts";
 import { FRAME_TYPE } from "./frame_types.ts";
+import { maxFrameBytesOption } from "./payload_checks.ts";
 import type { ChannelConnection } from "./channel_connection.ts";
 
 /**
@@ -163,17 +164,10 @@ export function webSocketConnection(
       }`,
     );
   }
-  const maxFrameBytes = options.maxFrameBytes ??
-    CHANNEL_PROTOCOL.defaultMaxFrameBytes;
-  if (
-    !Number.isSafeInteger(maxFrameBytes) ||
-    maxFrameBytes < CHANNEL_PROTOCOL.minMaxFrameBytes ||
-    maxFrameBytes > CHANNEL_PROTOCOL.maxMaxFrameBytes
-  ) {
-    throw new RangeError(
-      `Cannot adapt WebSocket: options.maxFrameBytes must be an integer from ${CHANNEL_PROTOCOL.minMaxFrameBytes} to ${CHANNEL_PROTOCOL.maxMaxFrameBytes}, got ${maxFrameBytes}`,
-    );
-  }
+  const maxFrameBytes = maxFrameBytesOption(
+    "adapt WebSocket",
+    options.maxFrameBytes,
+  );
   const maxBufferedBytes = options.maxBufferedBytes ?? 1024 * 1024;
   if (!(Number.isFinite(maxBufferedBytes) && maxBufferedBytes >= 0)) {
     throw new RangeError(

@@ -170,9 +170,7 @@ export class Checkpointer {
    * a newer instance took over).
    */
   async flush(): Promise<void> {
-    this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#wake();
+    this.close();
     await this.#acks;
     while (this.#inFlight) await this.#inFlight.catch(() => {});
     if (this.#failed) return;

@@ -117,14 +117,12 @@ async function readBody(
   const stream = message.body;
   if (stream === null) return null;
   const header = message.headers.get("content-length");
-  let declared = -1;
   if (header !== null) {
     if (!CONTENT_LENGTH.test(header)) {
       await stream.cancel().catch(() => {});
       throw badContentLength(header);
     }
-    declared = Number(header);
-    if (declared > max) {
+    if (Number(header) > max) {
       await stream.cancel().catch(() => {});
       throw tooLarge(max);
     }

@@ -9,15 +9,7 @@ import {
 import { quotedList } from "./suggest.ts";
 
 /** A definition's name: kebab-case, optionally scoped (`acme/thing`). */
-export const DEFINITION_NAME: RegExp =
-  /^(?:[a-z0-9][a-z0-9-]*\/)?[a-z][a-z0-9-]*$/;
-
-/** The kinds a source, processor or sink definition may have. */
-export const PROCESSOR_KINDS: readonly string[] = [
-  "source",
-  "processor",
-  "sink",
-];
+const DEFINITION_NAME: RegExp = /^(?:[a-z0-9][a-z0-9-]*\/)?[a-z][a-z0-9-]*$/;
 
 /** The delivery guarantees a definition may declare. */
 const DELIVERY: readonly string[] = [

@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import { parseDocument } from "yaml";
+import { describeError } from "../errors/describe_error.ts";
 import type { ConfigIssue } from "./config_issue.ts";
 
 /** The parsed value, or the syntax issues (at path `""`). */
@@ -175,7 +176,7 @@ function decodeJson(text: string): Decoded {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     let line: number | undefined;
     let column: number | undefined;
     // V8: "... in JSON at position 8 (line 1 column 9)"; SpiderMonkey:

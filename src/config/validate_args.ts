@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import { describeError } from "../errors/describe_error.ts";
 import type { ConfigIssue } from "./config_issue.ts";
 import { toConfigIssues } from "./schema_issues.ts";
 import type { StandardSchemaV1 } from "./standard_schema.ts";
@@ -61,7 +62,7 @@ export async function validateArgs<Args>(
       issues: [{
         path: options.path,
         message: `cannot validate the args of "${definition.name}": ${
-          error instanceof Error ? error.message : String(error)
+          describeError(error)
         }`,
       }],
     };

@@ -5,3 +5,8 @@
 export const ONE_TO_ONE: unique symbol = Symbol.for(
   "@ca/streams/one-to-one",
 ) as never;
+
+/** Whether `stream` was declared with `oneToOne()` (internal). */
+export function isOneToOne(stream: unknown): boolean {
+  return (stream as { [ONE_TO_ONE]?: boolean })[ONE_TO_ONE] === true;
+}

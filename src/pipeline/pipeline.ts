@@ -7,7 +7,7 @@ import type { Position } from "../checkpoint/position.ts";
 import { RESUMABLE_SOURCE } from "../sources/resumable_source.ts";
 import type { ResumableSource } from "../sources/resumable_source.ts";
 import type { DeadLetter } from "../failures/dead_letter.ts";
-import { ONE_TO_ONE } from "./one_to_one_mark.ts";
+import { isOneToOne } from "./one_to_one_mark.ts";
 import { assemble, nameOf } from "./assemble.ts";
 import type { Divert } from "./processor_spec.ts";
 import { specOf } from "./processor_spec.ts";
@@ -766,7 +766,7 @@ function checkCheckpoint(
     processors.forEach((processor, i) => {
       if (
         specOf(processor as TransformStream) === undefined &&
-        (processor as { [ONE_TO_ONE]?: boolean })[ONE_TO_ONE] !== true
+        !isOneToOne(processor)
       ) {
         throw new TypeError(
           `Cannot build pipeline: options.checkpoint.maxUncommittedRecords needs processors that let records through as more arrive, and processor ${i} (argument ${

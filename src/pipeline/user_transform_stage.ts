@@ -1,7 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import { ONE_TO_ONE } from "./one_to_one_mark.ts";
+import { isOneToOne } from "./one_to_one_mark.ts";
 import type { RecordBatch } from "./record_batch.ts";
 import { toStageError } from "./to_stage_error.ts";
 
@@ -55,9 +55,7 @@ export function userTransformStage(
 ): ReadableStream<RecordBatch<unknown>> {
   const first = stages[0]!;
   const last = stages[stages.length - 1]!;
-  const oneToOne = stages.every((stage) =>
-    (stage.transform as { [ONE_TO_ONE]?: boolean })[ONE_TO_ONE] === true
-  );
+  const oneToOne = stages.every((stage) => isOneToOne(stage.transform));
   let enteredTo = 0;
   let releasedTo = 0;
   /** One-to-one: each input batch's record count and range end, in order. */
@@ -78,16 +76,20 @@ export function userTransformStage(
   /** Ends the run with `error`, tearing every stream down with it. */
   function fail(error: unknown): void {
     if (settled) return;
-    settled = true;
-    clearTimeout(timer);
     output.error(error);
-    tearDown(error);
+    tearDown(error).catch(ignore);
   }
 
-  function tearDown(reason: unknown): void {
-    batches.cancel(reason).catch(ignore);
+  /**
+   * Settles the run and ends every stream with `reason`; resolves when the
+   * input is cancelled.
+   */
+  function tearDown(reason: unknown): Promise<void> {
+    settled = true;
+    clearTimeout(timer);
     writer.abort(reason).catch(ignore);
     reader.cancel(reason).catch(ignore);
+    return batches.cancel(reason);
   }
 
   for (let k = 0; k + 1 < stages.length; k++) {
@@ -196,8 +198,6 @@ export function userTransformStage(
         }
         if (settled) return;
         if (step.done) {
-          settled = true;
-          clearTimeout(timer);
           if (buffer.length > 0 || enteredTo > releasedTo) {
             controller.enqueue({
               records: buffer,
@@ -208,7 +208,7 @@ export function userTransformStage(
           }
           controller.close();
           // A stream that terminated early leaves the ones before it running.
-          tearDown(undefined);
+          tearDown(undefined).catch(ignore);
           return;
         }
         buffer.push(step.value);
@@ -217,11 +217,7 @@ export function userTransformStage(
       }
     },
     cancel(reason) {
-      settled = true;
-      clearTimeout(timer);
-      writer.abort(reason).catch(ignore);
-      reader.cancel(reason).catch(ignore);
-      return batches.cancel(reason);
+      return tearDown(reason);
     },
   }, { highWaterMark: 0 });
 }

@@ -75,7 +75,7 @@ export function settingsOf(
   }
   if (typeof options.test !== "function") {
     throw new TypeError(
-      `Cannot register ${caller}: options.test must be a function such as Deno.test or node:test's test, got ${
+      `Cannot register ${caller}: options.test must be a function such as your runner's test(name, fn), got ${
         describeValue(options.test)
       }`,
     );

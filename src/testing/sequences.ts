@@ -179,7 +179,8 @@ export function checkReplay<T>(
   shape: RecordShape<T>,
 ): string | undefined {
   const gotGroups = byPartition(got, shape);
-  for (const [partition, all] of byPartition(want, shape)) {
+  const wantGroups = byPartition(want, shape);
+  for (const [partition, all] of wantGroups) {
     const keys = gotGroups.get(partition) ?? [];
     let a = 0;
     while (a < keys.length && a < all.length && keys[a] === all[a]) a++;
@@ -201,7 +202,7 @@ export function checkReplay<T>(
     }
   }
   for (const [partition, keys] of gotGroups) {
-    if (!want.some((record) => shape.partition(record) === partition)) {
+    if (!wantGroups.has(partition)) {
       return `record ${show(keys[0])} was stored in partition ${
         show(partition)
       }, which no record was written to`;

@@ -61,6 +61,22 @@ async function resetStore(store: CrashStore, arg: string): Promise<void> {
 }
 
 /**
+ * The process of tests/crash/child.ts, run by Deno.
+ *
+ * @param context the crash run's context (`deno`, `root`)
+ * @param args the child's arguments: input, output, store, store argument
+ * @param env the child's `CA_CRASH_*` settings
+ */
+export function crashChild(
+  context: CrashContext,
+  args: [input: string, output: string, store: CrashStore, arg: string],
+  env: Record<string, string>,
+): CrashRun["child"] {
+  const script = new URL("tests/crash/child.ts", context.root).pathname;
+  return { command: context.deno, args: ["run", "-A", script, ...args], env };
+}
+
+/**
  * A scenario that crashes the throttled pipeline of tests/crash/child.ts
  * with its checkpoints in `store`.
  */
@@ -71,7 +87,7 @@ export function storeScenario(store: CrashStore): CrashScenario {
     records: 100_000,
     kills: 10,
     runs(context: CrashContext): CrashRun[] {
-      const { dir, records, root, deno } = context;
+      const { dir, records } = context;
       const input = `${dir}/input.ndjson`;
       const output = `${dir}/output.ndjson`;
       const arg = storeArg(store, dir);
@@ -91,24 +107,12 @@ export function storeScenario(store: CrashStore): CrashScenario {
           }));
           await resetStore(store, arg);
         },
-        child: {
-          command: deno,
-          args: [
-            "run",
-            "-A",
-            new URL("tests/crash/child.ts", root).pathname,
-            input,
-            output,
-            store,
-            arg,
-          ],
-          env: {
-            CA_CRASH_EVERY_RECORDS: String(EVERY_RECORDS),
-            CA_CRASH_BATCH_SIZE: String(BATCH_SIZE),
-            CA_CRASH_PAUSE_EVERY: "100",
-            CA_CRASH_PAUSE_MS: String(pauseMs),
-          },
-        },
+        child: crashChild(context, [input, output, store, arg], {
+          CA_CRASH_EVERY_RECORDS: String(EVERY_RECORDS),
+          CA_CRASH_BATCH_SIZE: String(BATCH_SIZE),
+          CA_CRASH_PAUSE_EVERY: "100",
+          CA_CRASH_PAUSE_MS: String(pauseMs),
+        }),
         killAfterMs: records <= 20_000 ? [300, 900] : [400, 1500],
         deliveredCount: () => countLines(output),
         delivered: () => readIds(output),

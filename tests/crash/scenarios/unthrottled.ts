@@ -12,6 +12,7 @@
 // microseconds would make the unbounded replay depend on the machine.
 import type { CrashContext, CrashRun, CrashScenario } from "../scenario.ts";
 import { countLines, readIds, writeNumbered } from "../ndjson_files.ts";
+import { crashChild } from "../store_scenario.ts";
 
 const MAX_UNCOMMITTED = 5_000;
 const EVERY_RECORDS = 1_000;
@@ -23,7 +24,7 @@ function run(
   name: string,
   maxUncommitted: number | undefined,
 ): CrashRun {
-  const { dir, records, root, deno } = context;
+  const { dir, records } = context;
   const folder = `${dir}/${
     maxUncommitted === undefined ? "unbounded" : "bounded"
   }`;
@@ -43,18 +44,10 @@ function run(
       }
       await Deno.mkdir(`${folder}/checkpoints`, { recursive: true });
     },
-    child: {
-      command: deno,
-      args: [
-        "run",
-        "-A",
-        new URL("tests/crash/child.ts", root).pathname,
-        input,
-        output,
-        "file",
-        `${folder}/checkpoints`,
-      ],
-      env: {
+    child: crashChild(
+      context,
+      [input, output, "file", `${folder}/checkpoints`],
+      {
         CA_CRASH_BATCH_SIZE: String(BATCH_SIZE),
         CA_CRASH_EVERY_RECORDS: String(EVERY_RECORDS),
         CA_CRASH_EVERY_MS: "5000",
@@ -65,7 +58,7 @@ function run(
         CA_CRASH_FILTER: "0",
         CA_CRASH_PAUSE_EVERY: "0",
       },
-    },
+    ),
     killAfterMs: [200, 600],
     deliveredCount: () => countLines(output),
     delivered: () => readIds(output),

@@ -1,0 +1,76 @@
+/**
+ * Small helpers shared by the check and build scripts.
+ *
+ * @module
+ */
+
+/**
+ * Every file below `dir`, as paths relative to `root` (`dir` included),
+ * sorted. A missing `dir` yields none.
+ *
+ * @param root the folder the paths are relative to
+ * @param dir a folder below `root`, such as `src/` or `src`
+ * @returns the files' paths, such as `src/a/b.ts`
+ */
+export async function filesUnder(root: URL, dir: string): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    try {
+      for await (const entry of Deno.readDir(new URL(rel, root))) {
+        if (entry.isDirectory) await walk(`${rel}${entry.name}/`);
+        else if (entry.isFile) files.push(`${rel}${entry.name}`);
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  };
+  await walk(dir.endsWith("/") ? dir : `${dir}/`);
+  return files.sort();
+}
+
+/**
+ * Runs a command to its end and returns what it printed on stdout.
+ *
+ * @param what what the command is for, such as `bundle` (for the error)
+ * @param command the program, such as a path to `node_modules/.bin/deno`
+ * @param args its arguments
+ * @param cwd the folder it runs in
+ * @returns its stdout, decoded
+ * @throws {Error} "Cannot `what`: ..." with its stderr when it exits non-zero
+ */
+export async function commandOutput(
+  what: string,
+  command: string,
+  args: string[],
+  cwd: string,
+): Promise<string> {
+  const { code, stdout, stderr } = await new Deno.Command(command, {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    // The program's name, with its subcommand (`deno info`) if it has one.
+    const sub = /^[a-z]+$/.test(args[0] ?? "") ? ` ${args[0]}` : "";
+    const name = `${command.split("/").pop()}${sub}`;
+    throw new Error(
+      `Cannot ${what}: ${name} exited with ${code}: ${
+        new TextDecoder().decode(stderr).trim()
+      }`,
+    );
+  }
+  return new TextDecoder().decode(stdout);
+}
+
+/**
+ * The median of some numbers.
+ *
+ * @param values the numbers, at least one
+ * @returns the middle value, or the mean of the two middle values
+ */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
