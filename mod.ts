@@ -28,6 +28,12 @@
  */
 
 export * from "./src/pipeline/pipeline.ts";
+export * from "./src/pipeline/origin_counts.ts";
+export * from "./src/pipeline/sink_counts.ts";
+export * from "./src/graph/merge.ts";
+export * from "./src/graph/fan_out.ts";
+export * from "./src/graph/route.ts";
+export * from "./src/graph/branch.ts";
 export * from "./src/errors/stage_error.ts";
 export * from "./src/errors/record_error.ts";
 export * from "./src/processors/map.ts";

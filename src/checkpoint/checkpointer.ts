@@ -155,9 +155,38 @@ export class Checkpointer {
       this.#acknowledge(this.#position);
       advanced = true;
     }
-    if (!advanced) return;
+    if (advanced) this.#advanced(watermark - before);
+  }
+
+  /**
+   * For a source that tracks its own positions (a `merge()` keeps one per
+   * origin): `total` records were read so far. Counts toward
+   * `maxUncommitted` like {@linkcode Checkpointer.read}.
+   */
+  readCount(total: number): void {
+    this.#readTo = total;
+  }
+
+  /**
+   * For a source that tracks its own positions: `position` is done, and
+   * with it `doneCount` records in all (of the `readCount` total). `ack`,
+   * when given, runs in order after the acknowledgements before it.
+   */
+  advance(
+    position: Position,
+    doneCount: number,
+    ack?: () => void | Promise<void>,
+  ): void {
+    const more = doneCount - this.#positionTo;
+    this.#position = position;
+    this.#positionTo = doneCount;
+    if (ack !== undefined) this.#chainAck(ack);
+    this.#advanced(more);
+  }
+
+  #advanced(records: number): void {
     this.#hasPosition = true;
-    this.#sinceCommit += watermark - before;
+    this.#sinceCommit += records;
     if (this.#settings.store === undefined) return;
     if (this.#sinceCommit >= this.#settings.everyRecords || this.#urgent()) {
       this.#commitSoon();
@@ -275,9 +304,12 @@ export class Checkpointer {
 
   #acknowledge(position: Position): void {
     const ack = this.#settings.ack;
-    if (ack === undefined) return;
+    if (ack !== undefined) this.#chainAck(() => ack(position));
+  }
+
+  #chainAck(ack: () => void | Promise<void>): void {
     this.#acks = this.#acks
-      .then(() => this.#failed ? undefined : ack(position))
+      .then(() => this.#failed ? undefined : ack())
       .catch((error) => this.#fail(error));
   }
 

@@ -35,4 +35,16 @@ export class DoneRanges {
     }
     return this.#watermark;
   }
+
+  /** Whether every record of `[from, to)` is done. */
+  covers(from: number, to: number): boolean {
+    let at = from > this.#watermark ? from : this.#watermark;
+    if (at >= to) return true;
+    for (const [start, end] of this.#ahead) {
+      if (start > at) return false;
+      if (end > at) at = end;
+      if (at >= to) return true;
+    }
+    return false;
+  }
 }

@@ -10,7 +10,9 @@ import { describeError } from "./describe_error.ts";
  * `stageIndex` is 0 for the first processor and `processors.length` for the
  * sink; a failing source has index -1 and the name `"source"`. `stageName`
  * is the user function's or class's name where it has one (for example
- * `"parse"` for `map(parse)`), else the processor's kind (`"map"`).
+ * `"parse"` for `map(parse)`), else the processor's kind (`"map"`). In a
+ * graph (`merge()`, `fanOut()`, `route()`), `branch` names the origin or
+ * sink the stage belongs to, and the index counts within that branch.
  *
  * @example Tell which stage failed
  * ```ts
@@ -40,6 +42,11 @@ export class StageError extends Error {
   readonly recordIndex: number | undefined;
   /** How many times the record was tried, when a retry policy ran. */
   readonly attempts: number | undefined;
+  /**
+   * The branch of a graph the stage is on, as the names from the outside
+   * in, joined by `/` (`"paid/nats"`); `undefined` on the main line.
+   */
+  readonly branch: string | undefined;
 
   /**
    * Creates a stage error.
@@ -48,17 +55,20 @@ export class StageError extends Error {
    * @param stageName Name of the failing stage, if it has one.
    * @param cause The original error.
    * @param options `recordIndex`: the failing record's index, and
-   * `attempts`: how often it was tried, when known.
+   * `attempts`: how often it was tried, when known, and `branch`: the
+   * branch of a graph the stage is on.
    */
   constructor(
     stageIndex: number,
     stageName: string | undefined,
     cause: unknown,
-    options: { recordIndex?: number; attempts?: number } = {},
+    options: { recordIndex?: number; attempts?: number; branch?: string } = {},
   ) {
-    const where = stageName === undefined
-      ? `stage ${stageIndex}`
-      : `stage ${stageIndex} (${stageName})`;
+    const where =
+      (stageName === undefined
+        ? `stage ${stageIndex}`
+        : `stage ${stageIndex} (${stageName})`) +
+      (options.branch === undefined ? "" : ` of branch "${options.branch}"`);
     const record =
       (options.recordIndex === undefined
         ? ""
@@ -77,5 +87,6 @@ export class StageError extends Error {
     this.stageName = stageName;
     this.recordIndex = options.recordIndex;
     this.attempts = options.attempts;
+    this.branch = options.branch;
   }
 }

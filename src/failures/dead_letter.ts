@@ -35,4 +35,6 @@ export interface DeadLetter<T = unknown> {
   stageName: string | undefined;
   /** How many times the record was tried. */
   attempts: number;
+  /** The branch of a graph the stage is on (`"paid/nats"`), when not the main line. */
+  branch?: string;
 }

@@ -20,27 +20,35 @@ import type { UserStage } from "./user_transform_stage.ts";
 
 /** The source and every processor, wired as one stream of batches. */
 export interface Assembled {
-  source: SourceHandle<unknown>;
+  /** The source's handle, when the input was a source. */
+  source: SourceHandle<unknown> | undefined;
   stream: ReadableStream<RecordBatch<unknown>>;
 }
+
+/** What processors are wired after: a source to open, or batches already. */
+export type AssemblyInput =
+  | { source: PipelineSource<unknown>; resumption?: Resumption }
+  | { batches: ReadableStream<RecordBatch<unknown>> };
 
 /**
  * Wires the source and processors: the leading run of fusable processors
  * executes inside the source's pull, every later run becomes one
  * `TransformStream`, every run of consecutive users' own transforms is
  * chained record by record between one unbatching and one rebatching, and
- * library stages with timers or concurrency get a boundary each.
+ * library stages with timers or concurrency get a boundary each. After a
+ * stream of batches (a merge, a branch of a fan-out) the leading run is a
+ * `TransformStream` too.
  */
 export function assemble(
-  source: PipelineSource<unknown>,
+  input: AssemblyInput,
   processors: readonly TransformStream<unknown, unknown>[],
   batchSize: number,
   lingerMs: number,
-  resumption?: Resumption,
   divertFor?: (index: number, name: string | undefined) => Divert | undefined,
 ): Assembled {
   let handle: SourceHandle<unknown> | undefined;
-  let stream: ReadableStream<RecordBatch<unknown>> | undefined;
+  let stream: ReadableStream<RecordBatch<unknown>> | undefined =
+    "batches" in input ? input.batches : undefined;
   let placed: PlacedSpec[] = [];
   let users: UserStage[] = [];
   const closeUsers = () => {
@@ -52,6 +60,10 @@ export function assemble(
     closeUsers();
     if (stream === undefined) {
       const head = placed.length > 0 ? fuse(placed, divertFor) : undefined;
+      const { source, resumption } = input as {
+        source: PipelineSource<unknown>;
+        resumption?: Resumption;
+      };
       handle = sourceStream(source, batchSize, lingerMs, head, resumption);
       stream = handle.readable;
     } else if (placed.length > 0) {
@@ -85,7 +97,7 @@ export function assemble(
     );
   });
   closeFusion();
-  return { source: handle!, stream: stream! };
+  return { source: handle, stream: stream! };
 }
 
 /** The user's class name for a stream, or the name of a batch sink's class. */

@@ -23,7 +23,7 @@ async function batchesOf(
   batchSize = 64,
 ): Promise<RecordBatch<unknown>[]> {
   const { stream } = assemble(
-    input,
+    { source: input },
     processors as TransformStream<unknown, unknown>[],
     batchSize,
     0,

@@ -9,10 +9,18 @@ import type { ResumableSource } from "../sources/resumable_source.ts";
 import type { DeadLetter } from "../failures/dead_letter.ts";
 import { isOneToOne } from "./one_to_one_mark.ts";
 import { assemble, nameOf } from "./assemble.ts";
-import type { Divert } from "./processor_spec.ts";
 import { specOf } from "./processor_spec.ts";
-import { sinkStream } from "./sink_stream.ts";
-import type { SinkHandle } from "./sink_stream.ts";
+import { BRANCH_PARTS, GRAPH_SOURCE } from "./graph_node.ts";
+import type {
+  BranchParts,
+  DivertFor,
+  GraphSource,
+  OpenedSink,
+  OpenedSource,
+} from "./graph_node.ts";
+import { openSink } from "./open_sink.ts";
+import type { OriginCounts } from "./origin_counts.ts";
+import type { SinkCounts } from "./sink_counts.ts";
 import type {
   PipelineSource,
   Resumption,
@@ -217,6 +225,14 @@ export interface PipelineSummary {
   commits?: number;
   /** Records sent to the `deadLetter` sink. */
   recordsDeadLettered: number;
+  /** Per origin, when the source is a `merge()`. */
+  origins?: Record<string, OriginCounts>;
+  /**
+   * Per sink, when the sink is a `fanOut()` or a `route()`, keyed by branch
+   * path. `recordsWritten` then counts the records done: stored by every
+   * sink they went to (a record a route sends nowhere is done at once).
+   */
+  sinks?: Record<string, SinkCounts>;
 }
 
 /**
@@ -257,6 +273,10 @@ export interface RunningPipeline extends PromiseLike<PipelineSummary> {
   readonly recordsWritten: number;
   /** The last committed checkpoint position, when checkpointing. */
   readonly position: Position | undefined;
+  /** Live counts per origin, when the source is a `merge()`. */
+  readonly origins: Record<string, OriginCounts> | undefined;
+  /** Live counts per sink, when the sink is a `fanOut()` or a `route()`. */
+  readonly sinks: Record<string, SinkCounts> | undefined;
   /**
    * Stops gracefully: stops reading the source, lets every record already
    * read reach the sink, closes the sink, and resolves with the summary.
@@ -602,8 +622,22 @@ function parseArguments(args: unknown[]): ParsedArguments {
       }`,
     );
   }
-  const [source, ...rest] = stages;
-  const sink = rest.pop();
+  let source = stages[0];
+  const rest = stages.slice(1);
+  let sink = rest.pop();
+  // A branch at either end is its parts: the line just grows.
+  for (
+    let parts = partsOf(source);
+    parts?.source !== undefined;
+    parts = partsOf(source)
+  ) {
+    rest.unshift(...parts.processors);
+    source = parts.source;
+  }
+  for (let parts = partsOf(sink); parts?.sink; parts = partsOf(sink)) {
+    rest.push(...parts.processors);
+    sink = parts.sink;
+  }
   if (!isSource(source)) {
     throw new TypeError(
       `Cannot build pipeline: the source (argument 1) must be a ReadableStream, an Iterable or an AsyncIterable, got ${
@@ -782,7 +816,13 @@ function checkCheckpoint(
   ) {
     fail(".reset", '"start" or { position }', reset);
   }
-  if (!(RESUMABLE_SOURCE in (source as object))) {
+  const graph = (source as { [GRAPH_SOURCE]?: GraphSource })[GRAPH_SOURCE];
+  if (graph?.notResumable !== undefined) {
+    throw new TypeError(
+      `Cannot build pipeline: options.checkpoint needs resumable sources (made with resumableSource(), such as fileSource()), and merge() origin "${graph.notResumable}" cannot resume`,
+    );
+  }
+  if (!graph && !(RESUMABLE_SOURCE in (source as object))) {
     throw new TypeError(
       "Cannot build pipeline: options.checkpoint needs a resumable source (one made with resumableSource(), such as fileSource()), the source (argument 1) cannot resume",
     );
@@ -796,7 +836,8 @@ class PipelineRun implements RunningPipeline {
   #aborted = false;
   #settled = false;
   #source: SourceHandle<unknown>;
-  #sink: SinkHandle<unknown>;
+  #sink: OpenedSink;
+  #origins: OpenedSource | undefined;
   #abort = new AbortController();
   #result: Promise<PipelineSummary>;
   #started = performance.now();
@@ -822,48 +863,78 @@ class PipelineRun implements RunningPipeline {
     const resumable = (source as Partial<ResumableSource<unknown>>)[
       RESUMABLE_SOURCE
     ];
+    const graph = (source as { [GRAPH_SOURCE]?: GraphSource })[GRAPH_SOURCE];
     // A source with an ack hook is told what is done even without a
     // checkpoint store (a channel reader acknowledges to its writer).
-    const checkpointer = options.checkpoint || resumable?.ack
-      ? this.#startCheckpointer(
-        options.checkpoint,
-        options.id ?? "",
-        resumable!,
-      )
-      : undefined;
+    const checkpointer =
+      options.checkpoint || resumable?.ack || graph?.acknowledges
+        ? this.#startCheckpointer(
+          options.checkpoint,
+          options.id ?? "",
+          resumable?.ack,
+        )
+        : undefined;
     this.#checkpointer = checkpointer;
-    const resumption: Resumption | undefined = checkpointer && {
-      start: () =>
-        checkpointer.start().catch((error) => {
-          this.#failure ??= error;
-          throw error;
-        }),
-      read: (to, position) => checkpointer.read(to, position),
-      ready: () => checkpointer.ready(),
-    };
+    const start = () =>
+      checkpointer!.start().catch((error) => {
+        this.#failure ??= error;
+        throw error;
+      });
     const divertFor = options.deadLetter &&
       this.#openDeadLetter(options.deadLetter);
-    const assembled = assemble(
-      source,
-      processors,
-      batchSize,
-      lingerMs,
-      resumption,
-      divertFor,
-    );
-    this.#source = assembled.source;
+    let stored = checkpointer &&
+      ((from: number, to: number) => checkpointer.stored(from, to));
+    let assembled;
+    if (graph) {
+      const opened = graph.open({
+        batchSize,
+        lingerMs,
+        divertFor,
+        checkpoint: checkpointer && {
+          start,
+          readCount: (total) => checkpointer.readCount(total),
+          advance: (position, doneCount, ack) =>
+            checkpointer.advance(position, doneCount, ack),
+          ready: () => checkpointer.ready(),
+        },
+      });
+      this.#origins = opened;
+      if (opened.stored) stored = (from, to) => opened.stored!(from, to);
+      this.#source = opened.handle;
+      assembled = assemble(
+        { batches: opened.handle.readable },
+        processors,
+        batchSize,
+        lingerMs,
+        divertFor,
+      );
+    } else {
+      const resumption: Resumption | undefined = checkpointer && {
+        start,
+        read: (to, position) => checkpointer.read(to, position),
+        ready: () => checkpointer.ready(),
+      };
+      assembled = assemble(
+        { source, resumption },
+        processors,
+        batchSize,
+        lingerMs,
+        divertFor,
+      );
+      this.#source = assembled.source!;
+    }
     this.#source.ended.then(() => this.#sourceEnded = true);
     const stream = assembled.stream;
     const sinkIndex = processors.length;
     const sinkName = nameOf(sink, WritableStream);
-    this.#sink = sinkStream(
-      sink,
-      sinkIndex,
-      sinkName,
-      checkpointer && ((from, to) => checkpointer.stored(from, to)),
-      divertFor?.(sinkIndex, sinkName),
-      this.#abort.signal,
-    );
+    this.#sink = openSink(sink, {
+      index: sinkIndex,
+      batchSize,
+      lingerMs,
+      onStored: stored,
+      divertFor,
+      signal: this.#abort.signal,
+    });
 
     const signal = options.signal;
     const onAbort = () => void this.abort(signal!.reason);
@@ -883,7 +954,7 @@ class PipelineRun implements RunningPipeline {
   #startCheckpointer(
     options: CheckpointOptions | undefined,
     id: string,
-    source: ResumableSource<unknown>[typeof RESUMABLE_SOURCE],
+    ack: ((position: Position) => void | Promise<void>) | undefined,
   ): Checkpointer {
     return new Checkpointer({
       store: options?.store,
@@ -892,7 +963,7 @@ class PipelineRun implements RunningPipeline {
       everyMs: options?.everyMs ?? 5000,
       maxUncommitted: options?.maxUncommittedRecords,
       reset: options?.reset,
-      ack: source.ack && ((position) => source.ack!(position)),
+      ack: ack && ((position) => ack(position)),
       onFailure: (error) => {
         this.#failure ??= error;
         this.#abort.abort(error);
@@ -900,14 +971,20 @@ class PipelineRun implements RunningPipeline {
     });
   }
 
-  #openDeadLetter(
-    sink: WritableStream<DeadLetter>,
-  ): (index: number, name: string | undefined) => Divert {
+  #openDeadLetter(sink: WritableStream<DeadLetter>): DivertFor {
     const writer = sink.getWriter();
     this.#deadLetter = writer;
-    return (stageIndex, stageName) => (record, error, attempts) => {
+    return (stageIndex, stageName, branch) => (record, error, attempts) => {
       this.#deadLettered++;
-      return writer.write({ record, error, stageIndex, stageName, attempts });
+      const letter: DeadLetter = {
+        record,
+        error,
+        stageIndex,
+        stageName,
+        attempts,
+      };
+      if (branch !== undefined) letter.branch = branch;
+      return writer.write(letter);
     };
   }
 
@@ -964,6 +1041,8 @@ class PipelineRun implements RunningPipeline {
       summary.position = this.#checkpointer.committed;
       summary.commits = this.#checkpointer.commits;
     }
+    if (this.#origins) summary.origins = this.#origins.origins();
+    if (this.#sink.sinks) summary.sinks = this.#sink.sinks();
     return summary;
   }
 
@@ -981,6 +1060,12 @@ class PipelineRun implements RunningPipeline {
   }
   get position(): Position | undefined {
     return this.#checkpointer?.committed;
+  }
+  get origins(): Record<string, OriginCounts> | undefined {
+    return this.#origins?.origins();
+  }
+  get sinks(): Record<string, SinkCounts> | undefined {
+    return this.#sink.sinks?.();
   }
 
   stop(): Promise<PipelineSummary> {
@@ -1017,6 +1102,12 @@ class PipelineRun implements RunningPipeline {
   finally(onFinally?: (() => void) | null): Promise<PipelineSummary> {
     return this.#result.finally(onFinally);
   }
+}
+
+function partsOf(value: unknown): BranchParts | undefined {
+  return (value as { [BRANCH_PARTS]?: BranchParts } | undefined)?.[
+    BRANCH_PARTS
+  ];
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

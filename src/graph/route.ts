@@ -1,0 +1,186 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import { StageError } from "../errors/stage_error.ts";
+import { GRAPH_SINK } from "../pipeline/graph_node.ts";
+import type { GraphSink, SinkContext } from "../pipeline/graph_node.ts";
+import { describeValue } from "../util/describe_value.ts";
+import type { FanOutOptions } from "./fan_out.ts";
+import { openFanOut } from "./open_fan_out.ts";
+import type { Split } from "./open_fan_out.ts";
+import { BEST_EFFORT_QUEUE_RECORDS, sinkBranches } from "./sink_branch.ts";
+import type { SinkBranch } from "./sink_branch.ts";
+import { standaloneSink } from "./standalone_sink.ts";
+
+/**
+ * What a {@linkcode route} chooser returns: the name of the sink that
+ * takes the record, several names, or nothing (the record goes nowhere and
+ * counts as done).
+ *
+ * @example Route by a field, or nowhere
+ * ```ts
+ * import type { RouteChoice } from "@ca/streams";
+ *
+ * type Sink = "paid" | "refunds";
+ * function choose(order: { status: string }): RouteChoice<Sink> {
+ *   if (order.status === "paid") return "paid";
+ *   if (order.status === "refunded") return ["paid", "refunds"];
+ * }
+ * if (choose({ status: "open" }) !== undefined) throw new Error("unexpected");
+ * ```
+ */
+export type RouteChoice<K extends string> =
+  | K
+  | readonly K[]
+  | undefined
+  | null
+  | void;
+
+/**
+ * A sink made by {@linkcode route}: a `WritableStream` that `pipeline()`
+ * runs as a graph.
+ *
+ * @example Used alone, a route writes each record where it belongs
+ * ```ts
+ * import { collect, route } from "@ca/streams";
+ * import type { RouteSink } from "@ca/streams";
+ *
+ * const small = collect<number>();
+ * const large = collect<number>();
+ * const sink: RouteSink<number> = route((n: number) => n < 10 ? "small" : "large", { small, large });
+ * await ReadableStream.from([1, 20, 3]).pipeTo(sink);
+ * if (small.records.join() !== "1,3" || large.records.join() !== "20") throw new Error("unexpected");
+ * ```
+ */
+export interface RouteSink<T> extends WritableStream<T> {
+  /** How `pipeline()` runs it. */
+  readonly [GRAPH_SINK]: GraphSink;
+}
+
+/**
+ * One sink that sends each record to the sink named by `choose(record)`,
+ * to several when it returns an array, or to none when it returns nothing
+ * (the record then counts as done). Inside `pipeline()` each batch is split
+ * per sink in one pass, without a stream hop per record, and the sinks
+ * write concurrently; a record is done once every sink it went to stored
+ * it. A name that is not one of `sinks`, or a `choose` that throws, is the
+ * record's failure: it goes to the pipeline's dead letter, or fails the
+ * pipeline with a `StageError` named `"route"`.
+ *
+ * Options, counts and failures are those of {@linkcode fanOut}; a sink may
+ * be a `branch(...processors, sink)`, a `fanOut()` or another `route()`.
+ *
+ * @typeParam T The record type.
+ * @typeParam K The sink names.
+ * @param choose Picks the sink(s) of a record, synchronously.
+ * @param sinks The sinks by name.
+ * @param options `bestEffort`, `bestEffortQueueRecords`, `deadLetters`.
+ * @returns A `WritableStream<T>` for `pipeline()`, also usable alone.
+ *
+ * @example Route orders by status
+ * ```ts
+ * import { collect, pipeline, route } from "@ca/streams";
+ *
+ * interface Order { id: number; status: "paid" | "refunded" | "open" }
+ * const paid = collect<Order>();
+ * const refunds = collect<Order>();
+ * const orders: Order[] = [
+ *   { id: 1, status: "paid" },
+ *   { id: 2, status: "refunded" },
+ *   { id: 3, status: "open" },
+ * ];
+ * const summary = await pipeline(
+ *   orders,
+ *   route((o: Order) => o.status === "open" ? undefined : o.status === "paid" ? "paid" : "refunds", {
+ *     paid,
+ *     refunds,
+ *   }),
+ * );
+ * if (paid.records.length !== 1 || refunds.records.length !== 1) throw new Error("unexpected");
+ * if (summary.recordsWritten !== 3) throw new Error("every record is done");
+ * ```
+ */
+export function route<T, K extends string>(
+  choose: (record: T) => RouteChoice<K>,
+  sinks: Record<K, WritableStream<T>>,
+  options?: FanOutOptions,
+): RouteSink<T> {
+  if (typeof choose !== "function") {
+    throw new TypeError(
+      `Cannot create route(): choose must be a function, got ${
+        describeValue(choose)
+      }`,
+    );
+  }
+  const branches = sinkBranches("route()", sinks, options);
+  const indexOf = new Map(branches.map((b, i) => [b.name, i]));
+  const pick = (record: unknown): number[] =>
+    targetsOf(choose(record as T), indexOf, branches);
+  const queue = options?.bestEffortQueueRecords ?? BEST_EFFORT_QUEUE_RECORDS;
+  const stream = new WritableStream(standaloneSink(branches, pick));
+  const node: GraphSink = {
+    open: (context) =>
+      openFanOut(branches, queue, context, splitter(pick, branches, context)),
+  };
+  Object.defineProperty(stream, GRAPH_SINK, { value: node });
+  return stream as RouteSink<T>;
+}
+
+const NOWHERE: number[] = [];
+
+function targetsOf(
+  choice: unknown,
+  indexOf: Map<string, number>,
+  branches: SinkBranch[],
+): number[] {
+  if (choice === undefined || choice === null) return NOWHERE;
+  if (typeof choice === "string") {
+    const index = indexOf.get(choice);
+    if (index !== undefined) return [index];
+  } else if (Array.isArray(choice)) {
+    return choice.map((name) => targetsOf(name, indexOf, branches)[0]!)
+      .filter((index) => index !== undefined);
+  }
+  throw new TypeError(
+    `Cannot route record: choose() returned ${
+      describeValue(choice)
+    }, expected one of ${
+      branches.map((b) => `"${b.name}"`).join(", ")
+    }, an array of them, or nothing`,
+  );
+}
+
+/** Splits batches per sink; a record that cannot be routed is diverted or fails. */
+function splitter(
+  pick: (record: unknown) => number[],
+  branches: SinkBranch[],
+  context: SinkContext,
+): Split {
+  const divert = context.divertFor?.(context.index, "route", context.branch);
+  return (records) => {
+    const parts: (unknown[] | undefined)[] = new Array(branches.length);
+    let failed: Array<{ record: unknown; error: unknown }> | undefined;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i];
+      let targets: number[];
+      try {
+        targets = pick(record);
+      } catch (error) {
+        if (divert === undefined) {
+          throw new StageError(context.index, "route", error, {
+            recordIndex: i,
+            branch: context.branch,
+          });
+        }
+        (failed ??= []).push({ record, error });
+        continue;
+      }
+      for (const t of targets) (parts[t] ??= []).push(record);
+    }
+    if (failed === undefined) return parts;
+    return Promise.all(
+      failed.map(({ record, error }) => divert!(record, error, 1)),
+    )
+      .then(() => parts);
+  };
+}

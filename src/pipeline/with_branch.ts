@@ -1,0 +1,24 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import { StageError } from "../errors/stage_error.ts";
+import { toStageError } from "./to_stage_error.ts";
+
+/**
+ * The error of a stage on a graph's branch, naming the branch: an error
+ * from a branch nested deeper already names its whole path and stays.
+ */
+export function withBranch(
+  error: unknown,
+  index: number,
+  name: string | undefined,
+  branch: string,
+): StageError {
+  const staged = toStageError(error, index, name);
+  if (staged.branch !== undefined) return staged;
+  return new StageError(staged.stageIndex, staged.stageName, staged.cause, {
+    recordIndex: staged.recordIndex,
+    attempts: staged.attempts,
+    branch,
+  });
+}
