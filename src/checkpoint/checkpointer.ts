@@ -85,8 +85,18 @@ export class Checkpointer {
     this.#settings = settings;
   }
 
-  /** The position commits start from: the stored one, or the reset's. */
-  async start(): Promise<Position | undefined> {
+  /**
+   * The position commits start from: the stored one, or the reset's. A
+   * store that fails here fails the pipeline, as a failed commit does.
+   */
+  start(): Promise<Position | undefined> {
+    return this.#start().catch((error) => {
+      this.#fail(error);
+      throw error;
+    });
+  }
+
+  async #start(): Promise<Position | undefined> {
     const { store, id, reset } = this.#settings;
     if (store === undefined) return undefined;
     if (reset !== undefined) await store.delete(id);

@@ -2,11 +2,12 @@
 // This module is browser compatible.
 
 import type { DeadLetter } from "../failures/dead_letter.ts";
-import { GRAPH_SINK } from "../pipeline/graph_node.ts";
-import type { GraphSink } from "../pipeline/graph_node.ts";
-import { openFanOut } from "./open_fan_out.ts";
+import type { GRAPH_COUNTS } from "../pipeline/graph_node.ts";
+import type { SinkCounts } from "../pipeline/sink_counts.ts";
+import type { BATCH_SINK } from "../sinks/batch_sink.ts";
+import type { BatchUnderlyingSink } from "../sinks/batch_sink.ts";
+import { fanOutRun, graphSink } from "./fan_out_run.ts";
 import { BEST_EFFORT_QUEUE_RECORDS, sinkBranches } from "./sink_branch.ts";
-import { standaloneSink } from "./standalone_sink.ts";
 
 /**
  * Options for {@linkcode fanOut} and {@linkcode route}.
@@ -65,8 +66,10 @@ export interface FanOutOptions {
  * ```
  */
 export interface FanOutSink<T> extends WritableStream<T> {
-  /** How `pipeline()` runs it. */
-  readonly [GRAPH_SINK]: GraphSink;
+  /** How `pipeline()` writes it: whole batches, acknowledged once stored everywhere. */
+  readonly [BATCH_SINK]: BatchUnderlyingSink<T>;
+  /** Its live counts per sink, as `summary.sinks` shows them. */
+  readonly [GRAPH_COUNTS]: () => Record<string, SinkCounts>;
 }
 
 /**
@@ -111,12 +114,6 @@ export function fanOut<T>(
   options?: FanOutOptions,
 ): FanOutSink<T> {
   const branches = sinkBranches("fanOut()", sinks, options);
-  const every = branches.map((_, i) => i);
   const queue = options?.bestEffortQueueRecords ?? BEST_EFFORT_QUEUE_RECORDS;
-  const stream = new WritableStream(standaloneSink(branches, () => every));
-  const node: GraphSink = {
-    open: (context) => openFanOut(branches, queue, context),
-  };
-  Object.defineProperty(stream, GRAPH_SINK, { value: node });
-  return stream as FanOutSink<T>;
+  return graphSink(fanOutRun(branches, queue)) as FanOutSink<T>;
 }

@@ -172,12 +172,18 @@ export function merge<
   const notResumable = origins.find((o) => !(RESUMABLE_SOURCE in o.source));
   const node: GraphSource = {
     open: (context) => openMerge(origins, originField, context),
-    notResumable: notResumable?.name,
-    acknowledges: origins.some((o) =>
-      (o.source as { [RESUMABLE_SOURCE]?: { ack?: unknown } })[
-        RESUMABLE_SOURCE
-      ]?.ack !== undefined
-    ),
+    resumeError: notResumable &&
+      `Cannot build pipeline: options.checkpoint needs resumable sources (made with resumableSource(), such as fileSource()), and merge() origin "${notResumable.name}" cannot resume`,
+    // Each origin hears its own positions through the merge's tracking:
+    // this hook only asks the pipeline to track them without a store.
+    ack:
+      origins.some((o) =>
+          (o.source as { [RESUMABLE_SOURCE]?: { ack?: unknown } })[
+            RESUMABLE_SOURCE
+          ]?.ack !== undefined
+        )
+        ? () => {}
+        : undefined,
   };
   return {
     [GRAPH_SOURCE]: node,

@@ -1,16 +1,16 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import { StageError } from "../errors/stage_error.ts";
-import { GRAPH_SINK } from "../pipeline/graph_node.ts";
-import type { GraphSink, SinkContext } from "../pipeline/graph_node.ts";
+import { RecordError } from "../errors/record_error.ts";
+import type { GRAPH_COUNTS } from "../pipeline/graph_node.ts";
+import type { SinkCounts } from "../pipeline/sink_counts.ts";
+import type { BATCH_SINK, BatchUnderlyingSink } from "../sinks/batch_sink.ts";
 import { describeValue } from "../util/describe_value.ts";
 import type { FanOutOptions } from "./fan_out.ts";
-import { openFanOut } from "./open_fan_out.ts";
-import type { Split } from "./open_fan_out.ts";
+import { fanOutRun, graphSink } from "./fan_out_run.ts";
+import type { Split } from "./fan_out_run.ts";
 import { BEST_EFFORT_QUEUE_RECORDS, sinkBranches } from "./sink_branch.ts";
 import type { SinkBranch } from "./sink_branch.ts";
-import { standaloneSink } from "./standalone_sink.ts";
 
 /**
  * What a {@linkcode route} chooser returns: the name of the sink that
@@ -53,8 +53,10 @@ export type RouteChoice<K extends string> =
  * ```
  */
 export interface RouteSink<T> extends WritableStream<T> {
-  /** How `pipeline()` runs it. */
-  readonly [GRAPH_SINK]: GraphSink;
+  /** How `pipeline()` writes it: whole batches, split once per batch. */
+  readonly [BATCH_SINK]: BatchUnderlyingSink<T>;
+  /** Its live counts per sink, as `summary.sinks` shows them. */
+  readonly [GRAPH_COUNTS]: () => Record<string, SinkCounts>;
 }
 
 /**
@@ -63,9 +65,9 @@ export interface RouteSink<T> extends WritableStream<T> {
  * (the record then counts as done). Inside `pipeline()` each batch is split
  * per sink in one pass, without a stream hop per record, and the sinks
  * write concurrently; a record is done once every sink it went to stored
- * it. A name that is not one of `sinks`, or a `choose` that throws, is the
- * record's failure: it goes to the pipeline's dead letter, or fails the
- * pipeline with a `StageError` named `"route"`.
+ * it. A name that is not one of `sinks`, or a `choose` that throws, fails
+ * the pipeline with a `StageError` of the route's stage that gives the
+ * record's index in its batch: return nothing for records no sink takes.
  *
  * Options, counts and failures are those of {@linkcode fanOut}; a sink may
  * be a `branch(...processors, sink)`, a `fanOut()` or another `route()`.
@@ -114,16 +116,12 @@ export function route<T, K extends string>(
   }
   const branches = sinkBranches("route()", sinks, options);
   const indexOf = new Map(branches.map((b, i) => [b.name, i]));
-  const pick = (record: unknown): number[] =>
-    targetsOf(choose(record as T), indexOf, branches);
   const queue = options?.bestEffortQueueRecords ?? BEST_EFFORT_QUEUE_RECORDS;
-  const stream = new WritableStream(standaloneSink(branches, pick));
-  const node: GraphSink = {
-    open: (context) =>
-      openFanOut(branches, queue, context, splitter(pick, branches, context)),
-  };
-  Object.defineProperty(stream, GRAPH_SINK, { value: node });
-  return stream as RouteSink<T>;
+  const split = splitter(
+    (record) => targetsOf(choose(record as T), indexOf, branches),
+    branches.length,
+  );
+  return graphSink(fanOutRun(branches, queue, split)) as RouteSink<T>;
 }
 
 const NOWHERE: number[] = [];
@@ -150,37 +148,20 @@ function targetsOf(
   );
 }
 
-/** Splits batches per sink; a record that cannot be routed is diverted or fails. */
-function splitter(
-  pick: (record: unknown) => number[],
-  branches: SinkBranch[],
-  context: SinkContext,
-): Split {
-  const divert = context.divertFor?.(context.index, "route", context.branch);
+/** Splits batches per sink in one pass; a record that cannot be routed fails. */
+function splitter(pick: (record: unknown) => number[], count: number): Split {
   return (records) => {
-    const parts: (unknown[] | undefined)[] = new Array(branches.length);
-    let failed: Array<{ record: unknown; error: unknown }> | undefined;
+    const parts: (unknown[] | undefined)[] = new Array(count);
     for (let i = 0; i < records.length; i++) {
       const record = records[i];
       let targets: number[];
       try {
         targets = pick(record);
       } catch (error) {
-        if (divert === undefined) {
-          throw new StageError(context.index, "route", error, {
-            recordIndex: i,
-            branch: context.branch,
-          });
-        }
-        (failed ??= []).push({ record, error });
-        continue;
+        throw new RecordError(i, error);
       }
       for (const t of targets) (parts[t] ??= []).push(record);
     }
-    if (failed === undefined) return parts;
-    return Promise.all(
-      failed.map(({ record, error }) => divert!(record, error, 1)),
-    )
-      .then(() => parts);
+    return parts;
   };
 }

@@ -4,8 +4,6 @@
 import type { Position } from "../checkpoint/position.ts";
 import type { OriginCounts } from "./origin_counts.ts";
 import type { Divert } from "./processor_spec.ts";
-import type { SinkCounts } from "./sink_counts.ts";
-import type { SinkHandle } from "./sink_stream.ts";
 import type { PipelineSource, SourceHandle } from "./source_stream.ts";
 
 /**
@@ -19,9 +17,12 @@ export const GRAPH_SOURCE: unique symbol = Symbol.for(
   "@ca/streams/graph-source",
 ) as never;
 
-/** Marks a sink that `pipeline()` opens through {@linkcode GraphSink}. */
-export const GRAPH_SINK: unique symbol = Symbol.for(
-  "@ca/streams/graph-sink",
+/**
+ * Marks a sink that counts per sink (a `fanOut()`, a `route()`): a
+ * function that returns its counts for `summary.sinks`.
+ */
+export const GRAPH_COUNTS: unique symbol = Symbol.for(
+  "@ca/streams/graph-counts",
 ) as never;
 
 /**
@@ -86,34 +87,11 @@ export interface OpenedSource {
 /** What a source node does inside `pipeline()`. */
 export interface GraphSource {
   open(context: SourceContext): OpenedSource;
-  /** The name of an origin that cannot resume, if one cannot. */
-  readonly notResumable: string | undefined;
-  /** Whether an origin acknowledges: positions are then tracked without a store. */
-  readonly acknowledges: boolean;
-}
-
-/** What `pipeline()` gives a sink node to open it. */
-export interface SinkContext {
-  /** The sink's stage index in its line. */
-  index: number;
-  batchSize: number;
-  lingerMs: number;
-  /** Records `[from, to)` are done. */
-  onStored?: (from: number, to: number) => void;
-  divertFor?: DivertFor;
-  /** Aborted when the pipeline is. */
-  signal: AbortSignal;
-  /** The branch this sink is on, when not the main line. */
-  branch?: string;
-}
-
-/** A sink, opened: the stream of batches and its counts. */
-export interface OpenedSink extends SinkHandle<unknown> {
-  /** Live counts per sink of a graph, keyed by branch path. */
-  sinks?(): Record<string, SinkCounts>;
-}
-
-/** What a sink node does inside `pipeline()`. */
-export interface GraphSink {
-  open(context: SinkContext): OpenedSink;
+  /** Why a checkpoint cannot resume it, when it cannot. */
+  readonly resumeError: string | undefined;
+  /**
+   * The source's acknowledgement hook, as a resumable source has: with
+   * one, positions are tracked even without a checkpoint store.
+   */
+  readonly ack: ((position: Position) => void | Promise<void>) | undefined;
 }

@@ -10,22 +10,13 @@ import type { DeadLetter } from "../failures/dead_letter.ts";
 import { isOneToOne } from "./one_to_one_mark.ts";
 import { assemble, nameOf } from "./assemble.ts";
 import { specOf } from "./processor_spec.ts";
-import { BRANCH_PARTS, GRAPH_SOURCE } from "./graph_node.ts";
-import type {
-  BranchParts,
-  DivertFor,
-  GraphSource,
-  OpenedSink,
-  OpenedSource,
-} from "./graph_node.ts";
-import { openSink } from "./open_sink.ts";
+import { GRAPH_COUNTS, GRAPH_SOURCE } from "./graph_node.ts";
+import type { DivertFor, GraphSource, OpenedSource } from "./graph_node.ts";
+import { sinkStream } from "./sink_stream.ts";
+import type { SinkHandle } from "./sink_stream.ts";
 import type { OriginCounts } from "./origin_counts.ts";
 import type { SinkCounts } from "./sink_counts.ts";
-import type {
-  PipelineSource,
-  Resumption,
-  SourceHandle,
-} from "./source_stream.ts";
+import type { PipelineSource, SourceHandle } from "./source_stream.ts";
 import { toStageError } from "./to_stage_error.ts";
 
 export type { PipelineSource } from "./source_stream.ts";
@@ -604,6 +595,8 @@ export function pipeline(...args: unknown[]): RunningPipeline {
 const DEFAULT_BATCH_SIZE = 1024;
 const ignore = () => {};
 
+type SinkCountsBy = Record<string, SinkCounts>;
+
 interface ParsedArguments {
   source: PipelineSource<unknown>;
   processors: TransformStream<unknown, unknown>[];
@@ -622,22 +615,8 @@ function parseArguments(args: unknown[]): ParsedArguments {
       }`,
     );
   }
-  let source = stages[0];
-  const rest = stages.slice(1);
-  let sink = rest.pop();
-  // A branch at either end is its parts: the line just grows.
-  for (
-    let parts = partsOf(source);
-    parts?.source !== undefined;
-    parts = partsOf(source)
-  ) {
-    rest.unshift(...parts.processors);
-    source = parts.source;
-  }
-  for (let parts = partsOf(sink); parts?.sink; parts = partsOf(sink)) {
-    rest.push(...parts.processors);
-    sink = parts.sink;
-  }
+  const [source, ...rest] = stages;
+  const sink = rest.pop();
   if (!isSource(source)) {
     throw new TypeError(
       `Cannot build pipeline: the source (argument 1) must be a ReadableStream, an Iterable or an AsyncIterable, got ${
@@ -817,11 +796,7 @@ function checkCheckpoint(
     fail(".reset", '"start" or { position }', reset);
   }
   const graph = (source as { [GRAPH_SOURCE]?: GraphSource })[GRAPH_SOURCE];
-  if (graph?.notResumable !== undefined) {
-    throw new TypeError(
-      `Cannot build pipeline: options.checkpoint needs resumable sources (made with resumableSource(), such as fileSource()), and merge() origin "${graph.notResumable}" cannot resume`,
-    );
-  }
+  if (graph?.resumeError) throw new TypeError(graph.resumeError);
   if (!graph && !(RESUMABLE_SOURCE in (source as object))) {
     throw new TypeError(
       "Cannot build pipeline: options.checkpoint needs a resumable source (one made with resumableSource(), such as fileSource()), the source (argument 1) cannot resume",
@@ -836,8 +811,9 @@ class PipelineRun implements RunningPipeline {
   #aborted = false;
   #settled = false;
   #source: SourceHandle<unknown>;
-  #sink: OpenedSink;
+  #sink: SinkHandle<unknown>;
   #origins: OpenedSource | undefined;
+  #sinkCounts: (() => SinkCountsBy) | undefined;
   #abort = new AbortController();
   #result: Promise<PipelineSummary>;
   #started = performance.now();
@@ -866,20 +842,11 @@ class PipelineRun implements RunningPipeline {
     const graph = (source as { [GRAPH_SOURCE]?: GraphSource })[GRAPH_SOURCE];
     // A source with an ack hook is told what is done even without a
     // checkpoint store (a channel reader acknowledges to its writer).
-    const checkpointer =
-      options.checkpoint || resumable?.ack || graph?.acknowledges
-        ? this.#startCheckpointer(
-          options.checkpoint,
-          options.id ?? "",
-          resumable?.ack,
-        )
-        : undefined;
+    const ack = (graph ?? resumable)?.ack;
+    const checkpointer = options.checkpoint || ack
+      ? this.#startCheckpointer(options.checkpoint, options.id ?? "", ack)
+      : undefined;
     this.#checkpointer = checkpointer;
-    const start = () =>
-      checkpointer!.start().catch((error) => {
-        this.#failure ??= error;
-        throw error;
-      });
     const divertFor = options.deadLetter &&
       this.#openDeadLetter(options.deadLetter);
     let stored = checkpointer &&
@@ -890,13 +857,7 @@ class PipelineRun implements RunningPipeline {
         batchSize,
         lingerMs,
         divertFor,
-        checkpoint: checkpointer && {
-          start,
-          readCount: (total) => checkpointer.readCount(total),
-          advance: (position, doneCount, ack) =>
-            checkpointer.advance(position, doneCount, ack),
-          ready: () => checkpointer.ready(),
-        },
+        checkpoint: checkpointer,
       });
       this.#origins = opened;
       if (opened.stored) stored = (from, to) => opened.stored!(from, to);
@@ -909,13 +870,8 @@ class PipelineRun implements RunningPipeline {
         divertFor,
       );
     } else {
-      const resumption: Resumption | undefined = checkpointer && {
-        start,
-        read: (to, position) => checkpointer.read(to, position),
-        ready: () => checkpointer.ready(),
-      };
       assembled = assemble(
-        { source, resumption },
+        { source, resumption: checkpointer },
         processors,
         batchSize,
         lingerMs,
@@ -927,14 +883,17 @@ class PipelineRun implements RunningPipeline {
     const stream = assembled.stream;
     const sinkIndex = processors.length;
     const sinkName = nameOf(sink, WritableStream);
-    this.#sink = openSink(sink, {
-      index: sinkIndex,
-      batchSize,
-      lingerMs,
-      onStored: stored,
-      divertFor,
-      signal: this.#abort.signal,
-    });
+    this.#sink = sinkStream(
+      sink,
+      sinkIndex,
+      sinkName,
+      stored,
+      divertFor?.(sinkIndex, sinkName),
+      this.#abort.signal,
+    );
+    this.#sinkCounts = (sink as { [GRAPH_COUNTS]?: () => SinkCountsBy })[
+      GRAPH_COUNTS
+    ];
 
     const signal = options.signal;
     const onAbort = () => void this.abort(signal!.reason);
@@ -1042,7 +1001,7 @@ class PipelineRun implements RunningPipeline {
       summary.commits = this.#checkpointer.commits;
     }
     if (this.#origins) summary.origins = this.#origins.origins();
-    if (this.#sink.sinks) summary.sinks = this.#sink.sinks();
+    if (this.#sinkCounts) summary.sinks = this.#sinkCounts();
     return summary;
   }
 
@@ -1065,7 +1024,7 @@ class PipelineRun implements RunningPipeline {
     return this.#origins?.origins();
   }
   get sinks(): Record<string, SinkCounts> | undefined {
-    return this.#sink.sinks?.();
+    return this.#sinkCounts?.();
   }
 
   stop(): Promise<PipelineSummary> {
@@ -1102,12 +1061,6 @@ class PipelineRun implements RunningPipeline {
   finally(onFinally?: (() => void) | null): Promise<PipelineSummary> {
     return this.#result.finally(onFinally);
   }
-}
-
-function partsOf(value: unknown): BranchParts | undefined {
-  return (value as { [BRANCH_PARTS]?: BranchParts } | undefined)?.[
-    BRANCH_PARTS
-  ];
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

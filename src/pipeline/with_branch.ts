@@ -6,7 +6,7 @@ import { toStageError } from "./to_stage_error.ts";
 
 /**
  * The error of a stage on a graph's branch, naming the branch: an error
- * from a branch nested deeper already names its whole path and stays.
+ * from a branch nested deeper gets this branch's name in front of its own.
  */
 export function withBranch(
   error: unknown,
@@ -15,10 +15,9 @@ export function withBranch(
   branch: string,
 ): StageError {
   const staged = toStageError(error, index, name);
-  if (staged.branch !== undefined) return staged;
   return new StageError(staged.stageIndex, staged.stageName, staged.cause, {
     recordIndex: staged.recordIndex,
     attempts: staged.attempts,
-    branch,
+    branch: staged.branch === undefined ? branch : `${branch}/${staged.branch}`,
   });
 }

@@ -1,0 +1,332 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import { DoneRanges } from "../checkpoint/done_ranges.ts";
+import type { DeadLetter } from "../failures/dead_letter.ts";
+import { assemble, nameOf } from "../pipeline/assemble.ts";
+import type { Divert } from "../pipeline/processor_spec.ts";
+import type { RecordBatch } from "../pipeline/record_batch.ts";
+import type { SinkCounts } from "../pipeline/sink_counts.ts";
+import { sinkStream } from "../pipeline/sink_stream.ts";
+import type { SinkHandle } from "../pipeline/sink_stream.ts";
+import { withBranch } from "../pipeline/with_branch.ts";
+import { BATCH_SINK } from "../sinks/batch_sink.ts";
+import type {
+  BatchUnderlyingSink,
+  BatchWriteContext,
+} from "../sinks/batch_sink.ts";
+import { GRAPH_COUNTS } from "../pipeline/graph_node.ts";
+import type { SinkBranch } from "./sink_branch.ts";
+
+/**
+ * Splits a batch's records per branch (a route): the records for branch
+ * `i` at `[i]`, `undefined` for none. Throws when a record cannot be
+ * routed.
+ */
+export type Split = (records: unknown[]) => (unknown[] | undefined)[];
+
+interface Branch {
+  spec: SinkBranch;
+  input: ReadableStreamDefaultController<RecordBatch<unknown>>;
+  /** Wakes a write waiting for room in this branch's input. */
+  wake: (() => void) | undefined;
+  sink: SinkHandle<unknown>;
+  /** Done ranges of a branch that must store; none for best effort. */
+  done: DoneRanges | undefined;
+  /** The branch failed (or was cancelled): it takes nothing more. */
+  dead: boolean;
+  deadLettered: number;
+  dropped: number;
+  failures: number;
+  letters: WritableStreamDefaultWriter<DeadLetter> | undefined;
+  piped: Promise<void>;
+}
+
+interface Pending {
+  from: number;
+  to: number;
+  ack: (error?: unknown) => void;
+}
+
+/** A fan-out's callbacks, and its counts for `summary.sinks`. */
+export interface FanOutRun {
+  /** The batch sink `pipeline()` writes to, acknowledging per batch. */
+  underlying: BatchUnderlyingSink<unknown>;
+  /** The plain sink used alone: a write rejects once a branch failed. */
+  standalone: UnderlyingSink<unknown>;
+  /** Live counts per sink, by branch path. */
+  [GRAPH_COUNTS](): Record<string, SinkCounts>;
+}
+
+/**
+ * A fan-out (every batch to every branch) or, with `split`, a route. Each
+ * branch is its processors and its sink, fed through a queue of its own
+ * and written concurrently; they are opened with the first write. Batches
+ * are numbered as they come, and a batch is acknowledged (`defer()`) once
+ * every branch that is not best effort stored its part, so that the
+ * pipeline's checkpoint never passes a record a sink still lacks.
+ */
+export function fanOutRun(
+  branches: SinkBranch[],
+  queueRecords: number,
+  split?: Split,
+): FanOutRun {
+  let running: Branch[] | undefined;
+  let required: Branch[] = [];
+  const pending: Pending[] = [];
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const abort = new AbortController();
+  let signal = abort.signal;
+
+  function open(outer: AbortSignal | undefined): Branch[] {
+    if (running) return running;
+    if (outer) signal = AbortSignal.any([abort.signal, outer]);
+    running = branches.map(openBranch);
+    required = running.filter((b) => b.done !== undefined);
+    return running;
+  }
+
+  function openBranch(spec: SinkBranch): Branch {
+    const b = {
+      spec,
+      wake: undefined,
+      done: spec.bestEffort ? undefined : new DoneRanges(),
+      dead: false,
+      deadLettered: 0,
+      dropped: 0,
+      failures: 0,
+      letters: spec.deadLetter?.getWriter(),
+    } as unknown as Branch;
+    const input = new ReadableStream<RecordBatch<unknown>>(
+      {
+        start(c) {
+          b.input = c;
+        },
+        pull() {
+          wake(b);
+        },
+        // The branch failed: its processors or its sink stopped reading.
+        cancel: (reason) => failed(b, reason),
+      },
+      spec.bestEffort
+        ? {
+          highWaterMark: queueRecords,
+          size: (batch) => batch.records.length || 1,
+        }
+        : { highWaterMark: 1 },
+    );
+    const divertFor = (index: number, name: string | undefined) =>
+      divert(b, index, name);
+    const index = spec.processors.length;
+    const name = nameOf(spec.sink, WritableStream);
+    const { stream } = assemble(
+      { batches: input },
+      spec.processors,
+      1024,
+      0,
+      divertFor,
+    );
+    b.sink = sinkStream(
+      spec.sink,
+      index,
+      name,
+      b.done && ((from, to) => {
+        b.done!.add(from, to);
+        settle();
+      }),
+      divertFor(index, name),
+      signal,
+    );
+    b.piped = stream.pipeTo(b.sink.writable, { signal }).catch((error) =>
+      failed(b, error)
+    ).finally(() => wake(b));
+    return b;
+  }
+
+  function wake(b: Branch): void {
+    const resume = b.wake;
+    b.wake = undefined;
+    resume?.();
+  }
+
+  /** Where a branch's failing records go: its dead letter, or best effort's count. */
+  function divert(
+    b: Branch,
+    stageIndex: number,
+    stageName: string | undefined,
+  ): Divert | undefined {
+    const { letters } = b;
+    if (letters) {
+      return (record, error, attempts) => {
+        b.deadLettered++;
+        return letters.write({
+          record,
+          error,
+          stageIndex,
+          stageName,
+          attempts,
+          branch: b.spec.name,
+        });
+      };
+    }
+    if (b.spec.bestEffort) {
+      return () => {
+        b.failures++;
+        b.dropped++;
+        return Promise.resolve();
+      };
+    }
+  }
+
+  function failed(b: Branch, error: unknown): void {
+    if (b.dead) return;
+    b.dead = true;
+    if (signal.aborted) return;
+    if (b.spec.bestEffort) {
+      b.failures++;
+      return;
+    }
+    const name = nameOf(b.spec.sink, WritableStream);
+    fail(withBranch(error, b.spec.processors.length, name, b.spec.name));
+  }
+
+  /** A branch that must store failed: so does every batch not yet done. */
+  function fail(error: unknown): void {
+    if (failure) return;
+    failure = { error };
+    abort.abort(error);
+    for (const p of pending.splice(0)) p.ack(error);
+    for (const b of running ?? []) wake(b);
+  }
+
+  /** Acknowledges every pending batch that each required branch has done. */
+  function settle(): void {
+    for (let p = 0; p < pending.length;) {
+      const { from, to } = pending[p]!;
+      // Out of order too: a slow branch may hold one batch while every
+      // branch is done with the next (a route sends them different ways).
+      if (required.every((b) => b.done!.covers(from, to))) {
+        pending.splice(p, 1)[0]!.ack();
+      } else p++;
+    }
+  }
+
+  function give(b: Branch, records: unknown[], from: number, to: number) {
+    if (b.spec.bestEffort) {
+      if (b.dead || (b.input.desiredSize ?? 0) < records.length) {
+        b.dropped += records.length;
+        return;
+      }
+    } else if (b.dead) return; // the fan-out fails with the branch's error
+    b.input.enqueue({ records, from, to });
+  }
+
+  async function write(
+    records: unknown[],
+    context: BatchWriteContext,
+    standalone: boolean,
+  ): Promise<void> {
+    const all = open(context.signal);
+    if (failure) {
+      if (standalone) throw failure.error;
+      return context.defer()(failure.error);
+    }
+    const from = next;
+    const to = next += records.length;
+    let parts: (unknown[] | undefined)[] | undefined;
+    try {
+      parts = split?.(records);
+    } catch (error) {
+      // A record that cannot be routed fails the pipeline, as a sink does.
+      fail(error);
+      if (standalone) throw error;
+      return context.defer()(error);
+    }
+    pending.push({ from, to, ack: context.defer() });
+    for (let i = 0; i < all.length; i++) {
+      const b = all[i]!;
+      const part = parts === undefined ? records : parts[i];
+      if (part !== undefined && part.length > 0) give(b, part, from, to);
+      else b.done?.add(from, to);
+    }
+    settle();
+    // Backpressure: the next batch waits for room in every required branch.
+    for (const b of required) {
+      while ((b.input.desiredSize ?? 1) <= 0 && !b.dead && !failure) {
+        await new Promise<void>((resolve) => b.wake = resolve);
+      }
+    }
+    const failedWith = failure as { error: unknown } | undefined;
+    if (failedWith && standalone) throw failedWith.error;
+  }
+
+  async function close(): Promise<void> {
+    const all = open(undefined);
+    for (const b of all) if (!b.dead) b.input.close();
+    await Promise.all(all.map((b) => b.piped));
+    await Promise.all(all.map((b) => b.letters?.close().catch(() => {})));
+    if (failure) throw failure.error;
+  }
+
+  async function abortAll(reason: unknown): Promise<void> {
+    const all = open(undefined);
+    abort.abort(reason);
+    for (const b of all) {
+      try {
+        b.input.error(reason);
+      } catch {
+        // Already closed.
+      }
+    }
+    await Promise.all(all.map((b) => b.piped));
+    await Promise.all(all.map((b) => b.letters?.abort(reason).catch(() => {})));
+  }
+
+  return {
+    underlying: {
+      write: (records, context) => write(records, context, false),
+      close,
+      abort: abortAll,
+    },
+    standalone: {
+      write: (record, controller) =>
+        write([record], {
+          defer: () => () => {},
+          signal: controller.signal,
+        }, true),
+      close,
+      abort: abortAll,
+    },
+    [GRAPH_COUNTS]() {
+      const counts: Record<string, SinkCounts> = {};
+      for (const b of running ?? []) {
+        const inner = (b.spec.sink as Partial<FanOutRun>)[GRAPH_COUNTS]?.();
+        // A sink that is itself a fan-out or route is counted by its sinks,
+        // unless it is best effort: its drops and failures are its own.
+        if (inner === undefined || b.spec.bestEffort) {
+          counts[b.spec.name] = {
+            recordsWritten: b.sink.count,
+            recordsDeadLettered: b.deadLettered,
+            recordsDropped: b.dropped,
+            failures: b.failures,
+          };
+        }
+        for (const [path, count] of Object.entries(inner ?? {})) {
+          counts[`${b.spec.name}/${path}`] = count;
+        }
+      }
+      return counts;
+    },
+  };
+}
+
+/** The stream of a fan-out or route run, marked for `pipeline()`. */
+export function graphSink(run: FanOutRun): WritableStream<unknown> {
+  const stream = new WritableStream(run.standalone);
+  Object.defineProperty(stream, BATCH_SINK, { value: run.underlying });
+  Object.defineProperty(stream, GRAPH_COUNTS, {
+    value: () => run[GRAPH_COUNTS](),
+  });
+  return stream;
+}
