@@ -11,19 +11,24 @@ import type { Position } from "./position.ts";
  */
 export const DUTY_FACTOR = 4;
 
-/** How a pipeline checkpoints; see `PipelineOptions.checkpoint`. */
+/**
+ * How a pipeline checkpoints: its `CheckpointOptions` (see
+ * `PipelineOptions.checkpoint`), all optional here.
+ */
 export interface CheckpointSettings {
   /** Where to commit; without one, positions are only acknowledged to the source. */
-  store: CheckpointStore | undefined;
+  store?: CheckpointStore | undefined;
   id: string;
-  everyRecords: number;
-  everyMs: number;
+  /** Commit once this many more records are done (default 1000). */
+  everyRecords?: number | undefined;
+  /** Commit at least this often, in ms (default 5000). */
+  everyMs?: number | undefined;
   /**
    * Reading waits while this many records are read but not committed
-   * (`undefined`: no bound); see `CheckpointOptions.maxUncommittedRecords`.
+   * (`undefined`: no bound).
    */
-  maxUncommitted?: number | undefined;
-  reset: "start" | { position: Position } | undefined;
+  maxUncommittedRecords?: number | undefined;
+  reset?: "start" | { position: Position } | undefined;
   /** The source's acknowledgement hook, called in order as positions are done. */
   ack: ((position: Position) => void | Promise<void>) | undefined;
   /** Called once when a commit or an ack fails: the pipeline must stop. */
@@ -45,7 +50,7 @@ export interface CheckpointSettings {
  * it ended, so committing takes at most a fifth of the time; a replay after
  * a crash then grows by at most what the pipeline reads in that pause.
  *
- * With `maxUncommitted`, {@linkcode Checkpointer.ready} holds the source
+ * With `maxUncommittedRecords`, {@linkcode Checkpointer.ready} holds the source
  * back while that many records are read but not committed, so a crash
  * repeats at most that many plus the batch read last. Once half of the
  * bound is uncommitted, commits start as soon as a position is done,
@@ -136,9 +141,18 @@ export class Checkpointer {
   }
 
   /**
+   * For a source that numbers what is done apart from what it read (a
+   * `merge()` reports done positions as `read` and `stored` in one go):
+   * `total` records were read so far, for `maxUncommittedRecords`.
+   */
+  readCount(total: number): void {
+    this.#readTo = total;
+  }
+
+  /**
    * Whether the source may read its next batch: `undefined` when it may,
    * else a promise that resolves once enough is committed (or the
-   * checkpointer closed or failed). Without `maxUncommitted`, always
+   * checkpointer closed or failed). Without `maxUncommittedRecords`, always
    * `undefined`.
    */
   ready(): Promise<void> | undefined {
@@ -165,40 +179,14 @@ export class Checkpointer {
       this.#acknowledge(this.#position);
       advanced = true;
     }
-    if (advanced) this.#advanced(watermark - before);
-  }
-
-  /**
-   * For a source that tracks its own positions (a `merge()` keeps one per
-   * origin): `total` records were read so far. Counts toward
-   * `maxUncommitted` like {@linkcode Checkpointer.read}.
-   */
-  readCount(total: number): void {
-    this.#readTo = total;
-  }
-
-  /**
-   * For a source that tracks its own positions: `position` is done, and
-   * with it `doneCount` records in all (of the `readCount` total). `ack`,
-   * when given, runs in order after the acknowledgements before it.
-   */
-  advance(
-    position: Position,
-    doneCount: number,
-    ack?: () => void | Promise<void>,
-  ): void {
-    const more = doneCount - this.#positionTo;
-    this.#position = position;
-    this.#positionTo = doneCount;
-    if (ack !== undefined) this.#chainAck(ack);
-    this.#advanced(more);
-  }
-
-  #advanced(records: number): void {
+    if (!advanced) return;
     this.#hasPosition = true;
-    this.#sinceCommit += records;
+    this.#sinceCommit += watermark - before;
     if (this.#settings.store === undefined) return;
-    if (this.#sinceCommit >= this.#settings.everyRecords || this.#urgent()) {
+    if (
+      this.#sinceCommit >= (this.#settings.everyRecords ?? 1000) ||
+      this.#urgent()
+    ) {
       this.#commitSoon();
     } else this.#arm();
   }
@@ -223,9 +211,9 @@ export class Checkpointer {
     this.#wake();
   }
 
-  /** Reading must wait: `maxUncommitted` records are read but not committed. */
+  /** Reading must wait: `maxUncommittedRecords` records are read but not committed. */
   #blocked(): boolean {
-    const max = this.#settings.maxUncommitted;
+    const max = this.#settings.maxUncommittedRecords;
     return max !== undefined && !this.#closed && !this.#failed &&
       this.#readTo - this.#committedTo >= max;
   }
@@ -235,7 +223,7 @@ export class Checkpointer {
    * a done position is ahead of the committed one.
    */
   #urgent(): boolean {
-    const max = this.#settings.maxUncommitted;
+    const max = this.#settings.maxUncommittedRecords;
     return max !== undefined && this.#positionTo > this.#committedTo &&
       2 * (this.#readTo - this.#committedTo) >= max;
   }
@@ -253,7 +241,7 @@ export class Checkpointer {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#commitSoon();
-    }, this.#settings.everyMs);
+    }, this.#settings.everyMs ?? 5000);
   }
 
   #commitSoon(): void {
@@ -314,12 +302,9 @@ export class Checkpointer {
 
   #acknowledge(position: Position): void {
     const ack = this.#settings.ack;
-    if (ack !== undefined) this.#chainAck(() => ack(position));
-  }
-
-  #chainAck(ack: () => void | Promise<void>): void {
+    if (ack === undefined) return;
     this.#acks = this.#acks
-      .then(() => this.#failed ? undefined : ack())
+      .then(() => this.#failed ? undefined : ack(position))
       .catch((error) => this.#fail(error));
   }
 

@@ -12,7 +12,8 @@ import { describeError } from "./describe_error.ts";
  * is the user function's or class's name where it has one (for example
  * `"parse"` for `map(parse)`), else the processor's kind (`"map"`). In a
  * graph (`merge()`, `fanOut()`, `route()`), `branch` names the origin or
- * sink the stage belongs to, and the index counts within that branch.
+ * sink the stage belongs to, the index counts within that branch, and the
+ * message says `stage 0 (map) of branch "paid"`.
  *
  * @example Tell which stage failed
  * ```ts
@@ -46,7 +47,7 @@ export class StageError extends Error {
    * The branch of a graph the stage is on, as the names from the outside
    * in, joined by `/` (`"paid/nats"`); `undefined` on the main line.
    */
-  readonly branch: string | undefined;
+  declare readonly branch: string | undefined;
 
   /**
    * Creates a stage error.
@@ -55,20 +56,17 @@ export class StageError extends Error {
    * @param stageName Name of the failing stage, if it has one.
    * @param cause The original error.
    * @param options `recordIndex`: the failing record's index, and
-   * `attempts`: how often it was tried, when known, and `branch`: the
-   * branch of a graph the stage is on.
+   * `attempts`: how often it was tried, when known.
    */
   constructor(
     stageIndex: number,
     stageName: string | undefined,
     cause: unknown,
-    options: { recordIndex?: number; attempts?: number; branch?: string } = {},
+    options: { recordIndex?: number; attempts?: number } = {},
   ) {
-    const where =
-      (stageName === undefined
-        ? `stage ${stageIndex}`
-        : `stage ${stageIndex} (${stageName})`) +
-      (options.branch === undefined ? "" : ` of branch "${options.branch}"`);
+    const where = stageName === undefined
+      ? `stage ${stageIndex}`
+      : `stage ${stageIndex} (${stageName})`;
     const record =
       (options.recordIndex === undefined
         ? ""
@@ -87,6 +85,5 @@ export class StageError extends Error {
     this.stageName = stageName;
     this.recordIndex = options.recordIndex;
     this.attempts = options.attempts;
-    this.branch = options.branch;
   }
 }

@@ -2,8 +2,7 @@
 // This module is browser compatible.
 
 import type { DeadLetter } from "../failures/dead_letter.ts";
-import type { GRAPH_COUNTS } from "../pipeline/graph_node.ts";
-import type { SinkCounts } from "../pipeline/sink_counts.ts";
+import type { GRAPH, GraphSink } from "../pipeline/graph_node.ts";
 import type { BATCH_SINK } from "../sinks/batch_sink.ts";
 import type { BatchUnderlyingSink } from "../sinks/batch_sink.ts";
 import { fanOutRun, graphSink } from "./fan_out_run.ts";
@@ -69,7 +68,7 @@ export interface FanOutSink<T> extends WritableStream<T> {
   /** How `pipeline()` writes it: whole batches, acknowledged once stored everywhere. */
   readonly [BATCH_SINK]: BatchUnderlyingSink<T>;
   /** Its live counts per sink, as `summary.sinks` shows them. */
-  readonly [GRAPH_COUNTS]: () => Record<string, SinkCounts>;
+  readonly [GRAPH]: GraphSink;
 }
 
 /**

@@ -15,7 +15,8 @@ import type {
   BatchUnderlyingSink,
   BatchWriteContext,
 } from "../sinks/batch_sink.ts";
-import { GRAPH_COUNTS } from "../pipeline/graph_node.ts";
+import { GRAPH } from "../pipeline/graph_node.ts";
+import type { GraphSink } from "../pipeline/graph_node.ts";
 import type { SinkBranch } from "./sink_branch.ts";
 
 /**
@@ -55,7 +56,7 @@ export interface FanOutRun {
   /** The plain sink used alone: a write rejects once a branch failed. */
   standalone: UnderlyingSink<unknown>;
   /** Live counts per sink, by branch path. */
-  [GRAPH_COUNTS](): Record<string, SinkCounts>;
+  counts(): Record<string, SinkCounts>;
 }
 
 /**
@@ -298,10 +299,11 @@ export function fanOutRun(
       close,
       abort: abortAll,
     },
-    [GRAPH_COUNTS]() {
+    counts() {
       const counts: Record<string, SinkCounts> = {};
       for (const b of running ?? []) {
-        const inner = (b.spec.sink as Partial<FanOutRun>)[GRAPH_COUNTS]?.();
+        const inner = (b.spec.sink as { [GRAPH]?: GraphSink })[GRAPH]
+          ?.counts() as Record<string, SinkCounts> | undefined;
         // A sink that is itself a fan-out or route is counted by its sinks,
         // unless it is best effort: its drops and failures are its own.
         if (inner === undefined || b.spec.bestEffort) {
@@ -325,8 +327,8 @@ export function fanOutRun(
 export function graphSink(run: FanOutRun): WritableStream<unknown> {
   const stream = new WritableStream(run.standalone);
   Object.defineProperty(stream, BATCH_SINK, { value: run.underlying });
-  Object.defineProperty(stream, GRAPH_COUNTS, {
-    value: () => run[GRAPH_COUNTS](),
+  Object.defineProperty(stream, GRAPH, {
+    value: { counts: () => run.counts() } satisfies GraphSink,
   });
   return stream;
 }

@@ -1,13 +1,13 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import { BRANCH_PARTS, GRAPH_SOURCE } from "../pipeline/graph_node.ts";
+import { BRANCH_PARTS, GRAPH } from "../pipeline/graph_node.ts";
 import type { BranchParts, GraphSource } from "../pipeline/graph_node.ts";
 import type { PipelineSource } from "../pipeline/source_stream.ts";
 import { RESUMABLE_SOURCE } from "../sources/resumable_source.ts";
 import { describeValue } from "../util/describe_value.ts";
 import { openMerge } from "./open_merge.ts";
-import type { Origin } from "./open_merge.ts";
+import type { OpenedMerge, Origin } from "./open_merge.ts";
 import { readableOf } from "./readable_of.ts";
 
 /**
@@ -50,7 +50,7 @@ export interface MergeOptions<F extends string = never> {
  */
 export interface MergedSource<T> extends AsyncIterable<T> {
   /** How `pipeline()` runs it. */
-  readonly [GRAPH_SOURCE]: GraphSource;
+  readonly [GRAPH]: GraphSource;
 }
 
 /** The record type of a source given to {@linkcode merge}. */
@@ -159,7 +159,7 @@ export function merge<
         given,
       );
     }
-    if (GRAPH_SOURCE in source) {
+    if (GRAPH in source) {
       throw new TypeError(
         `Cannot create merge(): origin "${name}" is itself a merge(); list its origins in this one`,
       );
@@ -170,11 +170,13 @@ export function merge<
     fail("sources", "an object with at least one named source", sources);
   }
   const notResumable = origins.find((o) => !(RESUMABLE_SOURCE in o.source));
+  let opened: OpenedMerge | undefined;
   const node: GraphSource = {
-    open: (context) => openMerge(origins, originField, context),
+    open: (...args) => opened = openMerge(origins, originField, ...args),
+    counts: () => opened?.origins() ?? {},
     resumeError: notResumable &&
       `Cannot build pipeline: options.checkpoint needs resumable sources (made with resumableSource(), such as fileSource()), and merge() origin "${notResumable.name}" cannot resume`,
-    // Each origin hears its own positions through the merge's tracking:
+    // Each origin hears its own positions, in order, as they are done.
     // this hook only asks the pipeline to track them without a store.
     ack:
       origins.some((o) =>
@@ -182,11 +184,11 @@ export function merge<
             RESUMABLE_SOURCE
           ]?.ack !== undefined
         )
-        ? () => {}
+        ? () => opened!.ack()
         : undefined,
   };
   return {
-    [GRAPH_SOURCE]: node,
+    [GRAPH]: node,
     [Symbol.asyncIterator]: () => interleave(origins, originField),
   } as never;
 }

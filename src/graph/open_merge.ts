@@ -4,7 +4,11 @@
 import { DoneRanges } from "../checkpoint/done_ranges.ts";
 import type { Position } from "../checkpoint/position.ts";
 import { assemble } from "../pipeline/assemble.ts";
-import type { OpenedSource, SourceContext } from "../pipeline/graph_node.ts";
+import type {
+  DivertFor,
+  GraphCheckpoint,
+  OpenedSource,
+} from "../pipeline/graph_node.ts";
 import type { OriginCounts } from "../pipeline/origin_counts.ts";
 import type { RecordBatch } from "../pipeline/record_batch.ts";
 import type {
@@ -16,6 +20,13 @@ import { RESUMABLE_SOURCE } from "../sources/resumable_source.ts";
 import type { ResumableSource } from "../sources/resumable_source.ts";
 import { describeValue } from "../util/describe_value.ts";
 import { withBranch } from "../pipeline/with_branch.ts";
+
+/** A merge, opened: its acknowledgements, and its counts per origin. */
+export interface OpenedMerge extends OpenedSource {
+  /** Runs the origins' acknowledgements of the next advance, in order. */
+  ack(): Promise<void>;
+  origins(): Record<string, OriginCounts>;
+}
 
 /** One named origin of a merge, with its processors. */
 export interface Origin {
@@ -60,9 +71,11 @@ interface Segment {
 export function openMerge(
   origins: Origin[],
   originField: string | undefined,
-  context: SourceContext,
-): OpenedSource {
-  const { checkpoint } = context;
+  checkpoint: GraphCheckpoint | undefined,
+  divertFor: DivertFor | undefined,
+  batchSize: number,
+  lingerMs: number,
+): OpenedMerge {
   let started: Promise<Record<string, Position> | undefined> | undefined;
   /** The merged position: every origin's done one, and any stored before. */
   let positions: Record<string, Position> = {};
@@ -87,6 +100,9 @@ export function openMerge(
   let next = 0;
   const segments: Segment[] = [];
   const merged = new DoneRanges();
+  /** What the checkpoint was told is done, and the acknowledgements due. */
+  let reported = 0;
+  const acked: Array<Array<() => void | Promise<void>>> = [];
   let controller!: ReadableStreamDefaultController<RecordBatch<unknown>>;
   let closed = false;
 
@@ -118,10 +134,9 @@ export function openMerge(
     const assembled = assemble(
       { source: origin.source, resumption },
       origin.processors,
-      context.batchSize,
-      context.lingerMs,
-      context.divertFor &&
-        ((index, name) => context.divertFor!(index, name, origin.name)),
+      batchSize,
+      lingerMs,
+      divertFor && ((index, name) => divertFor(index, name, origin.name)),
     );
     r.handle = assembled.source!;
     r.reader = assembled.stream.getReader();
@@ -246,14 +261,18 @@ export function openMerge(
     }
     if (!advanced) return;
     let doneCount = 0;
-    for (const r of running) doneCount += r.doneTo;
-    checkpoint.advance(
-      { ...positions },
-      doneCount,
-      acks.length === 0 ? undefined : async () => {
-        for (const ack of acks) await ack();
-      },
-    );
+    let readCount = 0;
+    for (const r of running) {
+      doneCount += r.doneTo;
+      readCount += r.readTo;
+    }
+    // To the checkpoint, each advance is one batch read and done at once,
+    // numbered by records done; its acknowledgement runs the origins' own.
+    acked.push(acks);
+    checkpoint.read(doneCount, { ...positions });
+    checkpoint.readCount(readCount);
+    checkpoint.stored(reported, doneCount);
+    reported = doneCount;
   }
 
   const readable = new ReadableStream<RecordBatch<unknown>>({
@@ -270,7 +289,7 @@ export function openMerge(
     },
   }, { highWaterMark: 0 });
 
-  const handle: SourceHandle<unknown> = {
+  return {
     readable,
     get count() {
       let count = 0;
@@ -281,10 +300,10 @@ export function openMerge(
       for (const r of running) r.handle.stop(reason);
     },
     ended: Promise.all(running.map((r) => r.handle.ended)).then(() => {}),
-  };
-  return {
-    handle,
     stored,
+    async ack() {
+      for (const ack of acked.shift() ?? []) await ack();
+    },
     origins() {
       const counts: Record<string, OriginCounts> = {};
       for (const r of running) {

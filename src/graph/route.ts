@@ -2,8 +2,7 @@
 // This module is browser compatible.
 
 import { RecordError } from "../errors/record_error.ts";
-import type { GRAPH_COUNTS } from "../pipeline/graph_node.ts";
-import type { SinkCounts } from "../pipeline/sink_counts.ts";
+import type { GRAPH, GraphSink } from "../pipeline/graph_node.ts";
 import type { BATCH_SINK, BatchUnderlyingSink } from "../sinks/batch_sink.ts";
 import { describeValue } from "../util/describe_value.ts";
 import type { FanOutOptions } from "./fan_out.ts";
@@ -56,7 +55,7 @@ export interface RouteSink<T> extends WritableStream<T> {
   /** How `pipeline()` writes it: whole batches, split once per batch. */
   readonly [BATCH_SINK]: BatchUnderlyingSink<T>;
   /** Its live counts per sink, as `summary.sinks` shows them. */
-  readonly [GRAPH_COUNTS]: () => Record<string, SinkCounts>;
+  readonly [GRAPH]: GraphSink;
 }
 
 /**

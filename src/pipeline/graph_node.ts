@@ -2,7 +2,6 @@
 // This module is browser compatible.
 
 import type { Position } from "../checkpoint/position.ts";
-import type { OriginCounts } from "./origin_counts.ts";
 import type { Divert } from "./processor_spec.ts";
 import type { PipelineSource, SourceHandle } from "./source_stream.ts";
 
@@ -12,18 +11,15 @@ import type { PipelineSource, SourceHandle } from "./source_stream.ts";
  * so `pipeline()` names no graph module and a line pipeline bundles none.
  */
 
-/** Marks a source that `pipeline()` opens through {@linkcode GraphSource}. */
-export const GRAPH_SOURCE: unique symbol = Symbol.for(
-  "@ca/streams/graph-source",
-) as never;
-
 /**
- * Marks a sink that counts per sink (a `fanOut()`, a `route()`): a
- * function that returns its counts for `summary.sinks`.
+ * Marks a node of a graph: a `merge()` (a {@linkcode GraphSource}, which
+ * `pipeline()` opens itself) or a `fanOut()` or `route()` (a
+ * {@linkcode GraphSink}, a batch sink that counts per sink).
  */
-export const GRAPH_COUNTS: unique symbol = Symbol.for(
-  "@ca/streams/graph-counts",
-) as never;
+export const GRAPH: unique symbol = Symbol.for("@ca/streams/graph") as never;
+
+/** Per-origin or per-sink counts, by name. */
+export type GraphCounts = () => Record<string, unknown>;
 
 /**
  * Marks a `branch()`: processors attached to a source (`source` set) or to
@@ -47,46 +43,49 @@ export type DivertFor = (
   branch?: string,
 ) => Divert | undefined;
 
-/** How a graph source reaches the pipeline's checkpoint. */
+/**
+ * How a graph source reaches the pipeline's checkpoint (the `Checkpointer`):
+ * a merge reports each advance of its positions as `read(doneCount,
+ * position)` then `stored(before, doneCount)`, and what it read with
+ * `readCount`.
+ */
 export interface GraphCheckpoint {
   /** Resolves to the stored position (or the reset's), once. */
   start(): Promise<Position | undefined>;
+  read(to: number, position: Position): void;
+  stored(from: number, to: number): void;
   /** `total` records were read so far. */
   readCount(total: number): void;
-  /** `position` is done, with `doneCount` records in all. */
-  advance(
-    position: Position,
-    doneCount: number,
-    ack?: () => void | Promise<void>,
-  ): void;
   /** `undefined` to read now, else a promise to wait for first. */
   ready(): Promise<void> | undefined;
 }
 
-/** What `pipeline()` gives a graph source to open it. */
-export interface SourceContext {
-  batchSize: number;
-  lingerMs: number;
-  /** Present with a checkpoint store, or when an origin acknowledges. */
-  checkpoint?: GraphCheckpoint;
-  divertFor?: DivertFor;
+/** A graph source, opened: its handle, and where stored ranges go. */
+export interface OpenedSource extends SourceHandle<unknown> {
+  /** Where the sink reports stored ranges, to map them to each origin. */
+  stored: (from: number, to: number) => void;
 }
 
-/** A graph source, opened. */
-export interface OpenedSource {
-  handle: SourceHandle<unknown>;
-  /**
-   * Where the sink reports stored ranges; without it they go to the
-   * pipeline's checkpoint as for a line.
-   */
-  stored?(from: number, to: number): void;
-  /** Live counts per origin. */
-  origins(): Record<string, OriginCounts>;
+/** What a sink node (a fan-out, a route) shows `pipeline()`. */
+export interface GraphSink {
+  /** Its live counts per sink, by branch path. */
+  counts: GraphCounts;
 }
 
 /** What a source node does inside `pipeline()`. */
 export interface GraphSource {
-  open(context: SourceContext): OpenedSource;
+  /**
+   * Opens it: `checkpoint` is present with a store, or when an origin
+   * acknowledges.
+   */
+  open(
+    checkpoint: GraphCheckpoint | undefined,
+    divertFor: DivertFor | undefined,
+    batchSize: number,
+    lingerMs: number,
+  ): OpenedSource;
+  /** Its live counts per origin. */
+  counts: GraphCounts;
   /** Why a checkpoint cannot resume it, when it cannot. */
   readonly resumeError: string | undefined;
   /**

@@ -10,8 +10,8 @@ import type { DeadLetter } from "../failures/dead_letter.ts";
 import { isOneToOne } from "./one_to_one_mark.ts";
 import { assemble, nameOf } from "./assemble.ts";
 import { specOf } from "./processor_spec.ts";
-import { GRAPH_COUNTS, GRAPH_SOURCE } from "./graph_node.ts";
-import type { DivertFor, GraphSource, OpenedSource } from "./graph_node.ts";
+import { GRAPH } from "./graph_node.ts";
+import type { DivertFor, GraphSource } from "./graph_node.ts";
 import { sinkStream } from "./sink_stream.ts";
 import type { SinkHandle } from "./sink_stream.ts";
 import type { OriginCounts } from "./origin_counts.ts";
@@ -595,7 +595,12 @@ export function pipeline(...args: unknown[]): RunningPipeline {
 const DEFAULT_BATCH_SIZE = 1024;
 const ignore = () => {};
 
-type SinkCountsBy = Record<string, SinkCounts>;
+type Counts = () => Record<string, unknown>;
+
+/** The counts a graph node keeps (a merge per origin, a fan-out per sink). */
+function countsOf(node: object): Counts | undefined {
+  return (node as { [GRAPH]?: { counts: Counts } })[GRAPH]?.counts;
+}
 
 interface ParsedArguments {
   source: PipelineSource<unknown>;
@@ -648,7 +653,7 @@ function parseArguments(args: unknown[]): ParsedArguments {
       );
     }
   });
-  if (!isWritableStream(sink)) {
+  if (!(sink instanceof WritableStream)) {
     throw new TypeError(
       `Cannot build pipeline: the sink (argument ${stages.length}) must be a WritableStream, got ${
         describe(sink)
@@ -676,7 +681,7 @@ function checkOptions(
 ): void {
   const { batchSize, lingerMs, signal, id, checkpoint, deadLetter } = options;
   if (deadLetter !== undefined) {
-    if (!isWritableStream(deadLetter)) {
+    if (!(deadLetter instanceof WritableStream)) {
       throw new TypeError(
         `Cannot build pipeline: options.deadLetter must be a WritableStream, got ${
           describe(deadLetter)
@@ -795,13 +800,12 @@ function checkCheckpoint(
   ) {
     fail(".reset", '"start" or { position }', reset);
   }
-  const graph = (source as { [GRAPH_SOURCE]?: GraphSource })[GRAPH_SOURCE];
-  if (graph?.resumeError) throw new TypeError(graph.resumeError);
-  if (!graph && !(RESUMABLE_SOURCE in (source as object))) {
-    throw new TypeError(
-      "Cannot build pipeline: options.checkpoint needs a resumable source (one made with resumableSource(), such as fileSource()), the source (argument 1) cannot resume",
-    );
-  }
+  const graph = (source as { [GRAPH]?: GraphSource })[GRAPH];
+  const cannotResume = graph
+    ? graph.resumeError
+    : !(RESUMABLE_SOURCE in (source as object)) &&
+      "Cannot build pipeline: options.checkpoint needs a resumable source (one made with resumableSource(), such as fileSource()), the source (argument 1) cannot resume";
+  if (cannotResume) throw new TypeError(cannotResume);
 }
 
 class PipelineRun implements RunningPipeline {
@@ -812,8 +816,8 @@ class PipelineRun implements RunningPipeline {
   #settled = false;
   #source: SourceHandle<unknown>;
   #sink: SinkHandle<unknown>;
-  #origins: OpenedSource | undefined;
-  #sinkCounts: (() => SinkCountsBy) | undefined;
+  /** The counts a merge keeps per origin and a fan-out per sink. */
+  #counts: [Counts | undefined, Counts | undefined];
   #abort = new AbortController();
   #result: Promise<PipelineSummary>;
   #started = performance.now();
@@ -839,46 +843,31 @@ class PipelineRun implements RunningPipeline {
     const resumable = (source as Partial<ResumableSource<unknown>>)[
       RESUMABLE_SOURCE
     ];
-    const graph = (source as { [GRAPH_SOURCE]?: GraphSource })[GRAPH_SOURCE];
+    const graph = (source as { [GRAPH]?: GraphSource })[GRAPH];
     // A source with an ack hook is told what is done even without a
     // checkpoint store (a channel reader acknowledges to its writer).
-    const ack = (graph ?? resumable)?.ack;
-    const checkpointer = options.checkpoint || ack
-      ? this.#startCheckpointer(options.checkpoint, options.id ?? "", ack)
+    const owner = graph ?? resumable;
+    const checkpointer = options.checkpoint || owner?.ack
+      ? this.#startCheckpointer(options.checkpoint, options.id ?? "", owner)
       : undefined;
     this.#checkpointer = checkpointer;
     const divertFor = options.deadLetter &&
       this.#openDeadLetter(options.deadLetter);
-    let stored = checkpointer &&
-      ((from: number, to: number) => checkpointer.stored(from, to));
-    let assembled;
-    if (graph) {
-      const opened = graph.open({
-        batchSize,
-        lingerMs,
-        divertFor,
-        checkpoint: checkpointer,
-      });
-      this.#origins = opened;
-      if (opened.stored) stored = (from, to) => opened.stored!(from, to);
-      this.#source = opened.handle;
-      assembled = assemble(
-        { batches: opened.handle.readable },
-        processors,
-        batchSize,
-        lingerMs,
-        divertFor,
-      );
-    } else {
-      assembled = assemble(
-        { source, resumption: checkpointer },
-        processors,
-        batchSize,
-        lingerMs,
-        divertFor,
-      );
-      this.#source = assembled.source!;
-    }
+    // A merge runs its origins itself and maps what is stored back to them.
+    const opened = graph?.open(checkpointer, divertFor, batchSize, lingerMs);
+    const assembled = assemble(
+      opened
+        ? { batches: opened.readable }
+        : { source, resumption: checkpointer },
+      processors,
+      batchSize,
+      lingerMs,
+      divertFor,
+    );
+    this.#source = opened ?? assembled.source!;
+    const stored = opened?.stored ??
+      (checkpointer &&
+        ((from: number, to: number) => checkpointer.stored(from, to)));
     this.#source.ended.then(() => this.#sourceEnded = true);
     const stream = assembled.stream;
     const sinkIndex = processors.length;
@@ -891,9 +880,7 @@ class PipelineRun implements RunningPipeline {
       divertFor?.(sinkIndex, sinkName),
       this.#abort.signal,
     );
-    this.#sinkCounts = (sink as { [GRAPH_COUNTS]?: () => SinkCountsBy })[
-      GRAPH_COUNTS
-    ];
+    this.#counts = [countsOf(source), countsOf(sink)];
 
     const signal = options.signal;
     const onAbort = () => void this.abort(signal!.reason);
@@ -913,16 +900,12 @@ class PipelineRun implements RunningPipeline {
   #startCheckpointer(
     options: CheckpointOptions | undefined,
     id: string,
-    ack: ((position: Position) => void | Promise<void>) | undefined,
+    owner: { ack?: (position: Position) => void | Promise<void> } | undefined,
   ): Checkpointer {
     return new Checkpointer({
-      store: options?.store,
+      ...options,
       id,
-      everyRecords: options?.everyRecords ?? 1000,
-      everyMs: options?.everyMs ?? 5000,
-      maxUncommitted: options?.maxUncommittedRecords,
-      reset: options?.reset,
-      ack: ack && ((position) => ack(position)),
+      ack: owner?.ack && ((position) => owner.ack!(position)),
       onFailure: (error) => {
         this.#failure ??= error;
         this.#abort.abort(error);
@@ -1000,8 +983,9 @@ class PipelineRun implements RunningPipeline {
       summary.position = this.#checkpointer.committed;
       summary.commits = this.#checkpointer.commits;
     }
-    if (this.#origins) summary.origins = this.#origins.origins();
-    if (this.#sinkCounts) summary.sinks = this.#sinkCounts();
+    const [origins, sinks] = this.#counts;
+    if (origins) summary.origins = origins() as Record<string, OriginCounts>;
+    if (sinks) summary.sinks = sinks() as Record<string, SinkCounts>;
     return summary;
   }
 
@@ -1021,10 +1005,10 @@ class PipelineRun implements RunningPipeline {
     return this.#checkpointer?.committed;
   }
   get origins(): Record<string, OriginCounts> | undefined {
-    return this.#origins?.origins();
+    return this.#counts[0]?.() as Record<string, OriginCounts> | undefined;
   }
   get sinks(): Record<string, SinkCounts> | undefined {
-    return this.#sinkCounts?.();
+    return this.#counts[1]?.() as Record<string, SinkCounts> | undefined;
   }
 
   stop(): Promise<PipelineSummary> {
@@ -1083,10 +1067,6 @@ function isTransformStream(
   return value !== null && typeof value === "object" &&
     (value as TransformStream).readable instanceof ReadableStream &&
     (value as TransformStream).writable instanceof WritableStream;
-}
-
-function isWritableStream(value: unknown): value is WritableStream<unknown> {
-  return value instanceof WritableStream;
 }
 
 function describe(value: unknown): string {

@@ -5,8 +5,9 @@ import { StageError } from "../errors/stage_error.ts";
 import { toStageError } from "./to_stage_error.ts";
 
 /**
- * The error of a stage on a graph's branch, naming the branch: an error
- * from a branch nested deeper gets this branch's name in front of its own.
+ * The error of a stage on a graph's branch, naming the branch in `branch`
+ * and in its message: an error from a branch nested deeper gets this
+ * branch's name in front of its own (`"paid/nats"`).
  */
 export function withBranch(
   error: unknown,
@@ -15,9 +16,20 @@ export function withBranch(
   branch: string,
 ): StageError {
   const staged = toStageError(error, index, name);
-  return new StageError(staged.stageIndex, staged.stageName, staged.cause, {
-    recordIndex: staged.recordIndex,
-    attempts: staged.attempts,
-    branch: staged.branch === undefined ? branch : `${branch}/${staged.branch}`,
-  });
+  const path = staged.branch === undefined
+    ? branch
+    : `${branch}/${staged.branch}`;
+  const named = new StageError(
+    staged.stageIndex,
+    staged.stageName,
+    staged.cause,
+    { recordIndex: staged.recordIndex, attempts: staged.attempts },
+  );
+  // Stage names are identifiers: the first " failed" ends the stage's part.
+  named.message = named.message.replace(
+    " failed",
+    ` of branch "${path}" failed`,
+  );
+  Object.defineProperty(named, "branch", { value: path, enumerable: true });
+  return named;
 }
