@@ -10,7 +10,7 @@ import type { SinkCounts } from "../pipeline/sink_counts.ts";
 import { sinkStream } from "../pipeline/sink_stream.ts";
 import type { SinkHandle } from "../pipeline/sink_stream.ts";
 import { withBranch } from "../pipeline/with_branch.ts";
-import { BATCH_SINK } from "../sinks/batch_sink.ts";
+import { BATCH_SINK, batchSink } from "../sinks/batch_sink.ts";
 import type {
   BatchUnderlyingSink,
   BatchWriteContext,
@@ -24,7 +24,10 @@ import type { SinkBranch } from "./sink_branch.ts";
  * `i` at `[i]`, `undefined` for none. Throws when a record cannot be
  * routed.
  */
-export type Split = (records: unknown[]) => (unknown[] | undefined)[];
+export type Split = (
+  records: unknown[],
+  from: number,
+) => (unknown[] | undefined)[];
 
 interface Branch {
   spec: SinkBranch;
@@ -38,6 +41,10 @@ interface Branch {
   dead: boolean;
   deadLettered: number;
   dropped: number;
+  /** Records a best-effort branch was offered, taken or not. */
+  offered: number;
+  /** Records a best-effort plain sink stored, counted one by one. */
+  written: number;
   failures: number;
   letters: WritableStreamDefaultWriter<DeadLetter> | undefined;
   piped: Promise<void>;
@@ -77,6 +84,7 @@ export function fanOutRun(
   const pending: Pending[] = [];
   let next = 0;
   let failure: { error: unknown } | undefined;
+  let tornDown: Promise<void> = Promise.resolve();
   const abort = new AbortController();
   let signal = abort.signal;
 
@@ -96,6 +104,8 @@ export function fanOutRun(
       dead: false,
       deadLettered: 0,
       dropped: 0,
+      offered: 0,
+      written: 0,
       failures: 0,
       letters: spec.deadLetter?.getWriter(),
     } as unknown as Branch;
@@ -129,7 +139,9 @@ export function fanOutRun(
       divertFor,
     );
     b.sink = sinkStream(
-      spec.sink,
+      spec.bestEffort && !(BATCH_SINK in spec.sink)
+        ? counted(spec.sink, b)
+        : spec.sink,
       index,
       name,
       b.done && ((from, to) => {
@@ -143,6 +155,28 @@ export function fanOutRun(
       failed(b, error)
     ).finally(() => wake(b));
     return b;
+  }
+
+  /**
+   * A best-effort plain sink, written record by record as `pipeline()`
+   * does, counting each stored record: if it fails, the count says how
+   * many of its last batch it stored.
+   */
+  function counted(sink: WritableStream<unknown>, b: Branch) {
+    const writer = sink.getWriter();
+    const stored = () => void b.written++;
+    return batchSink<unknown>({
+      write(records) {
+        let last!: Promise<void>;
+        for (const record of records) {
+          last = writer.write(record);
+          last.then(stored, () => {});
+        }
+        return last;
+      },
+      close: () => writer.close(),
+      abort: (reason) => writer.abort(reason),
+    });
   }
 
   function wake(b: Branch): void {
@@ -197,8 +231,11 @@ export function fanOutRun(
     if (failure) return;
     failure = { error };
     abort.abort(error);
-    for (const p of pending.splice(0)) p.ack(error);
     for (const b of running ?? []) wake(b);
+    // The pipeline hears of it once every branch has let go of its sink.
+    tornDown = Promise.all((running ?? []).map((b) => b.piped)).then(() => {
+      for (const p of pending.splice(0)) p.ack(error);
+    });
   }
 
   /** Acknowledges every pending batch that each required branch has done. */
@@ -215,6 +252,7 @@ export function fanOutRun(
 
   function give(b: Branch, records: unknown[], from: number, to: number) {
     if (b.spec.bestEffort) {
+      b.offered += records.length;
       if (b.dead || (b.input.desiredSize ?? 0) < records.length) {
         b.dropped += records.length;
         return;
@@ -229,22 +267,22 @@ export function fanOutRun(
     standalone: boolean,
   ): Promise<void> {
     const all = open(context.signal);
-    if (failure) {
-      if (standalone) throw failure.error;
-      return context.defer()(failure.error);
-    }
     const from = next;
     const to = next += records.length;
+    pending.push({ from, to, ack: context.defer() });
     let parts: (unknown[] | undefined)[] | undefined;
     try {
-      parts = split?.(records);
+      if (failure) throw failure.error;
+      parts = split?.(records, from);
     } catch (error) {
       // A record that cannot be routed fails the pipeline, as a sink does.
       fail(error);
       if (standalone) throw error;
-      return context.defer()(error);
+      // Acknowledged with the error once torn down (or now, if it was).
+      await tornDown;
+      for (const p of pending.splice(0)) p.ack(failure!.error);
+      return;
     }
-    pending.push({ from, to, ack: context.defer() });
     for (let i = 0; i < all.length; i++) {
       const b = all[i]!;
       const part = parts === undefined ? records : parts[i];
@@ -259,7 +297,12 @@ export function fanOutRun(
       }
     }
     const failedWith = failure as { error: unknown } | undefined;
-    if (failedWith && standalone) throw failedWith.error;
+    if (failedWith) {
+      if (standalone) throw failedWith.error;
+      // Nothing more is taken: the pipeline stops reading once it hears.
+      await tornDown;
+      for (const p of pending.splice(0)) p.ack(failedWith.error);
+    }
   }
 
   async function close(): Promise<void> {
@@ -307,10 +350,16 @@ export function fanOutRun(
         // A sink that is itself a fan-out or route is counted by its sinks,
         // unless it is best effort: its drops and failures are its own.
         if (inner === undefined || b.spec.bestEffort) {
+          const written = b.spec.bestEffort && !(BATCH_SINK in b.spec.sink)
+            ? b.written
+            : b.sink.count;
           counts[b.spec.name] = {
-            recordsWritten: b.sink.count,
+            recordsWritten: written,
             recordsDeadLettered: b.deadLettered,
-            recordsDropped: b.dropped,
+            // A best-effort sink that failed lost what it had queued too.
+            recordsDropped: b.dead && b.spec.bestEffort
+              ? b.offered - written - b.deadLettered
+              : b.dropped,
             failures: b.failures,
           };
         }

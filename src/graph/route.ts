@@ -149,7 +149,7 @@ function targetsOf(
 
 /** Splits batches per sink in one pass; a record that cannot be routed fails. */
 function splitter(pick: (record: unknown) => number[], count: number): Split {
-  return (records) => {
+  return (records, from) => {
     const parts: (unknown[] | undefined)[] = new Array(count);
     for (let i = 0; i < records.length; i++) {
       const record = records[i];
@@ -157,7 +157,7 @@ function splitter(pick: (record: unknown) => number[], count: number): Split {
       try {
         targets = pick(record);
       } catch (error) {
-        throw new RecordError(i, error);
+        throw new RecordError(from + i, error);
       }
       for (const t of targets) (parts[t] ??= []).push(record);
     }
