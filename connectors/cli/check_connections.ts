@@ -19,10 +19,11 @@ export interface ConnectionReport {
   problems: { path: string; message: string; exitCode: number }[];
 }
 
-/** The checkpoint ids of a config: its segments that start with a source. */
+/** The checkpoint ids of a config: its segments that hold a source. */
 function sourceSegments(loaded: LoadedConfig): string[] {
   return loaded.plans.flatMap((plan) => plan.segments)
-    .filter((segment) => !segment.input).map((segment) => segment.id);
+    .filter((segment) => segment.processors.some((p) => p.from.length === 0))
+    .map((segment) => segment.id);
 }
 
 /**
@@ -79,9 +80,7 @@ export async function checkConnections(
     }
   }
   for (const plan of plans) {
-    for (const segment of plan.segments) {
-      const channel = segment.input;
-      if (!channel) continue;
+    for (const channel of plan.segments.flatMap((s) => s.inputs)) {
       const address = `${channel.host}:${channel.port}`;
       const what = `channel "${channel.name}" (${channel.transport})`;
       const definition = registry.get("transport", channel.transport);

@@ -47,12 +47,25 @@ With --connect it also opens what the config names outside: the checkpoint
 store (created, read, closed) and the fixed ports channels listen on. One that
 cannot be reached makes exit code 3.
 
+With --graph a valid config's graph is printed instead of the "ok" line, as a
+Mermaid flowchart (flowchart LR): a node per processor with its name and use
+(a source rounded, a sink a cylinder, a route a rhombus), a subgraph per
+runner, an edge per input (a route's labelled with its values), the edges
+between runners dotted and labelled with their channel's transport. In a
+Markdown file, a mermaid code block draws it:
+
+  ca validate --graph examples/fan-out.yaml > fan-out.mmd
+
 Exit code: the worst of all files: 0 all valid, 2 a config is invalid, 3 a
 store or address is unreachable (--connect).`,
     options: [
       {
         name: "--connect",
         help: "also open the checkpoint store and channel ports it names",
+      },
+      {
+        name: "--graph",
+        help: "print each valid config's graph as Mermaid (flowchart LR)",
       },
       LOG_FORMAT,
     ],

@@ -188,7 +188,7 @@ export function configJsonSchema(
   const processor: Schema = {
     type: "object",
     description:
-      "One processor: a source first, a sink last, processors between.",
+      "One processor. Without `from` anywhere (and no route) the list is a line: a source first, a sink last, processors between. With `from`, a graph: each names its inputs; one without `from` reads the one listed before it (a source reads nothing).",
     required: ["name", "use"],
     additionalProperties: false,
     properties: {
@@ -208,6 +208,18 @@ export function configJsonSchema(
         type: "string",
         description:
           "The runner it runs on; needed when there is more than one runner.",
+      },
+      from: {
+        description:
+          "The processors it reads from, by name: several merge (before any split), several readers of one fan out, a route's targets name the route here. Default: the processor listed before it (nothing for a source).",
+        anyOf: [
+          { type: "string", minLength: 1 },
+          {
+            type: "array",
+            minItems: 1,
+            items: { type: "string", minLength: 1 },
+          },
+        ],
       },
       args: {
         description: "Its args, checked by the definition's schema.",
@@ -258,7 +270,7 @@ export function configJsonSchema(
   const channel: Schema = {
     type: "object",
     description:
-      "A channel between two consecutive processors on different runners.",
+      "A channel on an edge between two processors on different runners: `to` reads from `from`.",
     required: ["from", "to"],
     additionalProperties: false,
     properties: {
@@ -266,7 +278,8 @@ export function configJsonSchema(
       to: {
         type: "string",
         minLength: 1,
-        description: "The reader: the processor right after `from`.",
+        description:
+          "The reader: a processor that reads from `from` (its `from`, or listed right after it).",
       },
       transport: {
         type: "string",
@@ -377,12 +390,14 @@ export function configJsonSchema(
       processors: {
         type: "array",
         minItems: 2,
-        description: "The processors, in order: a source, processors, a sink.",
+        description:
+          "The processors: a line (a source, processors, a sink), or a graph whose processors name their inputs with `from` (merge, fan-out, route).",
         items: processor,
       },
       channels: {
         type: "array",
-        description: "Optional: one per boundary between runners.",
+        description:
+          "Optional: settings of the channel on an edge between runners (each such edge gets one, with defaults).",
         items: channel,
       },
     },

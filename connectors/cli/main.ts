@@ -193,6 +193,7 @@ async function runCommand(
         runtime,
         log: cliLog(runtime, logFormat(line, command)),
         connect: line.options.has("--connect"),
+        graph: line.options.has("--graph"),
         debug: line.debug,
       });
     case "run": {

@@ -21,16 +21,35 @@ export interface RunSnapshot {
   }[];
   /** The processors' names, in pipeline order. */
   processors: string[];
+  /** The sources' names: their records read are summed. */
+  sources: string[];
+  /** The sinks' names: their records stored are summed, and shown each when several. */
+  sinks: string[];
   /** Why the pipeline is degraded. */
   error?: string;
 }
 
 const count = new Intl.NumberFormat("en-US");
 
+/** Records read by the sources, and stored by each sink and by all. */
+function totals(
+  snapshot: RunSnapshot,
+  records: ReadonlyMap<string, number>,
+): { read: number; written: number; sinks: [string, number][] } {
+  const sum = (names: readonly string[]) =>
+    names.reduce((total, name) => total + (records.get(name) ?? 0), 0);
+  return {
+    read: sum(snapshot.sources),
+    written: sum(snapshot.sinks),
+    sinks: snapshot.sinks.map((name) => [name, records.get(name) ?? 0]),
+  };
+}
+
 /**
  * A run's progress as the fields of a JSON log line: the pipeline, its
- * state, elapsed ms, records read (by the first processor) and written (by
- * the last), records/s, every checkpoint position and every runner.
+ * state, elapsed ms, records read (by the sources) and written (by the
+ * sinks, and by each when there are several), records/s, every checkpoint
+ * position and every runner.
  *
  * @param snapshot The run.
  * @returns The fields.
@@ -47,13 +66,14 @@ export function progressFields(
     }
     Object.assign(positions, runner.progress?.positions ?? {});
   }
-  const written = records.get(snapshot.processors.at(-1)!) ?? 0;
+  const { read, written, sinks } = totals(snapshot, records);
   return {
     pipeline: snapshot.id,
     state: snapshot.state,
     elapsedMs: Math.round(snapshot.elapsedMs),
-    recordsRead: records.get(snapshot.processors[0]!) ?? 0,
+    recordsRead: read,
     recordsWritten: written,
+    ...(sinks.length > 1 ? { sinks: Object.fromEntries(sinks) } : {}),
     recordsPerSecond: Math.round(written / seconds),
     positions,
     runners: snapshot.runners.map((runner) => ({
@@ -95,9 +115,11 @@ export function renderProgress(
       positions.push([id, position]);
     }
   }
-  const first = records.get(snapshot.processors[0]!) ?? 0;
-  const last = records.get(snapshot.processors.at(-1)!) ?? 0;
+  const { read: first, written: last, sinks } = totals(snapshot, records);
   const rate = (n: number) => `${count.format(Math.round(n / seconds))}/s`;
+  const each = sinks.length > 1
+    ? `${sinks.map(([name, n]) => `${name} ${count.format(n)}`).join(", ")}; `
+    : "";
   if (!options.live) {
     const checkpoint = positions.length === 0
       ? ""
@@ -108,14 +130,16 @@ export function renderProgress(
       }`;
     return `ca: pipeline ${snapshot.id} ${snapshot.state} after ${
       seconds.toFixed(1)
-    } s: ${count.format(first)} records read, ${count.format(last)} written (${
-      rate(last)
-    })${checkpoint}${snapshot.error ? `; ${snapshot.error}` : ""}\n`;
+    } s: ${count.format(first)} records read, ${
+      count.format(last)
+    } written (${each}${rate(last)})${checkpoint}${
+      snapshot.error ? `; ${snapshot.error}` : ""
+    }\n`;
   }
   const lines = [
     `ca run ${snapshot.id}  ${snapshot.state}  ${seconds.toFixed(1)} s  ${
       count.format(last)
-    } records written, ${rate(last)}`,
+    } records written, ${each}${rate(last)}`,
   ];
   for (const runner of snapshot.runners) {
     lines.push(

@@ -1,7 +1,8 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
 import type { RunnerConfig } from "../../src/config/pipeline_config.ts";
-import type { RunnerPlan } from "../../src/config/runner_plan.ts";
+import { processorInputs } from "../../src/config/processor_inputs.ts";
+import type { RunnerPlan, SegmentPlan } from "../../src/config/runner_plan.ts";
 import type { CliLog } from "./cli_log.ts";
 import type { ChildProcess, CliRuntime, StopSignal } from "./cli_runtime.ts";
 import type { ChildMessage, ParentMessage } from "./control_message.ts";
@@ -66,6 +67,11 @@ interface Failure {
   exitCode: number;
   /** It never got going: a runner or store could not start. */
   atStartup?: boolean;
+}
+
+/** Whether a segment holds a source of the config (not only channel readers). */
+function holdsSource(segment: SegmentPlan): boolean {
+  return segment.processors.some((processor) => processor.from.length === 0);
 }
 
 /** The line of a child's stderr that says best why it ended. */
@@ -134,13 +140,17 @@ export async function runPipeline(
 
   /** Tells the writer of `channel` where its reader listens. */
   const route = (reader: Runner, channel: string, port: number) => {
-    const input = reader.plan.segments.find((s) => s.input?.name === channel)
-      ?.input;
+    const input = reader.plan.segments.flatMap((s) => s.inputs)
+      .find((input) => input.name === channel);
     const host = !input || ["0.0.0.0", "::", ""].includes(input.host)
       ? "127.0.0.1"
       : input.host;
     for (const writer of runners.values()) {
-      if (!writer.plan.segments.some((s) => s.output?.name === channel)) {
+      if (
+        !writer.plan.segments.some((s) =>
+          s.outputs.some((output) => output.name === channel)
+        )
+      ) {
         continue;
       }
       if (writer.host) writer.host.connect(channel, host, port);
@@ -388,15 +398,23 @@ export async function runPipeline(
       `ca: ${signal}: stopping gracefully (sources stop, in-flight records drain, checkpoints commit); ${signal} again aborts`,
       { signal },
     );
-    // The runners with a source stop; the others end when their writer
-    // ends its stream.
+    // The runners with a source stop; the others end when their writers
+    // end their streams.
     for (const runner of runners.values()) {
-      if (!runner.plan.segments.some((s) => !s.input)) continue;
+      if (!runner.plan.segments.some(holdsSource)) continue;
       if (runner.host) void runner.host.stop();
       else runner.child?.send(JSON.stringify({ type: "stop" }));
     }
   });
 
+  // Sources read from nothing; sinks are read by nothing.
+  const inputs = processorInputs(loaded.config);
+  const read = new Set(inputs.flat());
+  const sources = loaded.config.processors.filter((_, i) =>
+    inputs[i]!.length === 0
+  ).map((p) => p.name);
+  const sinks = loaded.config.processors.filter((p) => !read.has(p.name))
+    .map((p) => p.name);
   const snapshot = (): RunSnapshot => ({
     id: loaded.config.id,
     elapsedMs: performance.now() - started,
@@ -414,6 +432,8 @@ export async function runPipeline(
       progress: runner.host?.progress() ?? runner.progress,
     })),
     processors: loaded.config.processors.map((p) => p.name),
+    sources,
+    sinks,
   });
 
   let drawn = "";

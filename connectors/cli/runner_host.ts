@@ -21,6 +21,13 @@ import {
   type RunningPipeline,
 } from "../../src/pipeline/pipeline.ts";
 import { tap } from "../../src/processors/tap.ts";
+import { ROUTE_USE } from "../../src/config/check_graph.ts";
+import {
+  type AssembledSegment,
+  assembleSegment,
+  type SegmentNode,
+} from "./assemble_segment.ts";
+import { stoppableSource } from "./stoppable_source.ts";
 import type {
   ChannelConnection,
   ChannelListener,
@@ -53,8 +60,16 @@ export interface RunnerHostOptions {
 interface RunningSegment {
   plan: SegmentPlan;
   running?: RunningPipeline;
-  /** Per processor, the count of records out of it. */
-  counters: number[];
+  /** Per processor or route, the count of records out of it (into a route). */
+  counters: Map<string, number>;
+  /** Where each node ended up in the pipeline (once built). */
+  assembled?: AssembledSegment;
+  /** Its config sources: `"source"` (and no input channel), or `"mixed"`. */
+  sources: "none" | "only" | "mixed";
+  /** Ends the config sources of a mixed segment (its readers go on). */
+  stopSources: () => void;
+  /** Settles once `stopSources` is called. */
+  stopped: Promise<void>;
 }
 
 /**
@@ -88,12 +103,24 @@ export class RunnerHost {
     this.plan = plan;
     this.#registry = registry;
     this.#options = options;
-    this.#segments = plan.segments.map((segment) => ({
-      plan: segment,
-      counters: segment.processors.map(() => 0),
-    }));
+    this.#segments = plan.segments.map((segment) => {
+      const holds = segment.processors.some((p) => p.from.length === 0);
+      let stopSources!: () => void;
+      const stopped = new Promise<void>((resolve) => stopSources = resolve);
+      return {
+        plan: segment,
+        counters: new Map(),
+        sources: !holds
+          ? "none"
+          : segment.inputs.length === 0
+          ? "only"
+          : "mixed",
+        stopSources,
+        stopped,
+      };
+    });
     for (const segment of plan.segments) {
-      if (segment.output) this.#address(segment.output.name);
+      for (const output of segment.outputs) this.#address(output.name);
     }
   }
 
@@ -161,19 +188,29 @@ export class RunnerHost {
     await this.#store?.close?.().catch(() => {});
   }
 
-  /** The stages of a segment's pipeline, processors created and counted. */
+  /**
+   * The stages of a segment's pipeline: its processors created, a channel
+   * reader on each input and a writer on each output, assembled into
+   * `merge()`, a line and a tree of `fanOut()`, `route()` and `branch()`,
+   * with a counting tap after each processor.
+   */
   async #createStages(segment: RunningSegment): Promise<unknown[]> {
     const { plan } = segment;
-    const stages: unknown[] = [];
-    if (plan.input) {
-      stages.push(
-        channelReader(await this.#listen(plan.input), {
-          stream: plan.input.name,
-          token: plan.input.token,
+    const names = new Set(plan.processors.map((p) => p.name));
+    const nodes = new Map<string, SegmentNode>();
+    for (const channel of plan.inputs) {
+      nodes.set(channel.name, {
+        name: channel.name,
+        role: "source",
+        inputs: [],
+        outputs: [channel.to],
+        part: channelReader(await this.#listen(channel), {
+          stream: channel.name,
+          token: channel.token,
         }),
-      );
+      });
     }
-    for (const [index, processor] of plan.processors.entries()) {
+    for (const processor of plan.processors) {
       const definition = this.#registry.processor(processor.use);
       if (!definition) {
         throw new ConfigError([{
@@ -181,16 +218,52 @@ export class RunnerHost {
           message: `unknown processor "${processor.use}"`,
         }]);
       }
-      stages.push(await this.#create(definition, processor));
-      if (definition.kind !== "sink") {
-        const counters = segment.counters;
-        stages.push(tap(() => {
-          counters[index]!++;
-        }));
+      let part = await this.#create(definition, processor);
+      const isRoute = processor.use === ROUTE_USE;
+      if (isRoute && typeof part !== "function") {
+        throw new ConfigError([{
+          path: `/processors/${processor.name}/use`,
+          message:
+            `expected the route definition, whose create() returns a function, got one that returns ${typeof part}`,
+        }]);
+      }
+      if (definition.kind === "source" && segment.sources === "mixed") {
+        part = stoppableSource(part, segment.stopped);
+      }
+      nodes.set(processor.name, {
+        name: processor.name,
+        role: isRoute ? "route" : definition.kind,
+        inputs: processor.from.map((from) =>
+          names.has(from) ? from : `${from}->${processor.name}`
+        ),
+        outputs: [],
+        part,
+      });
+    }
+    for (const processor of plan.processors) {
+      for (const input of nodes.get(processor.name)!.inputs) {
+        nodes.get(input)!.outputs.push(processor.name);
       }
     }
-    if (plan.output) stages.push(await this.#writer(plan.output));
-    return stages;
+    for (const channel of plan.outputs) {
+      nodes.get(channel.from)!.outputs.push(channel.name);
+      nodes.set(channel.name, {
+        name: channel.name,
+        role: "sink",
+        inputs: [channel.from],
+        outputs: [],
+        part: await this.#writer(channel),
+        to: channel.to,
+      });
+    }
+    const counters = segment.counters;
+    segment.assembled = assembleSegment([...nodes.values()], (name) => {
+      counters.set(name, 0);
+      return tap(() => {
+        counters.set(name, counters.get(name)! + 1);
+      });
+    });
+    return segment.assembled.stages;
   }
 
   async #create(
@@ -256,13 +329,18 @@ export class RunnerHost {
   }
 
   /**
-   * Stops gracefully: the segments that start with a source stop reading it
-   * and drain; the others end when their writer ends the stream.
+   * Stops gracefully: the segments that read only sources of the config
+   * stop reading them and drain; a segment that also reads a channel ends
+   * its sources and goes on until the channel's writer ends its stream, as
+   * the segments that read only channels do.
    */
   async stop(): Promise<void> {
+    for (const segment of this.#segments) {
+      if (segment.sources === "mixed") segment.stopSources();
+    }
     await Promise.all(
       this.#segments
-        .filter((s) => !s.plan.input && s.running)
+        .filter((s) => s.sources === "only" && s.running)
         .map((s) => s.running!.stop().catch(() => {})),
     );
   }
@@ -280,39 +358,45 @@ export class RunnerHost {
     const processors: Record<string, ProcessorProgress> = {};
     const positions: Record<string, Position | undefined> = {};
     for (const segment of this.#segments) {
-      const running = segment.running;
-      const last = segment.plan.processors.length - 1;
-      for (const [index, processor] of segment.plan.processors.entries()) {
+      const { running, assembled } = segment;
+      const failed = running?.state === "degraded" &&
+          running.error instanceof StageError
+        ? assembled?.stageNodes.get(
+          `${running.error.branch ?? ""}#${running.error.stageIndex}`,
+        )
+        : undefined;
+      for (const processor of segment.plan.processors) {
+        const { name } = processor;
         let state: ProcessorProgress["state"] = running?.state ?? "starting";
-        const failed = running?.error instanceof StageError
-          ? running.error.stageIndex
-          : undefined;
+        // Only the failing stage is degraded; the others were stopped.
         if (state === "degraded" && failed !== undefined) {
-          // Only the failing stage is degraded; the others were stopped.
-          state = stageOf(segment, failed) === index ? "degraded" : "stopped";
+          state = failed === name ? "degraded" : "stopped";
         }
-        processors[processor.name] = {
-          state,
-          records: index === last && !segment.plan.output
-            ? running?.recordsWritten ?? 0
-            : segment.counters[index]!,
-        };
+        processors[name] = { state, records: this.#records(segment, name) };
       }
       if (this.plan.checkpoint) positions[segment.plan.id] = running?.position;
     }
     return { processors, positions };
   }
-}
 
-/**
- * The processor index of a pipeline stage index (-1 for the source). A
- * counting tap follows every processor but the sink, so the stages after
- * the source are `[tap, p1, tap, p2, ..., sink]`, or `[p0, tap, p1, tap,
- * ..., sink]` behind a channel reader (which is no processor: -1).
- */
-function stageOf(segment: RunningSegment, stageIndex: number): number {
-  if (segment.plan.input) {
-    return stageIndex === -1 ? -1 : Math.floor(stageIndex / 2);
+  /** Records out of a source or processor, into a route, stored by a sink. */
+  #records(segment: RunningSegment, name: string): number {
+    const { running, assembled } = segment;
+    if (running === undefined || assembled === undefined) return 0;
+    const counted = segment.counters.get(name);
+    if (counted !== undefined) return counted;
+    if (assembled.originKeys.has(name)) {
+      const origin = assembled.originKeys.get(name);
+      return origin === undefined
+        ? running.recordsRead
+        : running.origins?.[origin]?.recordsRead ?? 0;
+    }
+    if (assembled.sinkKeys.has(name)) {
+      const key = assembled.sinkKeys.get(name);
+      return key === undefined
+        ? running.recordsWritten
+        : running.sinks?.[key]?.recordsWritten ?? 0;
+    }
+    return 0;
   }
-  return stageIndex === -1 ? 0 : Math.ceil(stageIndex / 2);
 }

@@ -4,6 +4,7 @@ import type { CliLog } from "./cli_log.ts";
 import type { CliRuntime } from "./cli_runtime.ts";
 import { checkConnections } from "./check_connections.ts";
 import { EXIT_CODES } from "./exit_codes.ts";
+import { graphMermaid } from "./graph_mermaid.ts";
 import { loadConfig, type LoadedConfig } from "./load_config.ts";
 import { reportFailure } from "./report_failure.ts";
 
@@ -24,10 +25,12 @@ function summary(loaded: LoadedConfig): string {
  * `ca validate FILE...`: checks each config (`-` reads one from standard
  * input) and prints its own lines: `ok: FILE: ...` on stdout, or a line per
  * problem on stderr. With `connect`, also opens the store and channel
- * addresses each config names.
+ * addresses each config names. With `graph`, a valid config's graph is
+ * printed as a Mermaid flowchart instead of the `ok` line (in JSON logs, as
+ * the `graph` field of the `valid` line).
  *
  * @param files The config files.
- * @param options The runtime, the log, `connect` and `debug`.
+ * @param options The runtime, the log, `connect`, `graph` and `debug`.
  * @returns The worst exit code of all files.
  */
 export async function validateCommand(
@@ -36,6 +39,7 @@ export async function validateCommand(
     runtime: CliRuntime;
     log: CliLog;
     connect: boolean;
+    graph: boolean;
     debug: boolean;
   },
 ): Promise<number> {
@@ -76,6 +80,15 @@ export async function validateCommand(
     const text = `ok: ${name}: ${summary(loaded)}${
       reached.length > 0 ? `; reached ${reached.join("; ")}` : ""
     }`;
+    const graph = options.graph
+      ? graphMermaid(
+        loaded.config,
+        (use, runner) =>
+          loaded.config.runners[runner]?.runtime === "python"
+            ? loaded.pythonProcessors.get(use)?.kind
+            : loaded.registry.processor(use)?.kind,
+      )
+      : undefined;
     runtime.writeStdout(
       log.format === "json"
         ? JSON.stringify({
@@ -85,8 +98,9 @@ export async function validateCommand(
           pipeline: loaded.config.id,
           message: text,
           ...(options.connect ? { reached } : {}),
+          ...(graph === undefined ? {} : { graph }),
         }) + "\n"
-        : `${text}\n`,
+        : graph ?? `${text}\n`,
     );
   }
   return worst;

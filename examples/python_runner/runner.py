@@ -650,6 +650,41 @@ def read_control():
     events.put(("control", None, {"type": "stop"}))  # EOF means stop
 
 
+def line(segment):
+    """Checks that a segment is a line between two channels, as this runner
+    runs them: one input channel, processors each reading the one before,
+    one output channel from the last (`ca validate` says so first, with the
+    path). Sets segment["input"] and segment["output"]."""
+    def refuse(why):
+        raise Failure(f"Cannot run segment {segment.get('id')}: the Python"
+                      f" runner runs a line of processors between two"
+                      f" channels, not {why}", "CA_ERR_CONFIG")
+    inputs, outputs = segment.get("inputs"), segment.get("outputs")
+    processors = segment.get("processors")
+    if not isinstance(processors, list) or not processors:
+        refuse("an empty segment")
+    for side, shape, channels in (("input", "source", inputs),
+                                  ("output", "sink", outputs)):
+        if not isinstance(channels, list) or not channels:
+            refuse(f"a {shape} (the segment has no {side} channel)")
+        if len(channels) > 1 or not isinstance(channels[0], dict):
+            names = ", ".join(str(c.get("name")) for c in channels
+                              if isinstance(c, dict))
+            refuse(f"a graph ({len(channels)} {side} channels: {names})")
+    before = inputs[0].get("from")
+    for processor in processors:
+        if not isinstance(processor, dict) or \
+                processor.get("from") != [before]:
+            refuse(f"a graph ({processor.get('name')!r} reads from"
+                   f" {processor.get('from')!r}, not [{before!r}])"
+                   if isinstance(processor, dict) else "a graph")
+        before = processor.get("name")
+    if outputs[0].get("from") != before:
+        refuse(f"a graph (its output channel {outputs[0].get('name')!r}"
+               f" is not written by the last processor {before!r})")
+    segment["input"], segment["output"] = inputs[0], outputs[0]
+
+
 def start(plan):
     if not isinstance(plan, dict) or \
             not isinstance(plan.get("segments"), list):
@@ -657,15 +692,9 @@ def start(plan):
                       "CA_ERR_CONFIG")
     segments = []
     for segment in plan["segments"]:
-        processors = [create(p) for p in segment.get("processors", [])]
-        for side, shape in (("input", "source"), ("output", "sink")):
-            channel = segment.get(side)
-            if not isinstance(channel, dict):
-                raise Failure(
-                    f"Cannot run segment {segment.get('id')}: the Python"
-                    f" runner runs processors between two channels, not a"
-                    f" {shape}"
-                    f" (the segment has no {side} channel)", "CA_ERR_CONFIG")
+        line(segment)
+        processors = [create(p) for p in segment["processors"]]
+        for channel in (segment["input"], segment["output"]):
             if channel.get("transport", "tcp") != "tcp":
                 raise Failure(
                     f"Cannot run channel {channel.get('name')}: the Python"

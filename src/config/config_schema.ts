@@ -25,6 +25,7 @@ export interface ConfigShape {
     name: string;
     use: string;
     runner?: string;
+    from?: string | string[];
     args?: unknown;
   }[];
   /** The channels, as written. */
@@ -74,6 +75,7 @@ const processor = z.strictObject({
   name: z.string().check(z.regex(PROCESSOR_NAME_PATTERN)),
   use: text,
   runner: z.optional(z.string()),
+  from: z.optional(z.union([text, z.array(text).check(z.minLength(1))])),
   args: z.optional(z.unknown()),
 });
 

@@ -39,6 +39,7 @@ export * from "./config_issue.ts";
 export * from "./config_error.ts";
 export * from "./pipeline_config.ts";
 export * from "./parse_pipeline_config.ts";
+export * from "./processor_inputs.ts";
 export * from "./runner_plan.ts";
 export * from "./plan_pipeline.ts";
 export * from "./builtins/builtin_processors.ts";

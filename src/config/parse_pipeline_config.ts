@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import { checkGraph, type GraphNode } from "./check_graph.ts";
 import { ConfigError } from "./config_error.ts";
 import type { ConfigIssue } from "./config_issue.ts";
 import {
@@ -15,6 +16,7 @@ import { isWithin, valueAt } from "./json_pointer.ts";
 import type {
   ChannelConfig,
   PipelineConfig,
+  ProcessorConfig,
   RunnerConfig,
 } from "./pipeline_config.ts";
 import type { Registry } from "./registry.ts";
@@ -58,8 +60,9 @@ export interface ParsePipelineConfigOptions {
    * The definitions a config names: the processors on Deno and Node
    * runners `use`, the checkpoint store's `type`, the channels'
    * `transport`. With it, each name must be registered (an issue says
-   * "did you mean" and lists what is), kinds must fit positions (a source
-   * first, a sink last, processors between) and args are validated by the
+   * "did you mean" and lists what is), kinds must fit positions (in a line
+   * a source first, a sink last, processors between; in a graph a source
+   * reads nothing and nothing reads a sink) and args are validated by the
    * definition's schema: a processor's `args`, the store's keys besides
    * `type`, a channel's `args`. Without it, those checks are skipped: parse
    * once without it to read `modules`, import them into a registry, then
@@ -92,9 +95,20 @@ const CHANNEL_DEFAULTS = {
 /**
  * Parses and checks a pipeline config (YAML or JSON) and returns it
  * normalized: defaults filled in, each processor's runner set, one channel
- * per boundary between runners. Every problem is collected, then thrown as
+ * per edge between runners. Every problem is collected, then thrown as
  * one {@linkcode ConfigError} whose issues name their JSON pointer, such
  * as `/processors/2/args/url: expected a URL, got "htp:/x"`.
+ *
+ * The processors are a line (a source, processors, a sink, each reading
+ * the one before), or a graph: a processor names its inputs with `from`
+ * (a name or a list: several merge), several may read one (a fan-out),
+ * and the builtin `route` sends each record to the processors named for a
+ * field's value, which name it in `from`. A processor without `from` reads
+ * the one listed before it, unless it is a source. The graph is checked:
+ * names, cycles, a source with inputs, a sink with outputs, a processor
+ * whose records go nowhere, routes and their targets, a join after a
+ * split (the core runs a merge of sources, a line, then a tree of sinks),
+ * and processors on a Python runner, which run lines only.
  *
  * `${NAME}` and `${NAME:-default}` in string values are replaced from
  * `options.env` first (see {@linkcode substituteEnv}); an error message
@@ -138,6 +152,34 @@ const CHANNEL_DEFAULTS = {
  * // A number from `${VAR}` is coerced where the schema wants a number.
  * const { count } = config.processors[0]!.args as { count: number };
  * if (count !== 10) throw new Error(`unexpected count ${count}`);
+ * ```
+ *
+ * @example A graph: two sources merged, then a route, each issue at its path
+ * ```ts
+ * import { builtinDefinitions, ConfigError, parsePipelineConfig, Registry } from "@ca/streams/config";
+ *
+ * const registry = new Registry(builtinDefinitions());
+ * const text = `
+ * id: orders
+ * runners: { main: { runtime: deno } }
+ * processors:
+ *   - { name: orders, use: generate, args: { count: 3, template: { status: paid } } }
+ *   - { name: refunds, use: generate, args: { count: 1, template: { status: refunded } } }
+ *   - { name: by-status, use: route, from: [orders, refunds], args: { field: /status, routes: { paid: paid }, default: rest } }
+ *   - { name: paid, use: console-sink }
+ *   - { name: rest, use: console-sink, from: by-status }
+ * `;
+ * const config = await parsePipelineConfig(text, { env: {}, registry });
+ * if (config.processors[2]!.from?.join() !== "orders,refunds") throw new Error("from");
+ * const broken = text.replace("from: by-status", "from: paid");
+ * const error = await parsePipelineConfig(broken, { env: {}, registry })
+ *   .then(() => undefined, (e: unknown) => e);
+ * if (!(error instanceof ConfigError)) throw new Error("expected a ConfigError");
+ * const paths = error.issues.map((issue) => issue.path);
+ * // "rest" reads a sink, and the route sends records to "rest", which does not read it.
+ * if (paths.join() !== "/processors/2/args/default,/processors/4/from") {
+ *   throw new Error(`unexpected ${paths}`);
+ * }
  * ```
  */
 export async function parsePipelineConfig(
@@ -322,7 +364,30 @@ export async function parsePipelineConfig(
     return result.ok ? [] : result.issues;
   }
 
-  if (processors.length >= 2) {
+  // The graph: who reads from whom, and the rules it must follow.
+  const names = [...firstIndex.keys()];
+  const graph = checkGraph(
+    processors.map((processor: unknown, index): GraphNode => {
+      if (!isObject(processor)) return {};
+      const runner = runnerOf[index];
+      return {
+        ...(typeof processor.name === "string" &&
+            firstIndex.get(processor.name) === index
+          ? { name: processor.name }
+          : {}),
+        from: processor.from,
+        ...(typeof processor.use === "string" ? { use: processor.use } : {}),
+        ...(kinds[index] === undefined ? {} : { kind: kinds[index]!.kind }),
+        ...(runner === undefined ? {} : { runtime: runtimeOf(runner) }),
+        args: processor.args,
+      };
+    }),
+    names,
+  );
+  issues.push(...graph.issues);
+
+  // A line: the first a source, the last a sink, processors between.
+  if (graph.line && processors.length >= 2) {
     const last = processors.length - 1;
     kinds.forEach((found, index) => {
       if (found === undefined) return;
@@ -347,10 +412,9 @@ export async function parsePipelineConfig(
     });
   }
 
-  // Channels: between consecutive processors on different runners.
+  // Channels: on edges between processors on different runners.
   const channels = Array.isArray(root.channels) ? root.channels : [];
-  const byBoundary = new Map<number, { index: number; channel: Json }>();
-  const names = [...firstIndex.keys()];
+  const byBoundary = new Map<string, { index: number; channel: Json }>();
   channels.forEach((channel: unknown, index) => {
     const base = `/channels/${index}`;
     if (!isObject(channel)) return;
@@ -377,7 +441,7 @@ export async function parsePipelineConfig(
       }
     }
     if (fromIndex === undefined || toIndex === undefined) return;
-    if (toIndex !== fromIndex + 1) {
+    if (graph.line && toIndex !== fromIndex + 1) {
       const next = processors[fromIndex + 1];
       const nextName = isObject(next) && typeof next.name === "string"
         ? JSON.stringify(next.name)
@@ -388,6 +452,25 @@ export async function parsePipelineConfig(
           nextName ?? `none: ${JSON.stringify(from)} is the last`
         }), got ${JSON.stringify(to)}: a channel joins consecutive processors`,
         expected: nextName ?? "none",
+        received: JSON.stringify(to),
+      });
+      return;
+    }
+    if (!graph.line && !graph.inputs[toIndex]!.includes(from)) {
+      const readers = names.filter((name) =>
+        graph.inputs[firstIndex.get(name)!]!.includes(from)
+      );
+      const expected = readers.length === 0
+        ? `none: nothing reads from ${JSON.stringify(from)}`
+        : quotedList(readers);
+      issues.push({
+        path: `${base}/to`,
+        message: `expected a processor that reads from ${
+          JSON.stringify(from)
+        } (${expected}), got ${
+          JSON.stringify(to)
+        }: a channel is an edge, from a processor to one that reads from it`,
+        expected,
         received: JSON.stringify(to),
       });
       return;
@@ -406,19 +489,20 @@ export async function parsePipelineConfig(
       });
       return;
     }
-    const earlier = byBoundary.get(fromIndex);
+    const edge = `${fromIndex}>${toIndex}`;
+    const earlier = byBoundary.get(edge);
     if (earlier !== undefined) {
       issues.push({
         path: base,
         message: `expected one channel from ${JSON.stringify(from)} to ${
           JSON.stringify(to)
         }, got a second one (the first is /channels/${earlier.index})`,
-        expected: "one channel per boundary",
+        expected: "one channel per edge",
         received: "a second one",
       });
       return;
     }
-    byBoundary.set(fromIndex, { index, channel });
+    byBoundary.set(edge, { index, channel });
   });
 
   // The checkpoint store and the channels' transports: registered names,
@@ -476,6 +560,7 @@ export async function parsePipelineConfig(
     parsed.value,
     processors,
     runnerOf as string[],
+    graph.inputs,
     byBoundary,
     storeArgs,
   );
@@ -612,7 +697,8 @@ function normalize(
   shape: ConfigShape,
   written: readonly unknown[],
   runnerOf: readonly string[],
-  byBoundary: ReadonlyMap<number, { channel: Json }>,
+  inputs: readonly string[][],
+  byBoundary: ReadonlyMap<string, { channel: Json }>,
   storeArgs: Json | undefined,
 ): PipelineConfig {
   const runners: Record<string, RunnerConfig> = {};
@@ -625,28 +711,44 @@ function normalize(
       ...(runner.script === undefined ? {} : { script: runner.script }),
     };
   }
-  const processors = shape.processors.map((processor, index) => ({
-    name: processor.name,
-    use: processor.use,
-    runner: runnerOf[index]!,
-    // As written, with `${VAR}` numbers and booleans coerced for the schema.
-    args: (written[index] as Json).args ?? {},
-  }));
-  const channels: ChannelConfig[] = [];
-  for (let i = 0; i + 1 < processors.length; i++) {
-    if (processors[i]!.runner === processors[i + 1]!.runner) continue;
-    const written = byBoundary.get(i)?.channel ?? {};
-    channels.push({
-      from: processors[i]!.name,
-      to: processors[i + 1]!.name,
-      transport: (written.transport as string | undefined) ??
-        CHANNEL_DEFAULTS.transport,
-      host: (written.host as string | undefined) ?? CHANNEL_DEFAULTS.host,
-      port: (written.port as number | undefined) ?? CHANNEL_DEFAULTS.port,
-      token: (written.token as string | undefined) ?? CHANNEL_DEFAULTS.token,
+  const indexOf = new Map(
+    shape.processors.map((processor, index) => [processor.name, index]),
+  );
+  const processors = shape.processors.map((processor, index) => {
+    const from = inputs[index]!;
+    const previous = shape.processors[index - 1]?.name;
+    const inLine = index === 0
+      ? from.length === 0
+      : from.length === 1 && from[0] === previous;
+    const normalized: ProcessorConfig = {
+      name: processor.name,
+      use: processor.use,
+      runner: runnerOf[index]!,
       // As written, with `${VAR}` numbers and booleans coerced for the schema.
-      args: written.args ?? {},
-    });
+      args: (written[index] as Json).args ?? {},
+    };
+    // Only where it reads other than the processor listed before it.
+    if (!inLine) normalized.from = [...from];
+    return normalized;
+  });
+  const channels: ChannelConfig[] = [];
+  for (const [to, processor] of processors.entries()) {
+    for (const name of inputs[to]!) {
+      const from = indexOf.get(name)!;
+      if (processors[from]!.runner === processor.runner) continue;
+      const written = byBoundary.get(`${from}>${to}`)?.channel ?? {};
+      channels.push({
+        from: name,
+        to: processor.name,
+        transport: (written.transport as string | undefined) ??
+          CHANNEL_DEFAULTS.transport,
+        host: (written.host as string | undefined) ?? CHANNEL_DEFAULTS.host,
+        port: (written.port as number | undefined) ?? CHANNEL_DEFAULTS.port,
+        token: (written.token as string | undefined) ?? CHANNEL_DEFAULTS.token,
+        // As written, with `${VAR}` numbers and booleans coerced for the schema.
+        args: written.args ?? {},
+      });
+    }
   }
   const config: PipelineConfig = {
     version: 1,

@@ -161,6 +161,14 @@ export interface ProcessorConfig {
   /** The runner it runs on. */
   runner: string;
   /**
+   * The names of the processors it reads from, only where it reads other
+   * than the one listed before it: `[]` for a source listed after
+   * another, `["a", "b"]` for a merge of `a` and `b`. Absent: it reads
+   * the processor listed before it (nothing, for the first).
+   * {@linkcode processorInputs} gives every processor's inputs.
+   */
+  from?: string[];
+  /**
    * Its args as written, after environment substitution (`{}` when
    * omitted). They were validated by the definition's schema; a runner
    * validates them again and passes the schema's output to `create`.
@@ -169,7 +177,8 @@ export interface ProcessorConfig {
 }
 
 /**
- * A channel between two consecutive processors on different runners.
+ * A channel on an edge of the graph between two runners: from a processor
+ * to one that reads from it, on another runner.
  *
  * @example The channel between two runners, with its defaults
  * ```ts
@@ -195,7 +204,7 @@ export interface ProcessorConfig {
 export interface ChannelConfig {
   /** The processor that writes. */
   from: string;
-  /** The processor that reads: the one right after `from`. */
+  /** The processor that reads: one that reads from `from`. */
   to: string;
   /**
    * The transport's name in the registry: `"tcp"` (default), `"ws"`, or
@@ -215,7 +224,8 @@ export interface ChannelConfig {
 /**
  * A checked and normalized pipeline config, as
  * {@linkcode parsePipelineConfig} returns it: every default filled in, each
- * processor's runner set, and one channel per runner boundary.
+ * processor's runner set and its inputs resolved, and one channel per edge
+ * between runners.
  *
  * @example Read a normalized config
  * ```ts
@@ -246,8 +256,15 @@ export interface PipelineConfig {
   modules: string[];
   /** Where and how often positions are committed, when configured. */
   checkpoint?: CheckpointConfig;
-  /** The processors, in order: a source, processors, a sink. */
+  /**
+   * The processors, in order. A line (no `from`, no `route`): a source,
+   * processors, a sink. A graph: sources, processors and routes that name
+   * their inputs, and sinks.
+   */
   processors: ProcessorConfig[];
-  /** One channel per boundary between runners, in processor order. */
+  /**
+   * One channel per edge between processors on different runners, in the
+   * order of the processors that read, then of their inputs.
+   */
   channels: ChannelConfig[];
 }

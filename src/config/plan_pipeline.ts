@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import type { ChannelConfig, PipelineConfig } from "./pipeline_config.ts";
+import { processorInputs } from "./processor_inputs.ts";
 import type { ChannelPlan, RunnerPlan, SegmentPlan } from "./runner_plan.ts";
 
 /**
@@ -39,6 +40,8 @@ export interface PlanPipelineOptions {
 function channelPlan(channel: ChannelConfig): ChannelPlan {
   return {
     name: `${channel.from}->${channel.to}`,
+    from: channel.from,
+    to: channel.to,
     transport: channel.transport,
     host: channel.host,
     port: channel.port,
@@ -49,9 +52,10 @@ function channelPlan(channel: ChannelConfig): ChannelPlan {
 
 /**
  * Splits a parsed config into what each runner executes: segments (the
- * maximal runs of consecutive processors on one runner), the channels
- * between them, modules as absolute URLs. A runner no processor uses gets
- * no plan. The result is JSON: send it to each runner as is.
+ * parts of the graph on one runner, each processor with its inputs), the
+ * channels on the edges between runners (keyed by both ends), modules as
+ * absolute URLs. A runner no processor uses gets no plan. The result is
+ * JSON: send it to each runner as is.
  *
  * @param config A config from {@linkcode parsePipelineConfig}.
  * @param options `baseUrl`: the config file's directory URL.
@@ -75,7 +79,7 @@ function channelPlan(channel: ChannelConfig): ChannelPlan {
  *   { env: {} },
  * );
  * const [a, b] = planPipeline(config, { baseUrl: "file:///srv/pipelines/" });
- * if (a!.segments[0]!.output?.name !== "numbers->out") throw new Error("a");
+ * if (a!.segments[0]!.outputs[0]?.name !== "numbers->out") throw new Error("a");
  * if (b!.segments[0]!.id !== "demo/out") throw new Error("b");
  * ```
  */
@@ -94,7 +98,10 @@ export function planPipeline(
   const baseUrl = new URL(base).href;
   const modules = config.modules.map((module) => new URL(module, baseUrl).href);
   const channels = new Map(
-    config.channels.map((channel) => [channel.from, channelPlan(channel)]),
+    config.channels.map((channel) => [
+      `${channel.from}->${channel.to}`,
+      channelPlan(channel),
+    ]),
   );
   const plans = new Map<string, RunnerPlan>();
   for (const [runner, { runtime }] of Object.entries(config.runners)) {
@@ -111,53 +118,73 @@ export function planPipeline(
     });
   }
   const { processors } = config;
-  let segment: SegmentPlan | undefined;
-  processors.forEach((processor, index) => {
-    const plan = plans.get(processor.runner);
-    if (plan === undefined) {
+  for (const processor of processors) {
+    if (!plans.has(processor.runner)) {
       throw new TypeError(
         `Cannot plan pipeline "${config.id}": processor "${processor.name}" runs on "${processor.runner}", which is not a runner of the config`,
       );
     }
-    if (index === 0 || processors[index - 1]!.runner !== processor.runner) {
+  }
+  // Segments: processors of one runner joined by edges (union-find).
+  const inputs = processorInputs(config);
+  const indexOf = new Map(processors.map((p, index) => [p.name, index]));
+  const parent = processors.map((_, index) => index);
+  const root = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  inputs.forEach((from, to) => {
+    for (const name of from) {
+      const i = indexOf.get(name)!;
+      if (processors[i]!.runner !== processors[to]!.runner) continue;
+      const [a, b] = [root(i), root(to)];
+      parent[Math.max(a, b)] = Math.min(a, b);
+    }
+  });
+  const segments = new Map<number, SegmentPlan>();
+  processors.forEach((processor, index) => {
+    let segment = segments.get(root(index));
+    if (segment === undefined) {
       segment = {
         id: `${config.id}/${processor.name}`,
         processors: [],
+        inputs: [],
+        outputs: [],
       };
-      if (index > 0) {
-        segment.input = boundary(
-          channels,
-          processors[index - 1]!.name,
-          processor.name,
-        );
-      }
-      plan.segments.push(segment);
+      segments.set(root(index), segment);
+      plans.get(processor.runner)!.segments.push(segment);
     }
-    segment!.processors.push({
+    segment.processors.push({
       name: processor.name,
       use: processor.use,
       args: structuredClone(processor.args),
+      from: [...inputs[index]!],
     });
-    const next = processors[index + 1];
-    if (next !== undefined && next.runner !== processor.runner) {
-      segment!.output = boundary(channels, processor.name, next.name);
+  });
+  inputs.forEach((from, to) => {
+    for (const name of from) {
+      const i = indexOf.get(name)!;
+      if (root(i) === root(to)) continue;
+      const channel = edge(channels, name, processors[to]!.name);
+      segments.get(root(i))!.outputs.push(channel);
+      segments.get(root(to))!.inputs.push(structuredClone(channel));
     }
   });
   return [...plans.values()].filter((plan) => plan.segments.length > 0);
 }
 
-/** The channel between two consecutive processors, with defaults if absent. */
-function boundary(
+/** The channel on an edge between runners, with defaults if absent. */
+function edge(
   channels: ReadonlyMap<string, ChannelPlan>,
   from: string,
   to: string,
 ): ChannelPlan {
-  const channel = channels.get(from);
-  if (channel !== undefined && channel.name === `${from}->${to}`) {
-    return structuredClone(channel);
-  }
+  const channel = channels.get(`${from}->${to}`);
+  if (channel !== undefined) return structuredClone(channel);
   return {
     name: `${from}->${to}`,
+    from,
+    to,
     transport: "tcp",
     host: "127.0.0.1",
     port: 0,

@@ -22,13 +22,17 @@ import type { RunnerRuntime, StoreConfig } from "./pipeline_config.ts";
  *   { env: {} },
  * );
  * const [a] = planPipeline(config, { baseUrl: "file:///srv/pipelines/" });
- * const output: ChannelPlan | undefined = a?.segments[0]?.output;
+ * const output: ChannelPlan | undefined = a?.segments[0]?.outputs[0];
  * if (output?.name !== "numbers->out" || output.transport !== "tcp") throw new Error("unexpected");
  * ```
  */
 export interface ChannelPlan {
   /** `${from}->${to}`; also the channel's stream name. */
   name: string;
+  /** The processor that writes to it, on the writing runner. */
+  from: string;
+  /** The processor that reads from it, on the reading runner. */
+  to: string;
   /** The transport's name in the registry, such as `"tcp"` or `"ws"`. */
   transport: string;
   /** Where the reader listens. */
@@ -51,8 +55,8 @@ export interface ChannelPlan {
  *
  * const registry = new Registry(builtinDefinitions());
  * const plans: ProcessorPlan[] = [
- *   { name: "numbers", use: "generate", args: { count: 3 } },
- *   { name: "first", use: "take", args: { count: 1 } },
+ *   { name: "numbers", use: "generate", args: { count: 3 }, from: [] },
+ *   { name: "first", use: "take", args: { count: 1 }, from: ["numbers"] },
  * ];
  * const missing = plans.filter((plan) => !registry.has("processor", plan.use));
  * if (missing.length !== 0) throw new Error(`unknown ${missing.map((p) => p.use)}`);
@@ -65,11 +69,21 @@ export interface ProcessorPlan {
   use: string;
   /** Its args as written, after environment substitution. */
   args: unknown;
+  /**
+   * The processors it reads from: of its segment, or of another runner
+   * through the input channel `${from}->${name}` of its segment. `[]` for
+   * a source.
+   */
+  from: string[];
 }
 
 /**
- * A maximal run of consecutive processors on one runner: one
- * `pipeline()` with its own checkpoint id.
+ * A part of the graph on one runner: processors of one runner connected
+ * by edges, with a channel on every edge to or from another runner. One
+ * `pipeline()` with its own checkpoint id: its sources are its real
+ * sources and the readers of its input channels (merged when there are
+ * several), its sinks its real sinks and the writers of its output
+ * channels (fanned out, or routed, when there are several).
  *
  * @example The segments of a runner and their checkpoint ids
  * ```ts
@@ -94,12 +108,12 @@ export interface ProcessorPlan {
 export interface SegmentPlan {
   /** `${pipelineId}/${first processor name}`: the checkpoint id. */
   id: string;
-  /** The processors, in order. */
+  /** The processors, in the config's order. */
   processors: ProcessorPlan[];
-  /** The channel it reads (it listens), unless it starts with the source. */
-  input?: ChannelPlan;
-  /** The channel it writes (it dials), unless it ends with the sink. */
-  output?: ChannelPlan;
+  /** The channels it reads (it listens on each), in the order of their `to`. */
+  inputs: ChannelPlan[];
+  /** The channels it writes (it dials each), in the order of their `to`. */
+  outputs: ChannelPlan[];
 }
 
 /**
@@ -119,9 +133,11 @@ export interface SegmentPlan {
  *   segments: [{
  *     id: "demo/numbers",
  *     processors: [
- *       { name: "numbers", use: "generate", args: { count: 3 } },
- *       { name: "out", use: "memory", args: {} },
+ *       { name: "numbers", use: "generate", args: { count: 3 }, from: [] },
+ *       { name: "out", use: "memory", args: {}, from: ["numbers"] },
  *     ],
+ *     inputs: [],
+ *     outputs: [],
  *   }],
  * };
  * console.log(JSON.stringify(plan));
@@ -148,6 +164,6 @@ export interface RunnerPlan {
     everyMs?: number;
     maxUncommittedRecords?: number;
   };
-  /** Its segments, in processor order. */
+  /** Its segments, in the order of their first processors. */
   segments: SegmentPlan[];
 }

@@ -22,8 +22,8 @@ import { readableOf } from "./readable_of.ts";
  * ```
  */
 export interface BranchSource<T> extends AsyncIterable<T> {
-  /** What the branch is made of. */
-  readonly [BRANCH_PARTS]: BranchParts;
+  /** How many processors the branch attaches. */
+  readonly processors: number;
 }
 
 /**
@@ -42,8 +42,8 @@ export interface BranchSource<T> extends AsyncIterable<T> {
  * ```
  */
 export interface BranchSink<T> extends WritableStream<T> {
-  /** What the branch is made of. */
-  readonly [BRANCH_PARTS]: BranchParts;
+  /** How many processors the branch attaches. */
+  readonly processors: number;
 }
 
 /** `branch()` of a source and 8 processors: see the 1-processor overload. */
@@ -274,6 +274,10 @@ export function branch(
     Object.defineProperty(stream, BRANCH_PARTS, {
       value: { processors, sink } satisfies BranchParts,
     });
+    Object.defineProperty(stream, "processors", {
+      value: processors.length,
+      enumerable: true,
+    });
     return stream as BranchSink<unknown>;
   }
   if (
@@ -288,8 +292,9 @@ export function branch(
     );
   }
   const source = first as PipelineSource<unknown>;
-  return {
+  const made: BranchSource<unknown> & { [BRANCH_PARTS]: BranchParts } = {
     [BRANCH_PARTS]: { source, processors },
+    processors: processors.length,
     [Symbol.asyncIterator]() {
       const piped = processors.reduce<ReadableStream<unknown>>(
         (stream, p) => stream.pipeThrough(p),
@@ -298,6 +303,7 @@ export function branch(
       return iterate(piped.getReader());
     },
   };
+  return made;
 }
 
 async function* iterate<T>(

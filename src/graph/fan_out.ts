@@ -2,7 +2,6 @@
 // This module is browser compatible.
 
 import type { DeadLetter } from "../failures/dead_letter.ts";
-import type { GRAPH, GraphSink } from "../pipeline/graph_node.ts";
 import type { BATCH_SINK } from "../sinks/batch_sink.ts";
 import type { BatchUnderlyingSink } from "../sinks/batch_sink.ts";
 import { fanOutRun, graphSink } from "./fan_out_run.ts";
@@ -67,8 +66,8 @@ export interface FanOutOptions {
 export interface FanOutSink<T> extends WritableStream<T> {
   /** How `pipeline()` writes it: whole batches, acknowledged once stored everywhere. */
   readonly [BATCH_SINK]: BatchUnderlyingSink<T>;
-  /** Its live counts per sink, as `summary.sinks` shows them. */
-  readonly [GRAPH]: GraphSink;
+  /** The sinks' names, in the order given. */
+  readonly sinks: readonly string[];
 }
 
 /**
@@ -114,5 +113,5 @@ export function fanOut<T>(
 ): FanOutSink<T> {
   const branches = sinkBranches("fanOut()", sinks, options);
   const queue = options?.bestEffortQueueRecords ?? BEST_EFFORT_QUEUE_RECORDS;
-  return graphSink(fanOutRun(branches, queue)) as FanOutSink<T>;
+  return graphSink(fanOutRun(branches, queue), branches) as FanOutSink<T>;
 }

@@ -373,8 +373,15 @@ export function fanOutRun(
 }
 
 /** The stream of a fan-out or route run, marked for `pipeline()`. */
-export function graphSink(run: FanOutRun): WritableStream<unknown> {
+export function graphSink(
+  run: FanOutRun,
+  branches: SinkBranch[],
+): WritableStream<unknown> {
   const stream = new WritableStream(run.standalone);
+  Object.defineProperty(stream, "sinks", {
+    value: Object.freeze(branches.map((b) => b.name)),
+    enumerable: true,
+  });
   Object.defineProperty(stream, BATCH_SINK, { value: run.underlying });
   Object.defineProperty(stream, GRAPH, {
     value: { counts: () => run.counts() } satisfies GraphSink,

@@ -50,10 +50,23 @@ export interface MergeOptions<F extends string = never> {
  */
 export interface MergedSource<T> extends AsyncIterable<T> {
   /** How `pipeline()` runs it. */
-  readonly [GRAPH]: GraphSource;
+  /** The origins' names, in the order given. */
+  readonly origins: readonly string[];
 }
 
-/** The record type of a source given to {@linkcode merge}. */
+/**
+ * The record type of a source given to {@linkcode merge}: what a
+ * `ReadableStream`, an `Iterable` or an `AsyncIterable` yields.
+ *
+ * @example The record type of an array and of a stream
+ * ```ts
+ * import type { RecordOf } from "@ca/streams";
+ *
+ * const n: RecordOf<number[]> = 1;
+ * const s: RecordOf<ReadableStream<string>> = "a";
+ * if (n !== 1 || s !== "a") throw new Error("unexpected");
+ * ```
+ */
 export type RecordOf<S> = S extends ReadableStream<infer T> ? T
   : S extends Iterable<infer T> ? T
   : S extends AsyncIterable<infer T> ? T
@@ -189,6 +202,7 @@ export function merge<
   };
   return {
     [GRAPH]: node,
+    origins: Object.freeze(origins.map((o) => o.name)),
     [Symbol.asyncIterator]: () => interleave(origins, originField),
   } as never;
 }

@@ -2,7 +2,6 @@
 // This module is browser compatible.
 
 import { RecordError } from "../errors/record_error.ts";
-import type { GRAPH, GraphSink } from "../pipeline/graph_node.ts";
 import type { BATCH_SINK, BatchUnderlyingSink } from "../sinks/batch_sink.ts";
 import { describeValue } from "../util/describe_value.ts";
 import type { FanOutOptions } from "./fan_out.ts";
@@ -54,8 +53,8 @@ export type RouteChoice<K extends string> =
 export interface RouteSink<T> extends WritableStream<T> {
   /** How `pipeline()` writes it: whole batches, split once per batch. */
   readonly [BATCH_SINK]: BatchUnderlyingSink<T>;
-  /** Its live counts per sink, as `summary.sinks` shows them. */
-  readonly [GRAPH]: GraphSink;
+  /** The sinks' names, in the order given. */
+  readonly sinks: readonly string[];
 }
 
 /**
@@ -120,7 +119,7 @@ export function route<T, K extends string>(
     (record) => targetsOf(choose(record as T), indexOf, branches),
     branches.length,
   );
-  return graphSink(fanOutRun(branches, queue, split)) as RouteSink<T>;
+  return graphSink(fanOutRun(branches, queue, split), branches) as RouteSink<T>;
 }
 
 const NOWHERE: number[] = [];

@@ -682,6 +682,10 @@ test("ca schema prints a JSON Schema (draft 2020-12) that accepts the examples a
       path("examples/deno-python-node.yaml"),
       "utf8",
     ),
+    "examples/fan-out.yaml": await readFile(
+      path("examples/fan-out.yaml"),
+      "utf8",
+    ),
     "starter.yaml": await readFile(join(dir, "starter.yaml"), "utf8"),
     "stores and transports": `id: full
 runners: { a: { runtime: deno }, b: { runtime: node } }
@@ -738,6 +742,8 @@ channels:
       (c) => c.runners["runner-1"] = { runtime: "python" },
     ],
     ["one processor", (c) => c.processors.pop()],
+    ["from that is a number", (c) => c.processors[1].from = 3],
+    ["from that is an empty list", (c) => c.processors[1].from = []],
   ];
   for (const [name, breakIt] of broken) {
     const config = structuredClone(base);
@@ -902,6 +908,139 @@ test("ca validate takes several files and - for stdin: a line per file, exit cod
   }
   await rm(dir, { recursive: true });
 });
+
+test("ca validate --graph prints the graph as Mermaid, the same on Deno and Node; an invalid graph is exit 2 at its path", async () => {
+  const dir = await tempDir("ca_graph_");
+  await writeFile(
+    join(dir, "broken.yaml"),
+    `id: broken
+runners: { main: { runtime: deno } }
+processors:
+  - { name: src, use: generate, args: { count: 1 } }
+  - { name: one, use: set, args: { field: a, value: 1 } }
+  - { name: two, use: set, from: src, args: { field: b, value: 2 } }
+  - { name: out, use: console-sink, from: [one, two] }
+`,
+  );
+  const expected = `flowchart LR
+  subgraph r0["runner-1 (deno)"]
+    p0(["orders<br/>generate"])
+    p1(["refunds<br/>generate"])
+    p2["shop<br/>set"]
+    p3{"by-status<br/>route"}
+    p4[("paid<br/>file-sink")]
+  end
+  subgraph r1["runner-2 (node)"]
+    p5[("archive<br/>file-sink")]
+  end
+  p0 --> p2
+  p1 --> p2
+  p2 --> p3
+  p3 -- "paid" --> p4
+  p2 -. "channel tcp" .-> p5
+`;
+  for (const host of BOTH) {
+    const graph = await ca(host, [
+      "validate",
+      "--graph",
+      path("examples/fan-out.yaml"),
+    ], { env: { CA_OUT_DIR: dir } });
+    assert.equal(graph.code, 0, graph.stderr);
+    assert.equal(graph.stdout, expected, host);
+    assert.equal(graph.stderr, "");
+
+    const json = await ca(host, [
+      "validate",
+      "--graph",
+      "--log-format",
+      "json",
+      path("examples/fan-out.yaml"),
+    ], { env: { CA_OUT_DIR: dir } });
+    assert.equal(json.code, 0, json.stderr);
+    const valid = JSON.parse(json.stdout);
+    assert.equal(valid.event, "valid");
+    assert.equal(valid.graph, expected);
+
+    const broken = await ca(host, ["validate", "--graph", "broken.yaml"], {
+      cwd: dir,
+    });
+    assert.equal(broken.code, 2);
+    assert.equal(broken.stdout, "");
+    assert.equal(
+      oneLine(broken, host),
+      'ca: broken.yaml: /processors/3/from: expected inputs that have not split, got a join after a split: "out" joins branches after "src" fans out to "one" and "two"; a pipeline runs a merge of its sources, then a line, then a tree of sinks that splits with fan-out or route and never joins again',
+    );
+  }
+  const help = await ca("deno", ["validate", "--help"]);
+  assert.match(
+    help.stdout,
+    /--graph +print each valid config's graph as Mermaid/,
+  );
+  assert.match(help.stdout, /With --graph a valid config's graph is printed/);
+  await rm(dir, { recursive: true });
+});
+
+/**
+ * A graph over a Deno and a Node runner: two sources on different runners
+ * merged on the Node runner (with its own source: a segment that merges a
+ * source and a channel), fanned out to a file sink on the Deno runner and
+ * to a route whose targets are on both runners.
+ */
+const GRAPH_RUN = `id: graph-run
+runners: { a: { runtime: deno }, b: { runtime: node } }
+checkpoint: { store: { type: file, dir: ./checkpoints } }
+processors:
+  - { name: orders, use: generate, runner: a, args: { count: 3000, template: { kind: order } } }
+  - { name: refunds, use: generate, runner: b, args: { count: 500, template: { kind: refund } } }
+  - { name: all, use: set, runner: b, from: [orders, refunds], args: { field: seen, value: true } }
+  - name: split
+    use: route
+    runner: b
+    args: { field: /kind, routes: { refund: refunds-file }, default: [others-file] }
+  - { name: refunds-file, use: file-sink, runner: a, args: { path: refunds.ndjson } }
+  - { name: others-file, use: file-sink, runner: b, from: split, args: { path: others.ndjson } }
+  - { name: everything, use: file-sink, runner: a, from: all, args: { path: all.ndjson } }
+`;
+
+for (const host of BOTH) {
+  test(`ca run of a graph config with ca on ${host}: merge across runners, fan-out, route; every record once in each sink; a second run resumes`, async () => {
+    const dir = await tempDir("ca_graph_run_");
+    await writeFile(join(dir, "graph.yaml"), GRAPH_RUN);
+    const read = async (file: string) =>
+      lines(await readFile(join(dir, file), "utf8")).map((line) =>
+        JSON.parse(line) as { id: number; kind: string; seen: boolean }
+      );
+    const ids = (records: { id: number; kind: string }[], kind: string) =>
+      records.filter((r) => r.kind === kind).map((r) => r.id);
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+    const first = await ca(host, ["run", "graph.yaml"], { cwd: dir });
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(
+      first.stderr,
+      /pipeline graph-run stopped after [\d.]+ s: 3,500 records read, 7,000 written \(refunds-file 500, others-file 3,000, everything 3,500; /,
+    );
+    const all = await read("all.ndjson");
+    assert.deepEqual(ids(all, "order"), range(3000), "orders, in order");
+    assert.deepEqual(ids(all, "refund"), range(500), "refunds, in order");
+    assert.ok(all.every((r) => r.seen === true));
+    assert.deepEqual(ids(await read("others.ndjson"), "order"), range(3000));
+    assert.equal((await read("others.ndjson")).length, 3000, "no refund");
+    assert.deepEqual(ids(await read("refunds.ndjson"), "refund"), range(500));
+    assert.equal((await read("refunds.ndjson")).length, 500, "no order");
+    const merged = JSON.parse(
+      await readFile(join(dir, "checkpoints/graph-run%2frefunds.json"), "utf8"),
+    );
+    assert.equal(merged.position.refunds, 499, "one position per origin");
+    assert.ok("orders->all" in merged.position, JSON.stringify(merged));
+
+    const second = await ca(host, ["run", "graph.yaml"], { cwd: dir });
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /: 0 records read, 0 written/);
+    assert.equal((await read("all.ndjson")).length, 3500);
+    await rm(dir, { recursive: true });
+  });
+}
 
 test("ca run --log-format json: progress lines and the summary are JSON objects; --progress-interval 0 prints none", async () => {
   const dir = await tempDir("ca_json_");

@@ -3,7 +3,9 @@
 // `ca` on Deno (runner-2 a Node 24 child) and with `ca` on Node 24
 // (runner-1 a Deno child); the output file and the checkpoint; a second run
 // resumes after the checkpoint; a runner child killed mid-run makes `ca`
-// exit non-zero naming it, within 5 seconds. Deno only: it drives both.
+// exit non-zero naming it, within 5 seconds; examples/fan-out.yaml (a graph
+// on two runners) on both hosts, and a graceful stop of a graph that merges
+// a source and a channel. Deno only: it drives both.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -219,6 +221,133 @@ test("SIGINT stops ca run gracefully: exit 130, everything read is written and c
     `stopped after ${written} records; resumed and wrote ${
       all.length - written
     } more`,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+const FAN_OUT = path("examples/fan-out.yaml");
+
+for (const orchestrator of ["deno", "node"] as const) {
+  test(`ca run examples/fan-out.yaml (ca on ${orchestrator}): every record in the archive on runner-2, the paid ones on runner-1; a checkpoint per source; a second run resumes`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ca_fan_out_" });
+    const env = { CA_OUT_DIR: dir, RECORDS: "20000", REFUNDS: "700" };
+    const first = await runCa(orchestrator, ["run", FAN_OUT], env);
+    assert.equal(first.code, 0, first.stderr);
+    console.log(first.stderr.trim());
+    assert.match(
+      first.stderr,
+      /pipeline fan-out stopped after [\d.]+ s: 20,700 records read, 40,700 written \(paid 20,000, archive 20,700; /,
+    );
+    const archive = await readLines(`${dir}/fan-out-all.ndjson`) as {
+      id: number;
+      status: string;
+      shop: string;
+    }[];
+    const of = (status: string) =>
+      archive.filter((r) => r.status === status).map((r) => r.id);
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+    assert.equal(archive.length, 20_700);
+    assert.deepEqual(of("paid"), range(20_000), "each order once, in order");
+    assert.deepEqual(of("refunded"), range(700), "each refund once, in order");
+    assert.ok(archive.every((r) => r.shop === "s-1"));
+    const paid = await readLines(`${dir}/fan-out-paid.ndjson`) as {
+      id: number;
+      status: string;
+    }[];
+    assert.deepEqual(paid.map((r) => r.id), range(20_000));
+    assert.ok(paid.every((r) => r.status === "paid"), "no refund routed");
+    const sources = JSON.parse(
+      await Deno.readTextFile(`${dir}/checkpoints/fan-out%2forders.json`),
+    );
+    assert.deepEqual(sources.position, { orders: 19_999, refunds: 699 });
+
+    const second = await runCa(orchestrator, ["run", FAN_OUT], env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(
+      second.stderr,
+      /stopped after [\d.]+ s: 0 records read, 0 written/,
+    );
+    // More records: only the new ones are read, into both sinks.
+    const third = await runCa(orchestrator, ["run", FAN_OUT], {
+      ...env,
+      RECORDS: "21000",
+    });
+    assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stderr, /: 1,000 records read, 2,000 written/);
+    assert.equal((await readLines(`${dir}/fan-out-all.ndjson`)).length, 21_700);
+    assert.deepEqual(
+      (await readLines(`${dir}/fan-out-paid.ndjson`)).map((r) => r.id),
+      range(21_000),
+    );
+    await Deno.remove(dir, { recursive: true });
+  });
+}
+
+test("SIGINT stops a graph whose Node runner merges its own source with a channel: exit 130, each sink has every record read once; the next run resumes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ca_graph_sigint_" });
+  const file = `${dir}/graph.yaml`;
+  const config = (rate: string) =>
+    `id: merged
+runners: { a: { runtime: deno }, b: { runtime: node } }
+checkpoint: { store: { type: file, dir: ./checkpoints } }
+processors:
+  - { name: orders, use: generate, runner: a, args: { count: "\${ORDERS:-1000000000}", ${rate}template: { kind: order } } }
+  - { name: refunds, use: generate, runner: b, args: { count: "\${REFUNDS:-1000000000}", ${rate}template: { kind: refund } } }
+  - { name: all, use: set, runner: b, from: [orders, refunds], args: { field: seen, value: true } }
+  - { name: here, use: file-sink, runner: b, args: { path: here.ndjson } }
+  - { name: there, use: file-sink, runner: a, from: all, args: { path: there.ndjson } }
+`;
+  await Deno.writeTextFile(file, config("ratePerSecond: 20000, "));
+  const child = spawnCa("deno", ["run", file], {});
+  const output = Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+  ]);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await Deno.stat(`${dir}/there.ndjson`)).size > 100_000) break;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill("SIGINT");
+  const status = await child.status;
+  const [, stderr] = await output;
+  assert.equal(status.code, 130, stderr);
+  type Row = { id: number; kind: string };
+  const ids = (rows: Row[], kind: string) =>
+    rows.filter((r) => r.kind === kind).map((r) => r.id);
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const counts: Record<string, number> = {};
+  for (const sink of ["here", "there"]) {
+    const rows = await readLines(`${dir}/${sink}.ndjson`) as Row[];
+    for (const kind of ["order", "refund"]) {
+      const found = ids(rows, kind);
+      assert.deepEqual(found, range(found.length), `${sink}: ${kind}s once`);
+      assert.equal(found.length, counts[kind] ??= found.length, sink);
+    }
+  }
+  assert.ok(counts.order! > 0 && counts.refund! > 0, JSON.stringify(counts));
+  const merged = JSON.parse(
+    await Deno.readTextFile(`${dir}/checkpoints/merged%2frefunds.json`),
+  );
+  assert.equal(merged.position.refunds, counts.refund! - 1, stderr);
+  // The rest, unpaced: each sink ends with every record once.
+  await Deno.writeTextFile(file, config(""));
+  const env = {
+    ORDERS: String(counts.order! + 500),
+    REFUNDS: String(counts.refund! + 300),
+  };
+  const second = await runCa("deno", ["run", file], env);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /: 800 records read, 1,600 written/);
+  for (const sink of ["here", "there"]) {
+    const rows = await readLines(`${dir}/${sink}.ndjson`) as Row[];
+    assert.deepEqual(ids(rows, "order"), range(Number(env.ORDERS)), sink);
+    assert.deepEqual(ids(rows, "refund"), range(Number(env.REFUNDS)), sink);
+  }
+  console.log(
+    `stopped after ${counts.order} orders and ${counts.refund} refunds; resumed each after its own position`,
   );
   await Deno.remove(dir, { recursive: true });
 });

@@ -164,15 +164,22 @@ async function* jsonLines(
   }
 }
 
-/** A plan for one segment, `upper` then `scale`, between two channels. */
-function plan(scaleArgs: unknown) {
-  const channel = (name: string, token: string) => ({
-    name,
+/** A channel of a plan. */
+function channel(from: string, to: string, token: string) {
+  return {
+    name: `${from}->${to}`,
+    from,
+    to,
     transport: "tcp",
     host: "127.0.0.1",
     port: 0,
     token,
-  });
+    args: {},
+  };
+}
+
+/** A plan for one segment, `upper` then `scale`, between two channels. */
+function plan(scaleArgs: unknown) {
   return {
     pipelineId: "py-test",
     runner: "runner-2",
@@ -182,11 +189,16 @@ function plan(scaleArgs: unknown) {
     segments: [{
       id: "py-test/upper",
       processors: [
-        { name: "upper", use: "py-upper", args: { field: "name" } },
-        { name: "scale", use: "py-scale", args: scaleArgs },
+        {
+          name: "upper",
+          use: "py-upper",
+          args: { field: "name" },
+          from: ["source"],
+        },
+        { name: "scale", use: "py-scale", args: scaleArgs, from: ["upper"] },
       ],
-      input: channel("source->upper", "in-secret"),
-      output: channel("scale->sink", "out-secret"),
+      inputs: [channel("source", "upper", "in-secret")],
+      outputs: [channel("scale", "sink", "out-secret")],
     }],
   };
 }
@@ -353,5 +365,38 @@ test("a bad args value is an error naming its path, exit code 2", {
     assert.equal(await runner.exitCode, 2);
   } finally {
     runner.kill();
+  }
+});
+
+test("a segment that is not a line is a config error, exit code 2", {
+  timeout: 30_000,
+}, async () => {
+  const joins = plan({ field: "amount", factor: 2 });
+  const [segment] = joins.segments;
+  segment!.inputs.push(channel("other", "upper", "in-secret"));
+  segment!.processors[0]!.from = ["source", "other"];
+  const fans = plan({ field: "amount", factor: 2 });
+  fans.segments[0]!.outputs.push(channel("upper", "archive", "x"));
+  for (
+    const [broken, why] of [
+      [joins, "not a graph (2 input channels: source->upper, other->upper)"],
+      [fans, "not a graph (2 output channels: scale->sink, upper->archive)"],
+    ] as const
+  ) {
+    const runner = await startRunner();
+    try {
+      await runner.send({ type: "start", plan: broken });
+      const error = await runner.next();
+      assert.equal(error.type, "error");
+      assert.equal(error.code, "CA_ERR_CONFIG");
+      assert.equal(error.config, true);
+      assert.equal(
+        error.message,
+        `Cannot run segment py-test/upper: the Python runner runs a line of processors between two channels, ${why}`,
+      );
+      assert.equal(await runner.exitCode, 2);
+    } finally {
+      runner.kill();
+    }
   }
 });

@@ -5,6 +5,7 @@ import type { ProcessorDefinition } from "../define_processor.ts";
 import { cloudEventsHttpWriterDefinition } from "./cloud_events_http_writer.ts";
 import { consoleSinkDefinition } from "./console_sink.ts";
 import { generateDefinition } from "./generate.ts";
+import { routeDefinition } from "./route.ts";
 import { selectDefinition } from "./select.ts";
 import { setDefinition } from "./set.ts";
 import { takeDefinition } from "./take.ts";
@@ -22,6 +23,9 @@ import { whereDefinition } from "./where.ts";
  * | `select`   | processor | `fields`: keep only these fields      |
  * | `where`    | processor | `field`, `equals`: keep matching records |
  * | `set`      | processor | `field`, `value`: set a field         |
+ * | `to-cloud-event` | processor | `source`, `type`: wrap in a CloudEvent |
+ * | `route`    | processor | `field`, `routes`, `default?`: send each record to the processors named for its field's value (a graph node: see `parsePipelineConfig`) |
+ * | `cloudevents-http-writer` | sink | `url`, `mode?`: POST CloudEvents |
  * | `console-sink` | sink  | `format?`: JSON lines or `pretty`     |
  *
  * Sinks that write files or services live in `connectors/`.
@@ -44,6 +48,7 @@ export function builtinProcessors(): ProcessorDefinition[] {
     whereDefinition,
     setDefinition,
     toCloudEventDefinition,
+    routeDefinition,
     cloudEventsHttpWriterDefinition,
     consoleSinkDefinition(),
   ] as ProcessorDefinition[];

@@ -25,7 +25,7 @@ async function create<T>(name: string, args: unknown): Promise<T> {
   return await definition.create(result.value, context) as T;
 }
 
-test("the builtins are generate, take, select, where, set, to-cloud-event, cloudevents-http-writer and console-sink", () => {
+test("the builtins are generate, take, select, where, set, to-cloud-event, route, cloudevents-http-writer and console-sink", () => {
   assert.deepEqual(
     registry.list().map((d) => `${d.name}:${d.kind}`),
     [
@@ -35,6 +35,7 @@ test("the builtins are generate, take, select, where, set, to-cloud-event, cloud
       "where:processor",
       "set:processor",
       "to-cloud-event:processor",
+      "route:processor",
       "cloudevents-http-writer:sink",
       "console-sink:sink",
     ],
