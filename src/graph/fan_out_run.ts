@@ -31,7 +31,14 @@ export type Split = (
 
 interface Branch {
   spec: SinkBranch;
-  input: ReadableStreamDefaultController<RecordBatch<unknown>>;
+  /** Gives the branch a batch. */
+  put(batch: RecordBatch<unknown>): void;
+  /** Batches (records, for best effort) it can take without waiting. */
+  capacity(): number;
+  /** No more batches: the branch drains and closes its sink. */
+  end(): void;
+  /** Stops the branch at once, aborting its sink. */
+  stop(reason: unknown): void;
   /** Wakes a write waiting for room in this branch's input. */
   wake: (() => void) | undefined;
   sink: SinkHandle<unknown>;
@@ -109,35 +116,10 @@ export function fanOutRun(
       failures: 0,
       letters: spec.deadLetter?.getWriter(),
     } as unknown as Branch;
-    const input = new ReadableStream<RecordBatch<unknown>>(
-      {
-        start(c) {
-          b.input = c;
-        },
-        pull() {
-          wake(b);
-        },
-        // The branch failed: its processors or its sink stopped reading.
-        cancel: (reason) => failed(b, reason),
-      },
-      spec.bestEffort
-        ? {
-          highWaterMark: queueRecords,
-          size: (batch) => batch.records.length || 1,
-        }
-        : { highWaterMark: 1 },
-    );
     const divertFor = (index: number, name: string | undefined) =>
       divert(b, index, name);
     const index = spec.processors.length;
     const name = nameOf(spec.sink, WritableStream);
-    const { stream } = assemble(
-      { batches: input },
-      spec.processors,
-      1024,
-      0,
-      divertFor,
-    );
     b.sink = sinkStream(
       spec.bestEffort && !(BATCH_SINK in spec.sink)
         ? counted(spec.sink, b)
@@ -150,6 +132,58 @@ export function fanOutRun(
       }),
       divertFor(index, name),
       signal,
+    );
+    if (spec.processors.length === 0) {
+      // No processors: batches go straight to the sink's writer, one hop.
+      const writer = b.sink.writable.getWriter();
+      let queued = 0;
+      b.put = (batch) => {
+        const size = batch.records.length;
+        queued += size;
+        writer.write(batch).then(() => {
+          queued -= size;
+          wake(b);
+        }, (error) => failed(b, error));
+      };
+      b.capacity = spec.bestEffort
+        ? () => queueRecords - queued
+        : () => writer.desiredSize ?? 0;
+      b.end = () => void writer.close().catch(() => {});
+      b.stop = (reason) => void writer.abort(reason).catch(() => {});
+      b.piped = writer.closed.catch((error) => failed(b, error));
+      return b;
+    }
+    let input!: ReadableStreamDefaultController<RecordBatch<unknown>>;
+    b.put = (batch) => input.enqueue(batch);
+    b.capacity = () => input.desiredSize ?? 0;
+    b.end = () => input.close();
+    b.stop = (reason) => input.error(reason);
+    const { stream } = assemble(
+      {
+        batches: new ReadableStream<RecordBatch<unknown>>(
+          {
+            start(controller) {
+              input = controller;
+            },
+            pull() {
+              wake(b);
+            },
+            // The branch failed: its processors or its sink stopped reading.
+            cancel: (reason) => failed(b, reason),
+          },
+          // A best-effort queue is counted in records, others in batches.
+          spec.bestEffort
+            ? {
+              highWaterMark: queueRecords,
+              size: (batch) => batch.records.length || 1,
+            }
+            : { highWaterMark: 1 },
+        ),
+      },
+      spec.processors,
+      1024,
+      0,
+      divertFor,
     );
     b.piped = stream.pipeTo(b.sink.writable, { signal }).catch((error) =>
       failed(b, error)
@@ -231,7 +265,14 @@ export function fanOutRun(
     if (failure) return;
     failure = { error };
     abort.abort(error);
-    for (const b of running ?? []) wake(b);
+    for (const b of running ?? []) {
+      try {
+        b.stop(error);
+      } catch {
+        // Already closed or errored.
+      }
+      wake(b);
+    }
     // The pipeline hears of it once every branch has let go of its sink.
     tornDown = Promise.all((running ?? []).map((b) => b.piped)).then(() => {
       for (const p of pending.splice(0)) p.ack(error);
@@ -253,12 +294,12 @@ export function fanOutRun(
   function give(b: Branch, records: unknown[], from: number, to: number) {
     if (b.spec.bestEffort) {
       b.offered += records.length;
-      if (b.dead || (b.input.desiredSize ?? 0) < records.length) {
+      if (b.dead || b.capacity() < records.length) {
         b.dropped += records.length;
         return;
       }
     } else if (b.dead) return; // the fan-out fails with the branch's error
-    b.input.enqueue({ records, from, to });
+    b.put({ records, from, to });
   }
 
   async function write(
@@ -292,7 +333,7 @@ export function fanOutRun(
     settle();
     // Backpressure: the next batch waits for room in every required branch.
     for (const b of required) {
-      while ((b.input.desiredSize ?? 1) <= 0 && !b.dead && !failure) {
+      while (b.capacity() <= 0 && !b.dead && !failure) {
         await new Promise<void>((resolve) => b.wake = resolve);
       }
     }
@@ -307,7 +348,7 @@ export function fanOutRun(
 
   async function close(): Promise<void> {
     const all = open(undefined);
-    for (const b of all) if (!b.dead) b.input.close();
+    for (const b of all) if (!b.dead) b.end();
     await Promise.all(all.map((b) => b.piped));
     await Promise.all(all.map((b) => b.letters?.close().catch(() => {})));
     if (failure) throw failure.error;
@@ -318,7 +359,7 @@ export function fanOutRun(
     abort.abort(reason);
     for (const b of all) {
       try {
-        b.input.error(reason);
+        b.stop(reason);
       } catch {
         // Already closed.
       }
