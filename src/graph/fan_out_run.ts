@@ -5,6 +5,7 @@ import { DoneRanges } from "../checkpoint/done_ranges.ts";
 import type { DeadLetter } from "../failures/dead_letter.ts";
 import { assemble, nameOf } from "../pipeline/assemble.ts";
 import type { Divert } from "../pipeline/processor_spec.ts";
+import type { DivertFor } from "../pipeline/graph_node.ts";
 import type { RecordBatch } from "../pipeline/record_batch.ts";
 import type { SinkCounts } from "../pipeline/sink_counts.ts";
 import { sinkStream } from "../pipeline/sink_stream.ts";
@@ -27,6 +28,7 @@ import type { SinkBranch } from "./sink_branch.ts";
 export type Split = (
   records: unknown[],
   from: number,
+  unroutable?: (record: unknown, error: unknown) => void,
 ) => (unknown[] | undefined)[];
 
 interface Branch {
@@ -71,6 +73,8 @@ export interface FanOutRun {
   standalone: UnderlyingSink<unknown>;
   /** Live counts per sink, by branch path. */
   counts(): Record<string, SinkCounts>;
+  /** Takes the pipeline's dead letter and this node's stage index. */
+  attach(divertFor: DivertFor | undefined, index: number): void;
 }
 
 /**
@@ -94,6 +98,9 @@ export function fanOutRun(
   let tornDown: Promise<void> = Promise.resolve();
   const abort = new AbortController();
   let signal = abort.signal;
+  /** The pipeline's dead letter, for branches without one of their own. */
+  let outer: DivertFor | undefined;
+  let ownIndex = 0;
 
   function open(outer: AbortSignal | undefined): Branch[] {
     if (running) return running;
@@ -120,6 +127,11 @@ export function fanOutRun(
       divert(b, index, name);
     const index = spec.processors.length;
     const name = nameOf(spec.sink, WritableStream);
+    // A fan-out or route nested here sends its failures where this one does.
+    (spec.sink as { [GRAPH]?: GraphSink })[GRAPH]?.attach(
+      (at, stage, inner) => divert(b, at, stage, inner),
+      index,
+    );
     b.sink = sinkStream(
       spec.bestEffort && !(BATCH_SINK in spec.sink)
         ? counted(spec.sink, b)
@@ -224,8 +236,10 @@ export function fanOutRun(
     b: Branch,
     stageIndex: number,
     stageName: string | undefined,
+    inner?: string,
   ): Divert | undefined {
     const { letters } = b;
+    const path = inner === undefined ? b.spec.name : `${b.spec.name}/${inner}`;
     if (letters) {
       return (record, error, attempts) => {
         b.deadLettered++;
@@ -235,7 +249,7 @@ export function fanOutRun(
           stageIndex,
           stageName,
           attempts,
-          branch: b.spec.name,
+          branch: path,
         });
       };
     }
@@ -246,6 +260,11 @@ export function fanOutRun(
         return Promise.resolve();
       };
     }
+    const pipelines = outer?.(stageIndex, stageName, path);
+    return pipelines && ((record, error, attempts) => {
+      b.deadLettered++;
+      return pipelines(record, error, attempts);
+    });
   }
 
   function failed(b: Branch, error: unknown): void {
@@ -312,9 +331,14 @@ export function fanOutRun(
     const to = next += records.length;
     pending.push({ from, to, ack: context.defer() });
     let parts: (unknown[] | undefined)[] | undefined;
+    const unroutable: Array<[unknown, unknown]> = [];
     try {
       if (failure) throw failure.error;
-      parts = split?.(records, from);
+      parts = split?.(
+        records,
+        from,
+        outer && ((record, error) => unroutable.push([record, error])),
+      );
     } catch (error) {
       // A record that cannot be routed fails the pipeline, as a sink does.
       fail(error);
@@ -323,6 +347,11 @@ export function fanOutRun(
       await tornDown;
       for (const p of pending.splice(0)) p.ack(failure!.error);
       return;
+    }
+    if (unroutable.length > 0) {
+      // With the pipeline's dead letter, what cannot be routed goes there.
+      const divert = outer!(ownIndex, "route", undefined)!;
+      for (const [record, error] of unroutable) await divert(record, error, 1);
     }
     for (let i = 0; i < all.length; i++) {
       const b = all[i]!;
@@ -383,6 +412,10 @@ export function fanOutRun(
       close,
       abort: abortAll,
     },
+    attach(divertFor, index) {
+      outer = divertFor;
+      ownIndex = index;
+    },
     counts() {
       const counts: Record<string, SinkCounts> = {};
       for (const b of running ?? []) {
@@ -425,7 +458,10 @@ export function graphSink(
   });
   Object.defineProperty(stream, BATCH_SINK, { value: run.underlying });
   Object.defineProperty(stream, GRAPH, {
-    value: { counts: () => run.counts() } satisfies GraphSink,
+    value: {
+      counts: () => run.counts(),
+      attach: (divertFor, index) => run.attach(divertFor, index),
+    } satisfies GraphSink,
   });
   return stream;
 }

@@ -157,7 +157,8 @@ export function merge<
   ) {
     fail("options.originField", "a non-empty string", originField);
   }
-  const origins: Origin[] = Object.entries(sources).map(([name, given]) => {
+  const origins: Origin[] = [];
+  for (const [name, given] of Object.entries(sources)) {
     if (name === "") fail("an origin's name", "a non-empty string", name);
     const parts = (given as { [BRANCH_PARTS]?: BranchParts })?.[BRANCH_PARTS];
     const source = parts?.source ?? given;
@@ -172,13 +173,18 @@ export function merge<
         given,
       );
     }
+    if (origins.some((o) => o.source === source)) {
+      throw new TypeError(
+        `Cannot create merge(): sources.${name} is the same source as another origin; a source is read once`,
+      );
+    }
     if (GRAPH in source) {
       throw new TypeError(
         `Cannot create merge(): origin "${name}" is itself a merge(); list its origins in this one`,
       );
     }
-    return { name, source, processors: parts?.processors ?? [] };
-  });
+    origins.push({ name, source, processors: parts?.processors ?? [] });
+  }
   if (origins.length === 0) {
     fail("sources", "an object with at least one named source", sources);
   }

@@ -63,9 +63,10 @@ export interface RouteSink<T> extends WritableStream<T> {
  * (the record then counts as done). Inside `pipeline()` each batch is split
  * per sink in one pass, without a stream hop per record, and the sinks
  * write concurrently; a record is done once every sink it went to stored
- * it. A name that is not one of `sinks`, or a `choose` that throws, fails
- * the pipeline with a `StageError` of the route's stage that gives the
- * record's index in its batch: return nothing for records no sink takes.
+ * it. A name that is not one of `sinks`, or a `choose` that throws, sends
+ * the record to the pipeline's dead letter (it is then done), or without
+ * one fails the pipeline with a `StageError` of the route's stage that
+ * gives the record's index in the route's input.
  *
  * Options, counts and failures are those of {@linkcode fanOut}; a sink may
  * be a `branch(...processors, sink)`, a `fanOut()` or another `route()`.
@@ -148,7 +149,7 @@ function targetsOf(
 
 /** Splits batches per sink in one pass; a record that cannot be routed fails. */
 function splitter(pick: (record: unknown) => number[], count: number): Split {
-  return (records, from) => {
+  return (records, from, unroutable) => {
     const parts: (unknown[] | undefined)[] = new Array(count);
     for (let i = 0; i < records.length; i++) {
       const record = records[i];
@@ -156,7 +157,9 @@ function splitter(pick: (record: unknown) => number[], count: number): Split {
       try {
         targets = pick(record);
       } catch (error) {
-        throw new RecordError(from + i, error);
+        if (unroutable === undefined) throw new RecordError(from + i, error);
+        unroutable(record, error);
+        continue;
       }
       for (const t of targets) (parts[t] ??= []).push(record);
     }

@@ -97,11 +97,23 @@ export function sinkBranches(
       fail(`options.deadLetters.${name}`, "a WritableStream", stream);
     }
   }
+  const seen = new Map<unknown, string>();
   return entries.map(([name, given]) => {
-    if (name === "") fail("a sink's name", "a non-empty string", name);
+    if (name === "" || name.includes("/")) {
+      // "/" joins the names of nested sinks in counts and errors.
+      fail("a sink's name", 'a non-empty string without "/"', name);
+    }
     if (!(given instanceof WritableStream)) {
       fail(`sinks.${name}`, "a WritableStream", given);
     }
+    if (seen.has(given)) {
+      throw new TypeError(
+        `Cannot create ${what}: sinks.${name} is the same stream as sinks.${
+          seen.get(given)
+        }; a stream takes one writer`,
+      );
+    }
+    seen.set(given, name);
     const parts = (given as { [BRANCH_PARTS]?: BranchParts })[BRANCH_PARTS];
     return {
       name,

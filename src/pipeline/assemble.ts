@@ -14,7 +14,6 @@ import type {
   Resumption,
   SourceHandle,
 } from "./source_stream.ts";
-import { stageStream } from "./stage_stream.ts";
 import { userTransformStage } from "./user_transform_stage.ts";
 import type { UserStage } from "./user_transform_stage.ts";
 
@@ -89,7 +88,7 @@ export function assemble(
     }
     closeFusion();
     stream = stream!.pipeThrough(
-      stageStream(
+      spec.run(
         spec.create({ divert: divertFor?.(index, spec.name) }),
         index,
         spec.name,

@@ -70,6 +70,12 @@ export interface OpenedSource extends SourceHandle<unknown> {
 export interface GraphSink {
   /** Its live counts per sink, by branch path. */
   counts: GraphCounts;
+  /**
+   * Told before the first write: the pipeline's dead letter (when it has
+   * one), which takes what fails on a branch without its own, and the
+   * node's stage index.
+   */
+  attach(divertFor: DivertFor | undefined, index: number): void;
 }
 
 /** What a source node does inside `pipeline()`. */

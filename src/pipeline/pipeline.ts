@@ -11,7 +11,7 @@ import { isOneToOne } from "./one_to_one_mark.ts";
 import { assemble, nameOf } from "./assemble.ts";
 import { specOf } from "./processor_spec.ts";
 import { GRAPH } from "./graph_node.ts";
-import type { DivertFor, GraphSource } from "./graph_node.ts";
+import type { DivertFor, GraphSink, GraphSource } from "./graph_node.ts";
 import { sinkStream } from "./sink_stream.ts";
 import type { SinkHandle } from "./sink_stream.ts";
 import type { OriginCounts } from "./origin_counts.ts";
@@ -597,11 +597,6 @@ const ignore = () => {};
 
 type Counts = () => Record<string, unknown>;
 
-/** The counts a graph node keeps (a merge per origin, a fan-out per sink). */
-function countsOf(node: object): Counts | undefined {
-  return (node as { [GRAPH]?: { counts: Counts } })[GRAPH]?.counts;
-}
-
 interface ParsedArguments {
   source: PipelineSource<unknown>;
   processors: TransformStream<unknown, unknown>[];
@@ -880,7 +875,9 @@ class PipelineRun implements RunningPipeline {
       divertFor?.(sinkIndex, sinkName),
       this.#abort.signal,
     );
-    this.#counts = [countsOf(source), countsOf(sink)];
+    const node = (sink as { [GRAPH]?: GraphSink })[GRAPH];
+    node?.attach(divertFor, sinkIndex);
+    this.#counts = [graph?.counts, node?.counts];
 
     const signal = options.signal;
     const onAbort = () => void this.abort(signal!.reason);
@@ -888,7 +885,10 @@ class PipelineRun implements RunningPipeline {
     const piped = stream.pipeTo(this.#sink.writable, {
       signal: this.#abort.signal,
     });
-    this.#result = piped.then(
+    this.#result = piped.then(() => {
+      // A failed deferred acknowledgement fails the run on every runtime.
+      if (this.#sink.failure) throw this.#sink.failure.error;
+    }).then(
       () => this.#finish(undefined),
       (error) => this.#finish(toStageError(error, sinkIndex, sinkName), true),
     ).finally(() => signal?.removeEventListener("abort", onAbort));

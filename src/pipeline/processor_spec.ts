@@ -81,6 +81,15 @@ export interface StageSpec<I, O> {
   kind: "stage";
   name: string;
   create(context?: StageContext): BatchStage<I, O>;
+  /**
+   * Runs a stage over batches (`stageStream`), carried by the spec so that
+   * a pipeline without such a stage bundles none of it.
+   */
+  run(
+    stage: BatchStage<I, O>,
+    index: number,
+    name: string,
+  ): TransformStream<RecordBatch<I>, RecordBatch<O>>;
 }
 
 /** What a library processor is, for `pipeline()`. */

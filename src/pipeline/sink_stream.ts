@@ -20,6 +20,8 @@ export interface SinkHandle<T> {
   readonly writable: WritableStream<RecordBatch<T>>;
   /** Records the sink has stored so far. */
   readonly count: number;
+  /** A deferred acknowledgement that failed, once one has. */
+  readonly failure?: { error: unknown } | undefined;
 }
 
 const ignore = () => {};
@@ -196,6 +198,10 @@ export function sinkStream<T>(
     writable,
     get count() {
       return count;
+    },
+    // workerd's pipeTo() resolves even when the sink errored this way.
+    get failure() {
+      return deferredFailure;
     },
   };
 }

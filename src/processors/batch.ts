@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import { stageStream } from "../pipeline/stage_stream.ts";
 import type { BatchController } from "../pipeline/processor_spec.ts";
 import { processorStream } from "../pipeline/processor_stream.ts";
 
@@ -77,6 +78,7 @@ export function batch<T>(
   }
   return processorStream<T, T[]>({
     kind: "stage",
+    run: stageStream,
     name: "batch",
     create() {
       let group: T[] = [];

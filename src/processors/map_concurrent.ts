@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import { stageStream } from "../pipeline/stage_stream.ts";
 import { RecordError } from "../errors/record_error.ts";
 import type { BatchController } from "../pipeline/processor_spec.ts";
 import { processorStream } from "../pipeline/processor_stream.ts";
@@ -99,6 +100,7 @@ export function mapConcurrent<I, O>(
   fn = withRetry("mapConcurrent", fn, options);
   return processorStream<I, O>({
     kind: "stage",
+    run: stageStream,
     name: fn.name || "mapConcurrent",
     create(context) {
       const divert = context?.divert;
