@@ -85,7 +85,8 @@ export interface CheckpointOptions {
    * accepted only when declared with `oneToOne()` (otherwise the checkpoint
    * waits for it to drain, and the bound would stop the source for good),
    * and a `batch()` group must be smaller than the bound or have a
-   * `maxWaitMs`.
+   * `maxWaitMs`. The same holds for processors on a `branch()` of a graph,
+   * which are not checked when the pipeline is built.
    *
    * @example Repeat at most about 5,000 records after a crash
    * ```ts
