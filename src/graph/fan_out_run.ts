@@ -63,6 +63,8 @@ interface Pending {
   from: number;
   to: number;
   ack: (error?: unknown) => void;
+  /** Acknowledged already: dropped once the batches before it are too. */
+  acked: boolean;
 }
 
 /** A fan-out's callbacks, and its counts for `summary.sinks`. */
@@ -140,7 +142,7 @@ export function fanOutRun(
       name,
       b.done && ((from, to) => {
         b.done!.add(from, to);
-        settle();
+        settle(from, to);
       }),
       divertFor(index, name),
       signal,
@@ -294,20 +296,37 @@ export function fanOutRun(
     }
     // The pipeline hears of it once every branch has let go of its sink.
     tornDown = Promise.all((running ?? []).map((b) => b.piped)).then(() => {
-      for (const p of pending.splice(0)) p.ack(error);
+      for (const p of pending.splice(0)) if (!p.acked) p.ack(error);
     });
   }
 
-  /** Acknowledges every pending batch that each required branch has done. */
-  function settle(): void {
-    for (let p = 0; p < pending.length;) {
-      const { from, to } = pending[p]!;
-      // Out of order too: a slow branch may hold one batch while every
-      // branch is done with the next (a route sends them different ways).
-      if (required.every((b) => b.done!.covers(from, to))) {
-        pending.splice(p, 1)[0]!.ack();
-      } else p++;
+  /**
+   * Acknowledges the pending batches within `[from, to)` that every
+   * required branch has done. Out of order too: a slow branch may hold one
+   * batch while every branch is done with the next (a route sends them
+   * different ways). Only the batches the new range touches are looked at.
+   */
+  function settle(from: number, to: number): void {
+    let lo = 0;
+    let hi = pending.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pending[mid]!.to <= from) lo = mid + 1;
+      else hi = mid;
     }
+    for (let p = lo; p < pending.length && pending[p]!.from < to; p++) {
+      const batch = pending[p]!;
+      if (
+        !batch.acked &&
+        required.every((b) => b.done!.covers(batch.from, batch.to))
+      ) {
+        batch.acked = true;
+        batch.ack();
+      }
+    }
+    let drop = 0;
+    while (drop < pending.length && pending[drop]!.acked) drop++;
+    if (drop > 0) pending.splice(0, drop);
   }
 
   function give(b: Branch, records: unknown[], from: number, to: number) {
@@ -329,7 +348,8 @@ export function fanOutRun(
     const all = open(context.signal);
     const from = next;
     const to = next += records.length;
-    pending.push({ from, to, ack: context.defer() });
+    if (from === to && !failure) return; // nothing to store anywhere
+    pending.push({ from, to, ack: context.defer(), acked: false });
     let parts: (unknown[] | undefined)[] | undefined;
     const unroutable: Array<[unknown, unknown]> = [];
     try {
@@ -345,7 +365,7 @@ export function fanOutRun(
       if (standalone) throw error;
       // Acknowledged with the error once torn down (or now, if it was).
       await tornDown;
-      for (const p of pending.splice(0)) p.ack(failure!.error);
+      for (const p of pending.splice(0)) if (!p.acked) p.ack(failure!.error);
       return;
     }
     if (unroutable.length > 0) {
@@ -359,7 +379,7 @@ export function fanOutRun(
       if (part !== undefined && part.length > 0) give(b, part, from, to);
       else b.done?.add(from, to);
     }
-    settle();
+    settle(from, to);
     // Backpressure: the next batch waits for room in every required branch.
     for (const b of required) {
       while (b.capacity() <= 0 && !b.dead && !failure) {
@@ -371,7 +391,7 @@ export function fanOutRun(
       if (standalone) throw failedWith.error;
       // Nothing more is taken: the pipeline stops reading once it hears.
       await tornDown;
-      for (const p of pending.splice(0)) p.ack(failedWith.error);
+      for (const p of pending.splice(0)) if (!p.acked) p.ack(failedWith.error);
     }
   }
 

@@ -4,6 +4,7 @@
 import { DoneRanges } from "../checkpoint/done_ranges.ts";
 import type { Position } from "../checkpoint/position.ts";
 import { assemble } from "../pipeline/assemble.ts";
+import type { FusedRun } from "../pipeline/fuse.ts";
 import type {
   DivertFor,
   GraphCheckpoint,
@@ -75,6 +76,7 @@ export function openMerge(
   divertFor: DivertFor | undefined,
   batchSize: number,
   lingerMs: number,
+  head: FusedRun | undefined,
 ): OpenedMerge {
   let started: Promise<Record<string, Position> | undefined> | undefined;
   /** The merged position: every origin's done one, and any stored before. */
@@ -169,11 +171,7 @@ export function openMerge(
     while (!closed) {
       const ready = nextReady();
       if (ready === undefined) {
-        if (live.length === 0) {
-          closed = true;
-          controller.close();
-          return;
-        }
+        if (live.length === 0) return end();
         for (const r of live) readAhead(r);
         await Promise.race(live.map((r) => r.reading));
         continue;
@@ -186,22 +184,46 @@ export function openMerge(
         turn = 0;
         continue;
       }
-      emit(ready, result.value);
       readAhead(ready);
-      return;
+      return emit(ready, result.value);
     }
   }
 
-  function emit(r: Running, batch: RecordBatch<unknown>): void {
+  /**
+   * Renumbers an origin's batch into the merged sequence and runs the
+   * pipeline's leading fused processors on it, as a line's source does.
+   */
+  async function emit(r: Running, batch: RecordBatch<unknown>): Promise<void> {
     const span = batch.to - batch.from;
     const from = next;
-    next += span;
-    if (span > 0) {
-      segments.push({ from, to: next, origin: r, local: batch.from });
+    const to = next += span;
+    if (span > 0 && checkpoint) {
+      segments.push({ from, to, origin: r, local: batch.from });
     }
     let records = batch.records;
     if (originField !== undefined) records = tag(records, r.origin.name);
-    controller.enqueue({ records, from, to: next });
+    if (head) {
+      const out = head.apply(records);
+      records = out instanceof Promise ? await out : out;
+    }
+    if (closed) return;
+    controller.enqueue({ records, from, to });
+    // A take() has what it wants: end the input like sources that ran dry.
+    if (head?.done) {
+      closed = true;
+      controller.close();
+      for (const o of running) o.handle.stop(undefined);
+    }
+  }
+
+  /** Every origin ran dry: what the fused processors hold goes last. */
+  async function end(): Promise<void> {
+    closed = true;
+    const held = head ? await head.flush() : [];
+    if (held.length > 0) {
+      controller.enqueue({ records: held, from: next, to: next });
+    }
+    controller.close();
   }
 
   function tag(records: unknown[], name: string): unknown[] {
@@ -300,7 +322,8 @@ export function openMerge(
       for (const r of running) r.handle.stop(reason);
     },
     ended: Promise.all(running.map((r) => r.handle.ended)).then(() => {}),
-    stored,
+    // Without a checkpoint nothing is tracked: the sink reports nowhere.
+    stored: checkpoint && stored,
     async ack() {
       for (const ack of acked.shift() ?? []) await ack();
     },
