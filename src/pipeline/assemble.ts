@@ -3,7 +3,7 @@
 
 import { BATCH_SINK } from "../sinks/batch_sink.ts";
 import { fuse } from "./fuse.ts";
-import type { PlacedSpec } from "./fuse.ts";
+import type { FusedRun, PlacedSpec } from "./fuse.ts";
 import { fusedStage } from "./fused_stage.ts";
 import { specOf } from "./processor_spec.ts";
 import type { Divert } from "./processor_spec.ts";
@@ -27,7 +27,11 @@ export interface Assembled {
 /** What processors are wired after: a source to open, or batches already. */
 export type AssemblyInput =
   | { source: PipelineSource<unknown>; resumption?: Resumption }
-  | { batches: ReadableStream<RecordBatch<unknown>> };
+  | { batches: ReadableStream<RecordBatch<unknown>> }
+  | {
+    /** Opens a source (a merge) that runs the leading fused processors itself. */
+    open(head: FusedRun | undefined): SourceHandle<unknown>;
+  };
 
 /**
  * Wires the source and processors: the leading run of fusable processors
@@ -63,7 +67,9 @@ export function assemble(
         source: PipelineSource<unknown>;
         resumption?: Resumption;
       };
-      handle = sourceStream(source, batchSize, lingerMs, head, resumption);
+      handle = "open" in input
+        ? input.open(head)
+        : sourceStream(source, batchSize, lingerMs, head, resumption);
       stream = handle.readable;
     } else if (placed.length > 0) {
       stream = stream.pipeThrough(fusedStage(fuse(placed, divertFor)));

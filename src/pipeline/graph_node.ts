@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import type { Position } from "../checkpoint/position.ts";
+import type { FusedRun } from "./fuse.ts";
 import type { Divert } from "./processor_spec.ts";
 import type { PipelineSource, SourceHandle } from "./source_stream.ts";
 
@@ -62,8 +63,11 @@ export interface GraphCheckpoint {
 
 /** A graph source, opened: its handle, and where stored ranges go. */
 export interface OpenedSource extends SourceHandle<unknown> {
-  /** Where the sink reports stored ranges, to map them to each origin. */
-  stored: (from: number, to: number) => void;
+  /**
+   * Where the sink reports stored ranges, to map them to each origin;
+   * without one (no checkpoint) nothing is tracked.
+   */
+  stored?: (from: number, to: number) => void;
 }
 
 /** What a sink node (a fan-out, a route) shows `pipeline()`. */
@@ -89,6 +93,7 @@ export interface GraphSource {
     divertFor: DivertFor | undefined,
     batchSize: number,
     lingerMs: number,
+    head: FusedRun | undefined,
   ): OpenedSource;
   /** Its live counts per origin. */
   counts: GraphCounts;

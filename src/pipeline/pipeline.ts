@@ -11,7 +11,12 @@ import { isOneToOne } from "./one_to_one_mark.ts";
 import { assemble, nameOf } from "./assemble.ts";
 import { specOf } from "./processor_spec.ts";
 import { GRAPH } from "./graph_node.ts";
-import type { DivertFor, GraphSink, GraphSource } from "./graph_node.ts";
+import type {
+  DivertFor,
+  GraphSink,
+  GraphSource,
+  OpenedSource,
+} from "./graph_node.ts";
 import { sinkStream } from "./sink_stream.ts";
 import type { SinkHandle } from "./sink_stream.ts";
 import type { OriginCounts } from "./origin_counts.ts";
@@ -850,17 +855,26 @@ class PipelineRun implements RunningPipeline {
     const divertFor = options.deadLetter &&
       this.#openDeadLetter(options.deadLetter);
     // A merge runs its origins itself and maps what is stored back to them.
-    const opened = graph?.open(checkpointer, divertFor, batchSize, lingerMs);
+    let opened: OpenedSource | undefined;
     const assembled = assemble(
-      opened
-        ? { batches: opened.readable }
+      graph
+        ? {
+          open: (head) =>
+            opened = graph.open(
+              checkpointer,
+              divertFor,
+              batchSize,
+              lingerMs,
+              head,
+            ),
+        }
         : { source, resumption: checkpointer },
       processors,
       batchSize,
       lingerMs,
       divertFor,
     );
-    this.#source = opened ?? assembled.source!;
+    this.#source = assembled.source!;
     const stored = opened?.stored ??
       (checkpointer &&
         ((from: number, to: number) => checkpointer.stored(from, to)));
