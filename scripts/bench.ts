@@ -63,6 +63,7 @@ const TARGETS = {
   vsRxjs: 1.5,
   vsNaive: 50,
   userTransformsVsNaive: 0.9,
+  graphVsPipeline: 0.8,
 } as const;
 /** `cold-import`: the importing process may take at most this times the empty one. */
 const COLD_IMPORT_TARGET = 1.5;
@@ -525,6 +526,18 @@ function printTable(
       `pipeline-user-transforms / whatwg-naive: ${ratio.toFixed(2)}x ` +
         `(target >= ${goal}x: ${ratio >= goal ? "met" : "NOT MET"})`,
     );
+  }
+  // The graph rows against the line of the same run: two sinks, or two sources, for one.
+  for (const name of ["pipeline-fanout2", "pipeline-merge2"]) {
+    const graph = of(name);
+    if (graph !== undefined && pipeline !== undefined) {
+      const ratio = graph / pipeline;
+      const goal = TARGETS.graphVsPipeline;
+      lines.push(
+        `${name} / pipeline: ${ratio.toFixed(2)}x ` +
+          `(target >= ${goal}x: ${ratio >= goal ? "met" : "NOT MET"})`,
+      );
+    }
   }
   lines.push(
     "targets:",

@@ -6,10 +6,14 @@
 // it each time, and lets the last start finish. Then it checks that every
 // expected record was delivered (0 lost), in order apart from replays, that
 // every duplicate sits right after a restart, and that the longest replay
-// is within the scenario's bound. The last line of a scenario reads
+// is within the scenario's bound; a run with several streams (a graph's
+// sinks, per origin) has each checked on its own, and one line per stream
+// under its result. The last line of a scenario reads
 //
 //   crash: <scenario> N kills, N records, N lost, N duplicates, max replay N
 //
+// (with several streams: the lost and duplicates of all of them, and the
+// longest replay of any).
 //   deno run -A scripts/crash_test.ts [--scenario NAME|all] [--records N]
 //     [--kills N] [--seed N] [--min-ms N --max-ms N] [--list]
 //
@@ -20,6 +24,7 @@ import type {
   CrashContext,
   CrashRun,
   CrashScenario,
+  CrashStream,
 } from "../tests/crash/scenario.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -97,6 +102,83 @@ interface Outcome {
   problems: string[];
 }
 
+/** What one stream delivered, checked. */
+interface StreamCheck {
+  expected: number;
+  lost: number[];
+  duplicates: number;
+  maxReplay: number;
+  problems: string[];
+}
+
+/** The streams a run delivers: its own, or its named ones. */
+function streamsOf(run: CrashRun): [string, CrashStream][] {
+  return "streams" in run ? Object.entries(run.streams) : [["", run]];
+}
+
+/**
+ * Checks one stream: every expected id delivered, nothing else, in order
+ * apart from the replays that start at a restart (`restarts` holds the
+ * stream's delivered count at each kill).
+ */
+async function check(
+  stream: CrashStream,
+  restarts: readonly number[],
+  records: number,
+): Promise<StreamCheck> {
+  const { ids, problems } = await stream.delivered();
+  let expected = 0;
+  const seen = new Uint8Array(records);
+  for (const id of ids) {
+    if (Number.isInteger(id) && id >= 0 && id < records) seen[id] = 1;
+  }
+  const lost: number[] = [];
+  for (let id = 0; id < records; id++) {
+    if (!stream.expected(id)) continue;
+    expected++;
+    if (seen[id] === 0) lost.push(id);
+  }
+  const boundaries = new Set(restarts);
+  let duplicates = 0;
+  let maxReplay = 0;
+  let highest = -1;
+  let replaying = false;
+  let replay = 0;
+  ids.forEach((id, n) => {
+    if (
+      problems.length < 20 &&
+      !(Number.isInteger(id) && id >= 0 && id < records && stream.expected(id))
+    ) {
+      problems.push(`line ${n + 1}: record ${id} should not be delivered`);
+    }
+    if (boundaries.has(n)) {
+      replaying = true;
+      replay = 0;
+    }
+    if (id <= highest) {
+      duplicates++;
+      if (!replaying && problems.length < 20) {
+        problems.push(
+          `line ${
+            n + 1
+          }: record ${id} is out of order, not right after a restart`,
+        );
+      }
+      replay++;
+      maxReplay = Math.max(maxReplay, replay);
+    } else {
+      replaying = false;
+      highest = id;
+    }
+  });
+  if (lost.length > 0) {
+    problems.push(
+      `lost: ${lost.slice(0, 10).join(", ")}${lost.length > 10 ? ", ..." : ""}`,
+    );
+  }
+  return { expected, lost, duplicates, maxReplay, problems };
+}
+
 /** Starts, kills and restarts `run`'s child, then checks what it delivered. */
 async function crash(
   name: string,
@@ -104,12 +186,13 @@ async function crash(
   context: CrashContext,
 ): Promise<Outcome> {
   const label = run.label ?? name;
+  const streams = streamsOf(run);
   await run.prepare();
   const [min, max] = [
     minMs ?? run.killAfterMs[0],
     maxMs ?? run.killAfterMs[1],
   ];
-  const restarts: number[] = [];
+  const restarts = streams.map((): number[] => []);
   let killed = 0;
   let starts = 0;
   const started = performance.now();
@@ -141,7 +224,9 @@ async function crash(
         await exited;
         await outputs;
         killed++;
-        restarts.push(await run.deliveredCount());
+        for (const [i, [, stream]] of streams.entries()) {
+          restarts[i].push(await stream.deliveredCount());
+        }
         continue;
       }
     }
@@ -157,52 +242,22 @@ async function crash(
   }
   const seconds = (performance.now() - started) / 1000;
 
-  const { ids, problems } = await run.delivered();
-  let expectedCount = 0;
-  const seen = new Uint8Array(context.records);
-  for (const id of ids) {
-    if (Number.isInteger(id) && id >= 0 && id < context.records) seen[id] = 1;
+  const checks: StreamCheck[] = [];
+  for (const [i, [, stream]] of streams.entries()) {
+    checks.push(await check(stream, restarts[i], context.records));
   }
-  const lost: number[] = [];
-  for (let id = 0; id < context.records; id++) {
-    if (!run.expected(id)) continue;
-    expectedCount++;
-    if (seen[id] === 0) lost.push(id);
+  const problems: string[] = [];
+  for (const [i, [stream]] of streams.entries()) {
+    for (const problem of checks[i].problems) {
+      problems.push(stream ? `${stream}: ${problem}` : problem);
+    }
   }
-  const boundaries = new Set(restarts);
-  let duplicates = 0;
-  let maxReplay = 0;
-  let highest = -1;
-  let replaying = false;
-  let replay = 0;
-  ids.forEach((id, n) => {
-    if (
-      problems.length < 20 &&
-      !(Number.isInteger(id) && id >= 0 && id < context.records &&
-        run.expected(id))
-    ) {
-      problems.push(`line ${n + 1}: record ${id} should not be delivered`);
-    }
-    if (boundaries.has(n)) {
-      replaying = true;
-      replay = 0;
-    }
-    if (id <= highest) {
-      duplicates++;
-      if (!replaying && problems.length < 20) {
-        problems.push(
-          `line ${
-            n + 1
-          }: record ${id} is out of order, not right after a restart`,
-        );
-      }
-      replay++;
-      maxReplay = Math.max(maxReplay, replay);
-    } else {
-      replaying = false;
-      highest = id;
-    }
-  });
+  const sum = (of: (c: StreamCheck) => number) =>
+    checks.reduce((total, c) => total + of(c), 0);
+  const expectedCount = sum((c) => c.expected);
+  const lost = sum((c) => c.lost.length);
+  const duplicates = sum((c) => c.duplicates);
+  const maxReplay = Math.max(...checks.map((c) => c.maxReplay));
   if (killed < context.kills) {
     problems.push(
       `only ${killed} of ${context.kills} kills landed before the child finished`,
@@ -219,22 +274,30 @@ async function crash(
       `the longest replay, ${maxReplay} records, does not exceed ${bound.moreThan} (${bound.why}): the run proves nothing`,
     );
   }
-  if (lost.length > 0) {
-    problems.push(
-      `lost: ${lost.slice(0, 10).join(", ")}${lost.length > 10 ? ", ..." : ""}`,
-    );
-  }
   const limit = "atMost" in bound
     ? `replay bound ${bound.atMost} (${bound.why})`
     : `the longest replay must exceed ${bound.moreThan} (${bound.why})`;
   const details = [
-    `${expectedCount} records expected; ${starts} starts in ${
+    `${expectedCount} records expected${
+      streams.length > 1 ? ` in ${streams.length} streams` : ""
+    }; ${starts} starts in ${
       seconds.toFixed(1)
     } s, kills after ${min}-${max} ms; ${limit}; seed ${seedUsed}`,
   ];
   if (run.note) details.push(run.note);
+  if (streams.length > 1) {
+    const width = Math.max(...streams.map(([stream]) => stream.length));
+    for (const [i, [stream]] of streams.entries()) {
+      const c = checks[i];
+      details.push(
+        `${
+          stream.padEnd(width)
+        } ${c.expected} expected, ${c.lost.length} lost, ${c.duplicates} duplicates, max replay ${c.maxReplay}`,
+      );
+    }
+  }
   console.log(
-    `crash: ${label} ${killed} kills, ${context.records} records, ${lost.length} lost, ${duplicates} duplicates, max replay ${maxReplay}`,
+    `crash: ${label} ${killed} kills, ${context.records} records, ${lost} lost, ${duplicates} duplicates, max replay ${maxReplay}`,
   );
   for (const line of details) console.log(`  ${line}`);
   for (const problem of problems.slice(0, 20)) {

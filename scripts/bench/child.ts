@@ -1,8 +1,8 @@
 /**
- * One benchmark process: builds the input, runs one implementation untimed on a smaller
- * input (warm-up: at least 3 passes and 1 s), collects garbage, then times one run over
- * the full input and prints one JSON line (a `ChildReport`). Runs on Deno and on Node 24
- * (type stripping).
+ * One benchmark process: builds the input (shaped by the implementation's `prepare`, when it
+ * exports one), runs one implementation untimed on a smaller input (warm-up: at least 3
+ * passes and 1 s), collects garbage, then times one run over the full input and prints one
+ * JSON line (a `ChildReport`). Runs on Deno and on Node 24 (type stripping).
  *
  * Usage: child.ts --impl NAME --records N --warmup N [--lib URL]
  *
@@ -12,6 +12,7 @@
 import { IMPLS } from "./impls.ts";
 import type {
   ChildReport,
+  ImplPrepare,
   ImplResult,
   ImplRun,
   Library,
@@ -86,10 +87,11 @@ async function main(): Promise<void> {
   const records = count(args, "records");
   const warmupRecords = count(args, "warmup");
 
-  const { run } = (await import(
+  const { run, prepare } = (await import(
     new URL(`./impls/${info.module}.ts`, import.meta.url).href
   )) as {
-    run: ImplRun;
+    run: ImplRun<unknown>;
+    prepare?: ImplPrepare<unknown>;
   };
   let lib = undefined as unknown as Library;
   if (info.usesLibrary) {
@@ -100,8 +102,12 @@ async function main(): Promise<void> {
     lib = (await import(libUrl)) as Library;
   }
 
-  const warmupInput = makeRecords(warmupRecords);
-  const input = makeRecords(records);
+  const prepared = (count: number) => {
+    const made = makeRecords(count);
+    return prepare ? prepare(made) : made;
+  };
+  const warmupInput = prepared(warmupRecords);
+  const input = prepared(records);
   const inputRssMb = await statusMb("VmRSS");
 
   const warmupStart = performance.now();

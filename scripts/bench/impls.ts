@@ -43,6 +43,21 @@ export const IMPLS: readonly ImplInfo[] = [
     description: "pipeline(array, map, filter, map, map, map, batchSink)",
   },
   {
+    name: "pipeline-fanout2",
+    module: "pipeline_fanout2",
+    usesLibrary: true,
+    runtimes: ["deno", "node"],
+    description: "the same into fanOut({ a: batchSink, b: batchSink })",
+  },
+  {
+    name: "pipeline-merge2",
+    module: "pipeline_merge2",
+    usesLibrary: true,
+    runtimes: ["deno", "node"],
+    description:
+      "the same from merge({ a, b }), each array half the input, into one batchSink",
+  },
+  {
     name: "pipeline-plain-sink",
     module: "pipeline_plain_sink",
     usesLibrary: true,

@@ -24,11 +24,21 @@ export interface ImplResult extends Checksum {
   summary?: { recordsRead: number; recordsWritten: number };
 }
 
-/** The `run` export of each module in `impls/`. */
-export type ImplRun = (
-  records: readonly InputRecord[],
+/**
+ * The `run` export of each module in `impls/`. It takes the input records,
+ * or what the module's `prepare` made of them.
+ */
+export type ImplRun<Input = readonly InputRecord[]> = (
+  records: Input,
   lib: Library,
 ) => ImplResult | Promise<ImplResult>;
+
+/**
+ * The optional `prepare` export of a module in `impls/`: turns the input
+ * records into what its `run` takes (the two halves of a merge), before the
+ * warm-up and before the timed run, untimed.
+ */
+export type ImplPrepare<Input> = (records: readonly InputRecord[]) => Input;
 
 /** The one JSON line a child process prints. */
 export interface ChildReport {

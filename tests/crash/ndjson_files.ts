@@ -51,9 +51,53 @@ export async function countLines(path: string): Promise<number> {
 export async function readIds(
   path: string,
 ): Promise<{ ids: number[]; problems: string[] }> {
-  const bytes = await Deno.readFile(path);
-  const decoder = new TextDecoder();
   const ids: number[] = [];
+  const problems = await readRecords(path, (record) => {
+    if (typeof record.id !== "number") return "no id";
+    ids.push(record.id);
+  });
+  return { ids, problems };
+}
+
+/**
+ * The `id` of every line whose `field` holds `value`, in order, and what
+ * is wrong with the file (a partial last line, a line that is not a whole
+ * JSON record, or one without a string in `field`): the records of one
+ * origin in a sink that merged several.
+ */
+export async function readIdsWhere(
+  path: string,
+  field: string,
+  value: string,
+): Promise<{ ids: number[]; problems: string[] }> {
+  const ids: number[] = [];
+  const problems = await readRecords(path, (record) => {
+    if (typeof record.id !== "number") return "no id";
+    if (typeof record[field] !== "string") return `no ${field}`;
+    if (record[field] === value) ids.push(record.id);
+  });
+  return { ids, problems };
+}
+
+/**
+ * Calls `visit` with every complete line of the file, parsed, in order;
+ * returns what is wrong with the file: a partial last line, a line that is
+ * not a JSON object, or one `visit` rejects (by returning why). Decodes a
+ * megabyte at a time: outputs run to millions of lines.
+ */
+async function readRecords(
+  path: string,
+  visit: (record: Record<string, unknown>) => string | void,
+): Promise<string[]> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    // A sink that never wrote (a kill before its first batch) left no file.
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  const decoder = new TextDecoder();
   const problems: string[] = [];
   const end = bytes.lastIndexOf(10) + 1;
   if (end < bytes.length) problems.push("the output ends with a partial line");
@@ -66,19 +110,22 @@ export async function readIds(
     lines.pop();
     for (const json of lines) {
       line++;
+      let why: string | void;
       try {
-        const id = (JSON.parse(json) as { id?: unknown }).id;
-        if (typeof id !== "number") throw new TypeError("no id");
-        ids.push(id);
-      } catch {
-        if (problems.length < 20) {
-          problems.push(
-            `line ${line} is not a whole record: ${json.slice(0, 60)}`,
-          );
-        }
+        const record = JSON.parse(json) as unknown;
+        why = typeof record === "object" && record !== null
+          ? visit(record as Record<string, unknown>)
+          : "not an object";
+      } catch (error) {
+        why = (error as Error).message;
+      }
+      if (why !== undefined && problems.length < 20) {
+        problems.push(
+          `line ${line} is not a whole record (${why}): ${json.slice(0, 60)}`,
+        );
       }
     }
     from = to;
   }
-  return { ids, problems };
+  return problems;
 }

@@ -7,14 +7,19 @@
 // lets the last start finish, then reads back what was delivered and checks
 // it: every expected record delivered (0 lost), in order apart from the
 // replays right after a restart, and the longest replay within the run's
-// bound. A connector adds its scenario as one new file; the driver does not
-// change.
+// bound. A run with several outputs (a graph's sinks, records of several
+// origins) names one stream per output and origin, and each is checked on
+// its own. A connector adds its scenario as one new file; the driver does
+// not change.
 
 /** What the driver passes to a scenario. */
 export interface CrashContext {
   /** A fresh temporary folder, removed after the scenario. */
   dir: string;
-  /** Records the source holds (`--records`, or the scenario's default). */
+  /**
+   * Records the source holds, or each source of a scenario with several
+   * (`--records`, or the scenario's default).
+   */
   records: number;
   /** How many times each run is killed (`--kills`, or the default). */
   kills: number;
@@ -24,8 +29,25 @@ export interface CrashContext {
   deno: string;
 }
 
-/** One crashed run of a scenario: its child, its checks. */
-export interface CrashRun {
+/**
+ * One ordered sequence of delivered records, checked on its own: every
+ * expected id delivered, in order apart from the replays right after a
+ * restart.
+ */
+export interface CrashStream {
+  /** Records delivered so far: where the next start's deliveries begin. */
+  deliveredCount(): Promise<number>;
+  /**
+   * Every record delivered, in delivery order, by id; and whatever is
+   * wrong with the delivered data itself (a partial line, ...).
+   */
+  delivered(): Promise<{ ids: number[]; problems: string[] }>;
+  /** Whether the record with this id (0 to records - 1) must be delivered. */
+  expected(id: number): boolean;
+}
+
+/** What every crashed run has, whatever it delivers. */
+export interface CrashRunBase {
   /** Its name on the result line (default: the scenario's name). */
   label?: string;
   /** What this run shows, printed under its result line. */
@@ -40,24 +62,28 @@ export interface CrashRun {
   };
   /** A kill lands this many ms after a start, drawn in `[min, max]`. */
   killAfterMs: [number, number];
-  /** Records delivered so far: where the next start's deliveries begin. */
-  deliveredCount(): Promise<number>;
-  /**
-   * Every record delivered, in delivery order, by id; and whatever is
-   * wrong with the delivered data itself (a partial line, ...).
-   */
-  delivered(): Promise<{ ids: number[]; problems: string[] }>;
-  /** Whether the record with this id (0 to records - 1) must be delivered. */
-  expected(id: number): boolean;
   /**
    * The longest replay (records delivered again after one restart) must
    * be at most `atMost`, or must exceed `moreThan` (a run that shows a
    * replay is unbounded without some option); `why` explains the number.
+   * With several streams, it bounds each of them.
    */
   replay: { atMost: number; why: string } | { moreThan: number; why: string };
   /** Releases what `prepare` opened elsewhere (a table, keys). */
   cleanup?(): Promise<void>;
 }
+
+/**
+ * One crashed run of a scenario: its child, its checks. It delivers one
+ * stream of records (a sink's output), or several named ones, each checked
+ * on its own (a graph's sinks, split per origin: `"all/a"`, ...).
+ */
+export type CrashRun =
+  & CrashRunBase
+  & (CrashStream | {
+    /** The named streams, each with its ids numbered from 0. */
+    streams: Record<string, CrashStream>;
+  });
 
 /** The default export of a scenario module. */
 export interface CrashScenario {
