@@ -7,7 +7,7 @@
 
 import type { ConfigIssue } from "./config_issue.ts";
 import type { ProcessorKind } from "./define_processor.ts";
-import { childPointer } from "./json_pointer.ts";
+import { childPointer } from "../util/json_pointer.ts";
 import { didYouMean, quotedList } from "./suggest.ts";
 
 /** The `use` of the route node. */

@@ -12,7 +12,7 @@ import {
 import { decodeConfigText } from "./decode_config_text.ts";
 import type { ProcessorKind } from "./define_processor.ts";
 import { describeReceived } from "./describe_received.ts";
-import { isWithin, valueAt } from "./json_pointer.ts";
+import { isWithin, valueAt } from "../util/json_pointer.ts";
 import type {
   ChannelConfig,
   PipelineConfig,

@@ -3,7 +3,7 @@
 
 import type { ConfigIssue } from "./config_issue.ts";
 import { describeReceived } from "./describe_received.ts";
-import { childPointer, toPointer, valueAt } from "./json_pointer.ts";
+import { childPointer, toPointer, valueAt } from "../util/json_pointer.ts";
 import type { StandardSchemaV1 } from "./standard_schema.ts";
 import { didYouMean, quotedList } from "./suggest.ts";
 import { zodKeysAt } from "./zod_keys.ts";

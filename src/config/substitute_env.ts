@@ -2,7 +2,7 @@
 // This module is browser compatible.
 
 import type { ConfigIssue } from "./config_issue.ts";
-import { childPointer } from "./json_pointer.ts";
+import { childPointer } from "../util/json_pointer.ts";
 
 /** What {@linkcode substituteEnv} returns. */
 export interface EnvSubstitution {

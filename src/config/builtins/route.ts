@@ -4,7 +4,7 @@
 import * as z from "zod/mini";
 import { defineProcessor } from "../define_processor.ts";
 import type { ProcessorDefinition } from "../define_processor.ts";
-import { valueAt } from "../json_pointer.ts";
+import { valueAt } from "../../util/json_pointer.ts";
 
 /** The args of {@linkcode routeDefinition}. */
 export interface RouteArgs {
