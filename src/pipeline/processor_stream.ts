@@ -1,12 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import type {
-  BatchController,
-  BatchOp,
-  BatchStage,
-  ProcessorSpec,
-} from "./processor_spec.ts";
+import type { BatchOp, OpSpec, StepSpec } from "./processor_spec.ts";
 import { PROCESSOR_SPEC } from "./processor_spec.ts";
 import { RecordError } from "../errors/record_error.ts";
 import { stepChain } from "./step_chain.ts";
@@ -26,14 +21,12 @@ function recordFailure(
  * runs a fresh instance over whole batches instead.
  */
 export function processorStream<I, O>(
-  spec: ProcessorSpec<I, O>,
+  spec: StepSpec | OpSpec<I, O>,
 ): TransformStream<I, O> {
   const stream = new TransformStream<I, O>(
     spec.kind === "step"
       ? opTransformer(stepChain([spec.step], recordFailure) as BatchOp<I, O>)
-      : spec.kind === "op"
-      ? opTransformer(spec.create())
-      : stageTransformer(spec.create()),
+      : opTransformer((spec as OpSpec<I, O>).create()),
   );
   Object.defineProperty(stream, PROCESSOR_SPEC, { value: spec });
   return stream;
@@ -57,32 +50,6 @@ function opTransformer<I, O>(op: BatchOp<I, O>): Transformer<I, O> {
     },
     flush(controller) {
       if (op.flush) emit(op.flush(), controller);
-    },
-  };
-}
-
-function stageTransformer<I, O>(stage: BatchStage<I, O>): Transformer<I, O> {
-  let next = 0;
-  let batches!: BatchController<O>;
-  return {
-    start(controller) {
-      batches = {
-        enqueue(batch) {
-          for (const record of batch.records) controller.enqueue(record);
-        },
-        error: (reason) => controller.error(reason),
-        terminate: () => controller.terminate(),
-      };
-    },
-    transform(chunk) {
-      const from = next++;
-      return stage.transform({ records: [chunk], from, to: next }, batches);
-    },
-    flush() {
-      return stage.flush?.(batches);
-    },
-    cancel(reason) {
-      stage.cancel?.(reason);
     },
   };
 }

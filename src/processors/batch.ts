@@ -3,7 +3,7 @@
 
 import { stageStream } from "../pipeline/stage_stream.ts";
 import type { BatchController } from "../pipeline/processor_spec.ts";
-import { processorStream } from "../pipeline/processor_stream.ts";
+import { stageProcessorStream } from "../pipeline/stage_processor_stream.ts";
 
 /**
  * Options for {@linkcode batch}.
@@ -76,7 +76,7 @@ export function batch<T>(
       `Cannot create batch(): options.maxWaitMs must be a non-negative number, got ${maxWaitMs}`,
     );
   }
-  return processorStream<T, T[]>({
+  return stageProcessorStream<T, T[]>({
     kind: "stage",
     run: stageStream,
     name: "batch",

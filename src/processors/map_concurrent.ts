@@ -4,7 +4,7 @@
 import { stageStream } from "../pipeline/stage_stream.ts";
 import { RecordError } from "../errors/record_error.ts";
 import type { BatchController } from "../pipeline/processor_spec.ts";
-import { processorStream } from "../pipeline/processor_stream.ts";
+import { stageProcessorStream } from "../pipeline/stage_processor_stream.ts";
 import { isThenable } from "../util/is_thenable.ts";
 import { unwrapExhausted } from "../failures/retrying.ts";
 import { assertFunction } from "./assert_function.ts";
@@ -98,7 +98,7 @@ export function mapConcurrent<I, O>(
     );
   }
   fn = withRetry("mapConcurrent", fn, options);
-  return processorStream<I, O>({
+  return stageProcessorStream<I, O>({
     kind: "stage",
     run: stageStream,
     name: fn.name || "mapConcurrent",
