@@ -5,6 +5,7 @@ import { BRANCH_PARTS, GRAPH } from "../pipeline/graph_node.ts";
 import type { BranchParts, GraphSource } from "../pipeline/graph_node.ts";
 import type { PipelineSource } from "../pipeline/source_stream.ts";
 import { RESUMABLE_SOURCE } from "../sources/resumable_source.ts";
+import type { ResumableSource } from "../sources/resumable_source.ts";
 import { describeValue } from "../util/describe_value.ts";
 import { openMerge } from "./open_merge.ts";
 import type { OpenedMerge, Origin } from "./open_merge.ts";
@@ -192,6 +193,13 @@ export function merge<
   let opened: OpenedMerge | undefined;
   const node: GraphSource = {
     open: (...args) => opened = openMerge(origins, originField, ...args),
+    // Each origin that can reject a message checks whether it emitted it.
+    deadLettered(record) {
+      for (const { source } of origins) {
+        (source as Partial<ResumableSource<unknown>>)[RESUMABLE_SOURCE]
+          ?.deadLettered?.(record);
+      }
+    },
     counts: () => opened?.origins() ?? {},
     resumeError: notResumable &&
       `Cannot build pipeline: options.checkpoint needs resumable sources (made with resumableSource(), such as fileSource()), and merge() origin "${notResumable.name}" cannot resume`,

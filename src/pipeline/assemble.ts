@@ -67,9 +67,14 @@ export function assemble(
         source: PipelineSource<unknown>;
         resumption?: Resumption;
       };
-      handle = "open" in input
-        ? input.open(head)
-        : sourceStream(source, batchSize, lingerMs, head, resumption);
+      handle = "open" in input ? input.open(head) : sourceStream(
+        source,
+        batchSize,
+        lingerMs,
+        head,
+        resumption,
+        divertFor?.(-1, "source"),
+      );
       stream = handle.readable;
     } else if (placed.length > 0) {
       stream = stream.pipeThrough(fusedStage(fuse(placed, divertFor)));

@@ -104,4 +104,6 @@ export interface GraphSource {
    * one, positions are tracked even without a checkpoint store.
    */
   readonly ack: ((position: Position) => void | Promise<void>) | undefined;
+  /** Hears of each dead-lettered record, as a resumable source can. */
+  deadLettered?(record: unknown): void;
 }

@@ -853,7 +853,7 @@ class PipelineRun implements RunningPipeline {
       : undefined;
     this.#checkpointer = checkpointer;
     const divertFor = options.deadLetter &&
-      this.#openDeadLetter(options.deadLetter);
+      this.#openDeadLetter(options.deadLetter, owner);
     // A merge runs its origins itself and maps what is stored back to them.
     let opened: OpenedSource | undefined;
     const assembled = assemble(
@@ -928,11 +928,17 @@ class PipelineRun implements RunningPipeline {
     });
   }
 
-  #openDeadLetter(sink: WritableStream<DeadLetter>): DivertFor {
+  #openDeadLetter(
+    sink: WritableStream<DeadLetter>,
+    owner: { deadLettered?(record: unknown): void } | undefined,
+  ): DivertFor {
     const writer = sink.getWriter();
     this.#deadLetter = writer;
     return (stageIndex, stageName, branch) => (record, error, attempts) => {
       this.#deadLettered++;
+      // Before the record's position is acknowledged: a broker source
+      // rejects the message it emitted as this record, if it was.
+      owner?.deadLettered?.(record);
       const letter: DeadLetter = {
         record,
         error,

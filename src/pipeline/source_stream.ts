@@ -4,6 +4,7 @@
 import { createBatchReader } from "./batch_reader.ts";
 import type { ReadResult } from "./batch_reader.ts";
 import type { FusedRun } from "./fuse.ts";
+import type { Divert } from "./processor_spec.ts";
 import type { Position } from "../checkpoint/position.ts";
 import { RESUMABLE_SOURCE } from "../sources/resumable_source.ts";
 import type {
@@ -93,8 +94,9 @@ export function sourceStream<T>(
   lingerMs: number,
   head?: FusedRun,
   resumption?: Resumption,
+  deadLetter?: Divert,
 ): SourceHandle<T> {
-  const puller = pullerFor(source, batchSize, lingerMs, resumption);
+  const puller = pullerFor(source, batchSize, lingerMs, resumption, deadLetter);
   let count = 0;
   let finished = false;
   /** The fused head is working on records already read. */
@@ -232,12 +234,13 @@ function pullerFor<T>(
   batchSize: number,
   lingerMs: number,
   resumption: Resumption | undefined,
+  deadLetter: Divert | undefined,
 ): Puller<T> {
   const resumable = (source as Partial<ResumableSource<T>>)[RESUMABLE_SOURCE];
   if (resumable) {
     // Without a checkpoint it still reads the source's own batches, from
     // the start, rather than one record at a time through its iterator.
-    return resumablePuller(resumable, resumption ?? FROM_START);
+    return resumablePuller(resumable, resumption ?? FROM_START, deadLetter);
   }
   if (Array.isArray(source)) {
     // Arrays are sliced: no per-record iterator or stream hop.
@@ -294,6 +297,7 @@ function pullerFor<T>(
 function resumablePuller<T>(
   init: ResumableSource<T>[typeof RESUMABLE_SOURCE],
   resumption: Resumption,
+  deadLetter: Divert | undefined,
 ): Puller<T> {
   const abort = new AbortController();
   let read: (() => Promise<ReadResult<SourceBatch<T>>>) | undefined;
@@ -302,7 +306,11 @@ function resumablePuller<T>(
   let index = 0;
   async function open(): Promise<void> {
     const after = await resumption.start();
-    const opened = init.open(after, { signal: abort.signal });
+    const opened = init.open(after, {
+      signal: abort.signal,
+      deadLetter: deadLetter &&
+        ((record, error) => deadLetter(record, error, 1)),
+    });
     if (opened instanceof ReadableStream) {
       const reader = opened.getReader();
       read = () => reader.read();

@@ -82,6 +82,14 @@ export interface SourceBatch<T> {
 export interface OpenOptions {
   /** Aborted when the pipeline stops or fails: release the source. */
   signal: AbortSignal;
+  /**
+   * Present when the pipeline has a `deadLetter` sink: gives it something
+   * the source read but cannot turn into a record (a message that does not
+   * decode), with the error, as stage -1 `"source"`. Once it resolves the
+   * message is done: acknowledge it to the server then (its position is
+   * also covered by the next batch's).
+   */
+  deadLetter?: (record: unknown, error: unknown) => Promise<void>;
 }
 
 /**
@@ -124,6 +132,16 @@ export interface ResumableSourceInit<T> {
    * same position. A broker source acknowledges there.
    */
   ack?(position: Position): void | Promise<void>;
+  /**
+   * Called when the pipeline sends a record to its dead letter, before the
+   * position that covers it is acknowledged. A broker source that emitted
+   * this very record (it failed in the sink, a `filter`, a `tap` or another
+   * stage that passes records on as they are) can then reject the message
+   * instead of acknowledging it, so that the server's own dead-letter
+   * queue takes it too; records a processor replaced are not recognised,
+   * and their messages are acknowledged (the dead letter stored them).
+   */
+  deadLettered?(record: T): void;
 }
 
 /**
