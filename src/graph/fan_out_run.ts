@@ -6,6 +6,7 @@ import type { DeadLetter } from "../failures/dead_letter.ts";
 import { assemble, nameOf } from "../pipeline/assemble.ts";
 import type { Divert } from "../pipeline/processor_spec.ts";
 import type { DivertFor } from "../pipeline/graph_node.ts";
+import type { ConnectionHealth } from "../health/connection_health.ts";
 import type { RecordBatch } from "../pipeline/record_batch.ts";
 import type { SinkCounts } from "../pipeline/sink_counts.ts";
 import { sinkStream } from "../pipeline/sink_stream.ts";
@@ -13,6 +14,7 @@ import type { SinkHandle } from "../pipeline/sink_stream.ts";
 import { withBranch } from "../pipeline/with_branch.ts";
 import { BATCH_SINK, batchSink } from "../sinks/batch_sink.ts";
 import type {
+  BatchSink,
   BatchUnderlyingSink,
   BatchWriteContext,
 } from "../sinks/batch_sink.ts";
@@ -77,6 +79,8 @@ export interface FanOutRun {
   counts(): Record<string, SinkCounts>;
   /** Takes the pipeline's dead letter and this node's stage index. */
   attach(divertFor: DivertFor | undefined, index: number): void;
+  /** The connection health of the sinks that report one, by branch path. */
+  health(): Record<string, ConnectionHealth>;
 }
 
 /**
@@ -432,6 +436,19 @@ export function fanOutRun(
       close,
       abort: abortAll,
     },
+    health() {
+      const health: Record<string, ConnectionHealth> = {};
+      for (const { name, sink } of branches) {
+        const inner = (sink as { [GRAPH]?: GraphSink })[GRAPH]?.health();
+        for (const [path, state] of Object.entries(inner ?? {})) {
+          health[`${name}/${path}`] = state;
+        }
+        const own = (sink as Partial<BatchSink<unknown>>)[BATCH_SINK]
+          ?.health?.();
+        if (own) health[name] = own;
+      }
+      return health;
+    },
     attach(divertFor, index) {
       outer = divertFor;
       ownIndex = index;
@@ -481,6 +498,7 @@ export function graphSink(
     value: {
       counts: () => run.counts(),
       attach: (divertFor, index) => run.attach(divertFor, index),
+      health: () => run.health(),
     } satisfies GraphSink,
   });
   return stream;

@@ -3,6 +3,7 @@
 
 import { BRANCH_PARTS, GRAPH } from "../pipeline/graph_node.ts";
 import type { BranchParts, GraphSource } from "../pipeline/graph_node.ts";
+import type { ConnectionHealth } from "../health/connection_health.ts";
 import type { PipelineSource } from "../pipeline/source_stream.ts";
 import { RESUMABLE_SOURCE } from "../sources/resumable_source.ts";
 import type { ResumableSource } from "../sources/resumable_source.ts";
@@ -193,6 +194,16 @@ export function merge<
   let opened: OpenedMerge | undefined;
   const node: GraphSource = {
     open: (...args) => opened = openMerge(origins, originField, ...args),
+    health() {
+      const health: Record<string, ConnectionHealth> = {};
+      for (const { name, source } of origins) {
+        const state = (source as Partial<ResumableSource<unknown>>)[
+          RESUMABLE_SOURCE
+        ]?.health?.();
+        if (state) health[name] = state;
+      }
+      return health;
+    },
     // Each origin that can reject a message checks whether it emitted it.
     deadLettered(record) {
       for (const { source } of origins) {

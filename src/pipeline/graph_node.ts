@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import type { Position } from "../checkpoint/position.ts";
+import type { ConnectionHealth } from "../health/connection_health.ts";
 import type { FusedRun } from "./fuse.ts";
 import type { Divert } from "./processor_spec.ts";
 import type { PipelineSource, SourceHandle } from "./source_stream.ts";
@@ -80,6 +81,8 @@ export interface GraphSink {
    * node's stage index.
    */
   attach(divertFor: DivertFor | undefined, index: number): void;
+  /** The connection health of its sinks that report one, by branch path. */
+  health(): Record<string, ConnectionHealth>;
 }
 
 /** What a source node does inside `pipeline()`. */
@@ -106,4 +109,6 @@ export interface GraphSource {
   readonly ack: ((position: Position) => void | Promise<void>) | undefined;
   /** Hears of each dead-lettered record, as a resumable source can. */
   deadLettered?(record: unknown): void;
+  /** The connection health of the origins that report one. */
+  health?(): Record<string, ConnectionHealth>;
 }

@@ -21,6 +21,10 @@ import { sinkStream } from "./sink_stream.ts";
 import type { SinkHandle } from "./sink_stream.ts";
 import type { OriginCounts } from "./origin_counts.ts";
 import type { SinkCounts } from "./sink_counts.ts";
+import type { ConnectionHealth } from "../health/connection_health.ts";
+import type { PipelineHealth } from "./pipeline_health.ts";
+import { BATCH_SINK } from "../sinks/batch_sink.ts";
+import type { BatchSink } from "../sinks/batch_sink.ts";
 import type { PipelineSource, SourceHandle } from "./source_stream.ts";
 import { toStageError } from "./to_stage_error.ts";
 
@@ -274,6 +278,8 @@ export interface RunningPipeline extends PromiseLike<PipelineSummary> {
   readonly origins: Record<string, OriginCounts> | undefined;
   /** Live counts per sink, when the sink is a `fanOut()` or a `route()`. */
   readonly sinks: Record<string, SinkCounts> | undefined;
+  /** The connection health of the sources and sinks that report one. */
+  readonly health: PipelineHealth;
   /**
    * Stops gracefully: stops reading the source, lets every record already
    * read reach the sink, closes the sink, and resolves with the summary.
@@ -602,6 +608,7 @@ const DEFAULT_BATCH_SIZE = 1024;
 const ignore = () => {};
 
 type Counts = () => Record<string, unknown>;
+type HealthBy = () => Record<string, ConnectionHealth>;
 
 interface ParsedArguments {
   source: PipelineSource<unknown>;
@@ -819,6 +826,7 @@ class PipelineRun implements RunningPipeline {
   #sink: SinkHandle<unknown>;
   /** The counts a merge keeps per origin and a fan-out per sink. */
   #counts: [Counts | undefined, Counts | undefined];
+  #health: [HealthBy | undefined, HealthBy | undefined];
   #abort = new AbortController();
   #result: Promise<PipelineSummary>;
   #started = performance.now();
@@ -893,6 +901,13 @@ class PipelineRun implements RunningPipeline {
     const node = (sink as { [GRAPH]?: GraphSink })[GRAPH];
     node?.attach(divertFor, sinkIndex);
     this.#counts = [graph?.counts, node?.counts];
+    const underlying = (sink as Partial<BatchSink<unknown>>)[BATCH_SINK];
+    this.#health = [
+      graph?.health ?? (resumable?.health &&
+        (() => ({ source: resumable.health!() }))),
+      node?.health ?? (underlying?.health &&
+        (() => ({ sink: underlying.health!() }))),
+    ];
 
     const signal = options.signal;
     const onAbort = () => void this.abort(signal!.reason);
@@ -1027,6 +1042,10 @@ class PipelineRun implements RunningPipeline {
   }
   get origins(): Record<string, OriginCounts> | undefined {
     return this.#counts[0]?.() as Record<string, OriginCounts> | undefined;
+  }
+  get health(): PipelineHealth {
+    const [sources, sinks] = this.#health;
+    return { sources: sources?.() ?? {}, sinks: sinks?.() ?? {} };
   }
   get sinks(): Record<string, SinkCounts> | undefined {
     return this.#counts[1]?.() as Record<string, SinkCounts> | undefined;

@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import type { RetryPolicy } from "../failures/retry_policy.ts";
+import type { ConnectionHealth } from "../health/connection_health.ts";
 import { checkRetryPolicy } from "../failures/retrying.ts";
 import { SINK_RETRY } from "./sink_retry.ts";
 
@@ -136,6 +137,11 @@ export interface BatchUnderlyingSink<T> {
    * what the sink holds here.
    */
   abort?(reason: unknown): void | PromiseLike<void>;
+  /**
+   * The connection to the server, for `RunningPipeline.health`: a sink
+   * that reconnects reports `"reconnecting"` with the error meanwhile.
+   */
+  health?(): ConnectionHealth;
 }
 
 /** Outside a pipeline there is no checkpoint to tell: defer() does nothing. */

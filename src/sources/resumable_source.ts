@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import type { Position } from "../checkpoint/position.ts";
+import type { ConnectionHealth } from "../health/connection_health.ts";
 
 /**
  * Marks an object made by {@linkcode resumableSource}: `pipeline()` opens it
@@ -142,6 +143,11 @@ export interface ResumableSourceInit<T> {
    * and their messages are acknowledged (the dead letter stored them).
    */
   deadLettered?(record: T): void;
+  /**
+   * The connection to the server, for `RunningPipeline.health`: a source
+   * that reconnects reports `"reconnecting"` with the error meanwhile.
+   */
+  health?(): ConnectionHealth;
 }
 
 /**
