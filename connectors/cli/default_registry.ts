@@ -7,6 +7,7 @@ import { wsDefinitions } from "../channel_ws/ws_definitions.ts";
 import { denoKvDefinitions } from "../deno_kv_store/deno_kv_definitions.ts";
 import { fileProcessors } from "../file/file_processors.ts";
 import { fileStoreDefinitions } from "../file_store/file_store_definitions.ts";
+import { httpDefinitions } from "../http/http_definitions.ts";
 import { postgresDefinitions } from "../postgres/postgres_definitions.ts";
 import { redisDefinitions } from "../redis/redis_definitions.ts";
 
@@ -40,6 +41,7 @@ export function defaultRegistry(): Registry {
     ...denoKvDefinitions(),
     ...redisDefinitions(),
     ...postgresDefinitions(),
+    ...httpDefinitions(),
     ...tcpDefinitions(),
     ...wsDefinitions(),
   ]);

@@ -179,10 +179,13 @@ function toRequest(
 }
 
 function bodyStream(incoming: IncomingMessage): ReadableStream<Uint8Array> {
+  /** The handler cancelled the body: what still arrives is drained, not queued. */
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     type: "bytes",
     start(controller) {
       incoming.on("data", (chunk: Uint8Array) => {
+        if (cancelled) return;
         controller.enqueue(
           // Node's Buffers sit on ArrayBuffers (never shared ones here).
           new Uint8Array(
@@ -212,6 +215,7 @@ function bodyStream(incoming: IncomingMessage): ReadableStream<Uint8Array> {
       incoming.resume();
     },
     cancel() {
+      cancelled = true;
       incoming.resume(); // drain what the client still sends
     },
   }, { highWaterMark: BODY_HIGH_WATER_MARK });
