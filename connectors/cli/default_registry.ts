@@ -1,5 +1,6 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
+import { amqpDefinitions } from "../amqp/amqp_definitions.ts";
 import { builtinDefinitions } from "../../src/config/builtins/builtin_definitions.ts";
 import { Registry } from "../../src/config/registry.ts";
 import { tcpDefinitions } from "../channel_tcp/tcp_definitions.ts";
@@ -8,6 +9,7 @@ import { denoKvDefinitions } from "../deno_kv_store/deno_kv_definitions.ts";
 import { fileProcessors } from "../file/file_processors.ts";
 import { fileStoreDefinitions } from "../file_store/file_store_definitions.ts";
 import { httpDefinitions } from "../http/http_definitions.ts";
+import { mqttDefinitions } from "../mqtt/mqtt_definitions.ts";
 import { postgresDefinitions } from "../postgres/postgres_definitions.ts";
 import { redisDefinitions } from "../redis/redis_definitions.ts";
 
@@ -42,6 +44,8 @@ export function defaultRegistry(): Registry {
     ...redisDefinitions(),
     ...postgresDefinitions(),
     ...httpDefinitions(),
+    ...mqttDefinitions(),
+    ...amqpDefinitions(),
     ...tcpDefinitions(),
     ...wsDefinitions(),
   ]);

@@ -112,10 +112,11 @@ export function sinkStream<T>(
     // fault: nothing becomes a dead letter and the batch is not done, so a
     // rerun delivers it again.
     if (divert === undefined || writeSignal().aborted) {
-      // The pipeline fails with this write: tell the sink, as pipeTo() tells
-      // a sink it aborts, so that it releases what it holds (a connection
-      // with its timers, a file). An abort reaches it through pipeTo().
-      if (!writeSignal().aborted) await writer.abort(error).catch(ignore);
+      // The pipeline fails with this write (or aborts during it): tell the
+      // sink, as pipeTo() tells a sink it aborts, so that it releases what
+      // it holds (a connection with its timers, a file). pipeTo() cannot:
+      // this stream errors with the write.
+      await writer.abort(error).catch(ignore);
       throw new StageError(index, name, error, { attempts });
     }
     let written = 0;

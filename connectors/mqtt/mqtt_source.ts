@@ -1,0 +1,474 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+
+import type { Position } from "../../src/checkpoint/position.ts";
+import { decodeMessage } from "../../src/messages/decode_message.ts";
+import type { Message } from "../../src/messages/message.ts";
+import { MESSAGE_FORMATS } from "../../src/messages/message_format.ts";
+import type { MessageFormat } from "../../src/messages/message_format.ts";
+import {
+  type ResumableSource,
+  resumableSource,
+} from "../../src/sources/resumable_source.ts";
+import {
+  checkUrl,
+  endClient,
+  HealthTracker,
+  type MqttJsClient,
+  openClient,
+  type PublishPacket,
+} from "./_mqtt_client.ts";
+import type { MqttClientOptions } from "./mqtt_client_options.ts";
+import { MqttError } from "./mqtt_error.ts";
+
+const CONNECTOR = "mqtt-source";
+/** Session expiry that MQTT 5 reads as "never" (like 3.1.1's clean: false). */
+const NEVER_EXPIRES = 0xFFFFFFFF;
+/**
+ * How long a stopped source keeps its connection for the PUBACKs of
+ * records still on their way to the sink: until they are all acknowledged,
+ * or no acknowledgement came for DRAIN_IDLE_MS (the pipeline may have
+ * dropped a batch read as it stopped), or DRAIN_MS passed.
+ */
+const DRAIN_MS = 5000;
+const DRAIN_IDLE_MS = 500;
+
+/**
+ * Options for {@linkcode mqttSource}.
+ *
+ * @example Orders from every shop, as text
+ * ```ts
+ * import type { MqttSourceOptions } from "@ca/streams/mqtt";
+ *
+ * const options: MqttSourceOptions = {
+ *   url: "mqtt://127.0.0.1:1883",
+ *   topic: "shops/+/orders",
+ *   clientId: "orders-ingest",
+ *   format: "text",
+ * };
+ * if (options.clientId !== "orders-ingest") throw new Error("unexpected");
+ * ```
+ */
+export interface MqttSourceOptions {
+  /** The broker: `mqtt://`, `mqtts://`, `ws://` or `wss://` (credentials may be in it). */
+  url: string | URL;
+  /** The topic filter, or several, subscribed at QoS 1 (`+` and `#` wildcards work). */
+  topic: string | string[];
+  /**
+   * The client id: it names the persistent session on the broker, so it
+   * must stay the same from run to run, and only one running source may
+   * use it (the broker disconnects the older connection).
+   */
+  clientId: string;
+  /** How each payload becomes `value` (default `"json"`). */
+  format?: MessageFormat;
+  /** Most messages per batch (default 100). */
+  batchSize?: number;
+  /** How long a batch waits for more messages once it has one, in ms (default 5). */
+  lingerMs?: number;
+  /**
+   * MQTT 5's Receive Maximum: how many unacknowledged messages the broker
+   * sends before waiting for PUBACKs (default 1000, at most 65535). Messages
+   * are acknowledged once stored, so this is how far reading may run ahead
+   * of the sink. MQTT 3.1.1 has no such setting: the broker's
+   * `max_inflight_messages` (Mosquitto: 20) bounds it.
+   */
+  receiveMaximum?: number;
+  /**
+   * MQTT 5: how long the broker keeps the session (and queues messages for
+   * it) after the source disconnects, in seconds (default 4294967295:
+   * never expires).
+   */
+  sessionExpirySeconds?: number;
+  /** How long the first connection may take, in ms (default 10000). */
+  connectTimeoutMs?: number;
+  /** Credentials, TLS and other options for mqtt.js. */
+  clientOptions?: MqttClientOptions;
+}
+
+/** A message received and not yet acknowledged. */
+interface Held {
+  packet: PublishPacket;
+  /** The connection it came on: a PUBACK only goes back on that one. */
+  connection: number;
+}
+
+/**
+ * A source of MQTT messages with at-least-once delivery: a QoS 1
+ * subscription in a persistent session (a fixed `clientId`, `clean: false`,
+ * and with MQTT 5 a session that does not expire), so the broker keeps
+ * what the source has not acknowledged, across restarts and lost
+ * connections. The PUBACK for a message is sent only once the pipeline has
+ * stored it (the source's `ack`), never on read. No checkpoint store is
+ * needed: the session holds the position.
+ *
+ * Each record is a `Message`: `value` decoded per `format`, `topic` the
+ * message's topic, `headers` its MQTT 5 user properties (when it has any).
+ * A payload that does not decode ends the read with a `MessageError`
+ * (`error.raw` holds the message); nothing after the last stored record is
+ * acknowledged, so the broker sends it again to the next run.
+ *
+ * What the broker keeps: the session exists from the first subscription
+ * on (run the source once before publishing, or messages sent before are
+ * not kept), and Mosquitto queues at most `max_queued_messages` (1000 by
+ * default) for a session whose client is offline, dropping the rest. Raise
+ * it (`max_queued_messages 0` is no limit) for sources that may be stopped
+ * while messages keep coming. `reset` of the pipeline's checkpoint does not
+ * move the session: MQTT has no way back to older messages.
+ *
+ * After a lost connection mqtt.js reconnects every `reconnectPeriod` ms;
+ * the broker resends every unacknowledged message (so a record in flight
+ * may be delivered twice), and nothing is lost.
+ *
+ * @param options The broker's URL, the topic filter, the client id, and
+ * how to decode.
+ * @returns A resumable source of `Message` records.
+ *
+ * @example Read orders into a file
+ * ```ts ignore
+ * import { pipeline } from "@ca/streams";
+ * import { fileSink } from "@ca/streams/file";
+ * import { mqttSource } from "@ca/streams/mqtt";
+ *
+ * const source = mqttSource({
+ *   url: "mqtt://127.0.0.1:1883",
+ *   topic: "shops/+/orders",
+ *   clientId: "orders-to-file",
+ * });
+ * const running = pipeline(source, fileSink("orders.ndjson"));
+ * setTimeout(() => running.stop(), 10_000);
+ * await running;
+ * ```
+ */
+export function mqttSource(
+  options: MqttSourceOptions,
+): ResumableSource<Message> {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `Cannot create ${CONNECTOR}: options must be an object`,
+    );
+  }
+  const url = checkUrl(options.url, CONNECTOR);
+  const topics = typeof options.topic === "string"
+    ? [options.topic]
+    : options.topic;
+  if (
+    !Array.isArray(topics) || topics.length === 0 ||
+    topics.some((topic) => typeof topic !== "string" || topic === "")
+  ) {
+    throw new TypeError(
+      `Cannot create ${CONNECTOR}: topic must be a topic filter or a non-empty array of them`,
+    );
+  }
+  const { clientId } = options;
+  if (typeof clientId !== "string" || clientId === "") {
+    throw new TypeError(
+      `Cannot create ${CONNECTOR}: clientId must be a non-empty string (it names the persistent session)`,
+    );
+  }
+  const format = options.format ?? "json";
+  if (!MESSAGE_FORMATS.includes(format)) {
+    throw new TypeError(
+      `Cannot create ${CONNECTOR}: format must be "json", "text", "bytes" or "cloudevents", got ${
+        JSON.stringify(format)
+      }`,
+    );
+  }
+  const batchSize = integerOption("batchSize", options.batchSize, 100, 1);
+  const lingerMs = integerOption("lingerMs", options.lingerMs, 5, 0);
+  const receiveMaximum = integerOption(
+    "receiveMaximum",
+    options.receiveMaximum,
+    1000,
+    1,
+    65535,
+  );
+  const sessionExpiry = integerOption(
+    "sessionExpirySeconds",
+    options.sessionExpirySeconds,
+    NEVER_EXPIRES,
+    1,
+    NEVER_EXPIRES,
+  );
+  const connectTimeoutMs = integerOption(
+    "connectTimeoutMs",
+    options.connectTimeoutMs,
+    10_000,
+    1,
+  );
+  const clientOptions = options.clientOptions ?? {};
+  const protocolVersion = clientOptions.protocolVersion ?? 5;
+
+  /** The reading in progress (one at a time per source). */
+  let current: Reading | undefined;
+  let opens = 0;
+  let health = new HealthTracker();
+
+  return resumableSource<Message>({
+    name: `${CONNECTOR} ${topics.join(",")}`,
+    // The session on the broker keeps the position: `after` is not needed.
+    async *open(_after, { signal }) {
+      const reading = new Reading(++opens);
+      current = reading;
+      health = new HealthTracker();
+      try {
+        const client = await openClient(
+          url,
+          {
+            ...clientOptions,
+            clientId,
+            clean: false,
+            protocolVersion,
+            ...(protocolVersion === 5
+              ? {
+                properties: {
+                  ...(clientOptions.properties as object | undefined),
+                  sessionExpiryInterval: sessionExpiry,
+                  receiveMaximum,
+                },
+              }
+              : {}),
+          },
+          CONNECTOR,
+          connectTimeoutMs,
+          signal,
+          (client) => {
+            reading.attach(client);
+            health.watch(client);
+          },
+        );
+        const granted = await client.subscribeAsync(topics, { qos: 1 })
+          .catch((error) => {
+            throw new MqttError(
+              CONNECTOR,
+              `subscribe to ${JSON.stringify(topics.join(","))}`,
+              error,
+            );
+          });
+        const refused = granted.find((grant) => grant.qos > 2);
+        if (refused) {
+          throw new MqttError(
+            CONNECTOR,
+            `subscribe to ${JSON.stringify(refused.topic)}`,
+            "the broker refused the subscription (not authorized, or an invalid filter)",
+          );
+        }
+        for (;;) {
+          const held = await reading.take(batchSize, lingerMs, signal);
+          if (held === undefined) return;
+          const records: Message[] = [];
+          for (const { packet } of held) {
+            records.push(decodeMessage(rawOf(packet), format, CONNECTOR));
+          }
+          yield { records, position: reading.delivered(held) };
+        }
+      } finally {
+        reading.release(
+          signal.aborted && isGracefulStop(signal.reason) ? DRAIN_MS : 0,
+        );
+      }
+    },
+    health: () => health.health,
+    ack(position: Position) {
+      const { open, seq } = position as { open: number; seq: number };
+      if (current?.open === open) return current.ack(seq);
+    },
+  });
+}
+
+/** One `open()`: its client, what it received, what it delivered. */
+class Reading {
+  readonly open: number;
+  #client: MqttJsClient | undefined;
+  /** mqtt.js's own _sendPacket, which the PUBACKs of ack() go through. */
+  #send: MqttJsClient["_sendPacket"] | undefined;
+  /** Received, not yet delivered. */
+  #buffer: Held[] = [];
+  /** Delivered in batches, not yet acknowledged: each batch's last seq. */
+  #inflight: Array<{ seq: number; held: Held[] }> = [];
+  #seq = 0;
+  /** Counts connections: a PUBACK goes back only on the one that delivered. */
+  #connection = 0;
+  #wake: (() => void) | undefined;
+  #released = false;
+  #closing: Promise<void> | undefined;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(open: number) {
+    this.open = open;
+  }
+
+  attach(client: MqttJsClient): void {
+    this.#client = client;
+    const send = client._sendPacket;
+    this.#send = send;
+    // mqtt.js sends a QoS 1 message's PUBACK as soon as handleMessage calls
+    // back, and handles no further packet until it does: call back at once
+    // so reading goes on, but keep that PUBACK from going out. The source
+    // sends it in ack(), once the message is stored.
+    client._sendPacket = function (packet, callback, ...rest) {
+      if (packet.cmd === "puback") {
+        callback?.();
+        return;
+      }
+      return send.call(client, packet, callback, ...rest);
+    };
+    client.handleMessage = (packet, callback) => {
+      if (!this.#released) {
+        this.#buffer.push({ packet, connection: this.#connection });
+        this.#wake?.();
+      }
+      callback();
+    };
+    client.on("close", () => {
+      this.#connection++;
+      // The broker sends these again on the next connection.
+      this.#buffer = this.#buffer.filter((held) => held.packet.qos === 0);
+    });
+  }
+
+  /**
+   * Waits for messages and takes up to `max` of them; `undefined` once
+   * `signal` aborted.
+   */
+  async take(
+    max: number,
+    lingerMs: number,
+    signal: AbortSignal,
+  ): Promise<Held[] | undefined> {
+    const wait = (ms?: number) =>
+      new Promise<void>((resolve) => {
+        const timer = ms === undefined ? undefined : setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          resolve();
+        }
+        this.#wake = done;
+        signal.addEventListener("abort", done, { once: true });
+      }).finally(() => this.#wake = undefined);
+    while (this.#buffer.length === 0 && !signal.aborted) await wait();
+    if (signal.aborted) return undefined;
+    if (this.#buffer.length < max && lingerMs > 0) {
+      const until = Date.now() + lingerMs;
+      while (
+        this.#buffer.length < max && !signal.aborted && Date.now() < until
+      ) await wait(until - Date.now());
+      if (signal.aborted) return undefined;
+    }
+    return this.#buffer.splice(0, max);
+  }
+
+  /** Notes a delivered batch; returns its position. */
+  delivered(held: Held[]): Position {
+    this.#seq += held.length;
+    this.#inflight.push({ seq: this.#seq, held });
+    return { open: this.open, seq: this.#seq };
+  }
+
+  /** Sends the PUBACKs of everything delivered up to `seq`. */
+  ack(seq: number): Promise<void> | void {
+    const client = this.#client!;
+    while (this.#inflight.length > 0 && this.#inflight[0]!.seq <= seq) {
+      for (const { packet, connection } of this.#inflight.shift()!.held) {
+        // A message from a lost connection comes again on the new one (and
+        // its packet id may name another message by now): no PUBACK.
+        if (
+          packet.qos !== 1 || connection !== this.#connection ||
+          !client.connected
+        ) continue;
+        this.#send!.call(
+          client,
+          { cmd: "puback", messageId: packet.messageId, reasonCode: 0 },
+          undefined,
+          undefined,
+          true,
+        );
+      }
+    }
+    if (this.#released) {
+      if (this.#inflight.length === 0) return this.#close();
+      this.#idle();
+    }
+  }
+
+  /**
+   * Stops taking messages. After a graceful stop the records already read
+   * are still on their way to the sink: keep the connection for their
+   * PUBACKs, up to `drainMs`.
+   */
+  release(drainMs: number): void {
+    this.#released = true;
+    this.#buffer = [];
+    if (this.#client === undefined) return;
+    if (this.#inflight.length === 0 || drainMs === 0) {
+      void this.#close();
+      return;
+    }
+    this.#drainTimer = setTimeout(() => void this.#close(), drainMs);
+    this.#idle();
+  }
+
+  /** (Re)starts the wait for the next acknowledgement while draining. */
+  #idle(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => void this.#close(), DRAIN_IDLE_MS);
+  }
+
+  #close(): Promise<void> {
+    clearTimeout(this.#drainTimer);
+    clearTimeout(this.#idleTimer);
+    // Unacknowledged messages stay with the broker for the next run.
+    this.#closing ??= endClient(this.#client!);
+    return this.#closing;
+  }
+}
+
+/** A stop() aborts the source with the AbortController's default reason. */
+function isGracefulStop(reason: unknown): boolean {
+  return reason instanceof DOMException && reason.name === "AbortError";
+}
+
+function rawOf(packet: PublishPacket) {
+  const raw: {
+    payload: Uint8Array;
+    topic: string;
+    headers?: Record<string, string>;
+  } = {
+    // A plain Uint8Array, not Node's Buffer subclass.
+    payload: new Uint8Array(
+      packet.payload.buffer,
+      packet.payload.byteOffset,
+      packet.payload.byteLength,
+    ),
+    topic: packet.topic,
+  };
+  const headers: Record<string, string> = {};
+  for (
+    const [name, value] of Object.entries(
+      packet.properties?.userProperties ?? {},
+    )
+  ) {
+    headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const contentType = packet.properties?.contentType;
+  if (contentType !== undefined) headers["content-type"] ??= contentType;
+  if (Object.keys(headers).length > 0) raw.headers = headers;
+  return raw;
+}
+
+function integerOption(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(
+      `Cannot create ${CONNECTOR}: ${name} must be an integer from ${min} to ${max}, got ${value}`,
+    );
+  }
+  return value;
+}
