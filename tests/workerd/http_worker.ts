@@ -24,11 +24,7 @@
  */
 
 import { collect, type DeadLetter, pipeline } from "@ca/streams";
-import {
-  HttpError,
-  httpSink,
-  webhookSource,
-} from "@ca/streams/http";
+import { HttpError, httpSink, webhookSource } from "@ca/streams/http";
 import type { Message } from "@ca/streams/messages";
 
 /** The webhook secret the test signs with. */
