@@ -10,6 +10,7 @@ import { fileProcessors } from "../file/file_processors.ts";
 import { fileStoreDefinitions } from "../file_store/file_store_definitions.ts";
 import { httpDefinitions } from "../http/http_definitions.ts";
 import { mqttDefinitions } from "../mqtt/mqtt_definitions.ts";
+import { natsDefinitions } from "../nats/nats_definitions.ts";
 import { postgresDefinitions } from "../postgres/postgres_definitions.ts";
 import { redisDefinitions } from "../redis/redis_definitions.ts";
 
@@ -44,6 +45,7 @@ export function defaultRegistry(): Registry {
     ...redisDefinitions(),
     ...postgresDefinitions(),
     ...httpDefinitions(),
+    ...natsDefinitions(),
     ...mqttDefinitions(),
     ...amqpDefinitions(),
     ...tcpDefinitions(),
