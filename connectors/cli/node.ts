@@ -10,6 +10,7 @@
 import { spawn as spawnChild } from "node:child_process";
 import { access, constants, readFile, stat, writeFile } from "node:fs/promises";
 import { Buffer } from "node:buffer";
+import { writeSync } from "node:fs";
 import process from "node:process";
 import type { Readable } from "node:stream";
 import {
@@ -34,9 +35,10 @@ export const nodeCli: CliRuntime = {
     await access(path, constants.X_OK).then(() => true, () => false),
   writeTextFile: (path, text, options) =>
     writeFile(path, text, { flag: options?.createNew ? "wx" : "w" }),
-  // On Linux, writes to pipes, files and terminals are synchronous.
-  writeStdout: (text) => void process.stdout.write(text),
-  writeStderr: (text) => void process.stderr.write(text),
+  // Written through before returning: process.exit() cuts a pipe's pending
+  // writes (a `ca schema` over 64 KiB came out truncated).
+  writeStdout: (text) => writeAllSync(1, text),
+  writeStderr: (text) => writeAllSync(2, text),
   isTerminal: () => process.stdout.isTTY === true,
   stdinLines: () => textLines(process.stdin as AsyncIterable<Uint8Array>),
   async readStdin() {
@@ -101,3 +103,17 @@ export const nodeCli: CliRuntime = {
   // Writes are synchronous on Linux (above), so nothing is lost.
   exit: (code) => process.exit(code),
 };
+
+/** Writes all of `text` to a file descriptor, waiting out a full pipe. */
+function writeAllSync(fd: number, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  let written = 0;
+  while (written < bytes.length) {
+    try {
+      written += writeSync(fd, bytes, written);
+    } catch (error) {
+      // A non-blocking pipe that is full: the reader will make room.
+      if ((error as { code?: string }).code !== "EAGAIN") throw error;
+    }
+  }
+}
