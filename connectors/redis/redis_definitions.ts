@@ -7,6 +7,10 @@ import {
 } from "../../src/config/define_processor.ts";
 import { defineStore } from "../../src/config/define_store.ts";
 import type { Definition } from "../../src/config/definition_kinds.ts";
+import {
+  fieldSelectorArg,
+  messageFormatArg,
+} from "../../src/config/message_args.ts";
 import { urlArg } from "../../src/config/url_arg.ts";
 import { redisStore } from "./redis_store.ts";
 import { redisStreamSink } from "./redis_stream_sink.ts";
@@ -14,14 +18,8 @@ import { redisStreamSource } from "./redis_stream_source.ts";
 
 const url = urlArg(["redis", "rediss"]);
 const name = z.string().check(z.minLength(1));
-const format = z.optional(z.enum(["json", "text", "bytes", "cloudevents"]));
-const pointer = z.optional(
-  z.string().check(
-    z.refine((value) => value === "" || value.startsWith("/"), {
-      message: 'expected a JSON pointer such as "/id" ("" = the whole record)',
-    }),
-  ),
-);
+const format = messageFormatArg();
+const pointer = z.optional(fieldSelectorArg());
 const count = (min: number) =>
   z.optional(z.number().check(z.int(), z.gte(min)));
 
