@@ -56,17 +56,20 @@ export class StageError extends Error {
    * @param stageName Name of the failing stage, if it has one.
    * @param cause The original error.
    * @param options `recordIndex`: the failing record's index, and
-   * `attempts`: how often it was tried, when known.
+   * `attempts`: how often it was tried, when known, and `branch`: the
+   * branch of a graph the stage is on.
    */
   constructor(
     stageIndex: number,
     stageName: string | undefined,
     cause: unknown,
-    options: { recordIndex?: number; attempts?: number } = {},
+    options: { recordIndex?: number; attempts?: number; branch?: string } = {},
   ) {
-    const where = stageName === undefined
-      ? `stage ${stageIndex}`
-      : `stage ${stageIndex} (${stageName})`;
+    const where =
+      (stageName === undefined
+        ? `stage ${stageIndex}`
+        : `stage ${stageIndex} (${stageName})`) +
+      (options.branch === undefined ? "" : ` of branch "${options.branch}"`);
     const record =
       (options.recordIndex === undefined
         ? ""
@@ -85,5 +88,6 @@ export class StageError extends Error {
     this.stageName = stageName;
     this.recordIndex = options.recordIndex;
     this.attempts = options.attempts;
+    if (options.branch !== undefined) this.branch = options.branch;
   }
 }

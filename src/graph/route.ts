@@ -114,7 +114,8 @@ export function route<T, K extends string>(
     );
   }
   const branches = sinkBranches("route()", sinks, options);
-  const indexOf = new Map(branches.map((b, i) => [b.name, i]));
+  // One shared array per sink: routing a record allocates nothing.
+  const indexOf = new Map(branches.map((b, i) => [b.name, [i]]));
   const queue = options?.bestEffortQueueRecords ?? BEST_EFFORT_QUEUE_RECORDS;
   const split = splitter(
     (record) => targetsOf(choose(record as T), indexOf, branches),
@@ -123,17 +124,17 @@ export function route<T, K extends string>(
   return graphSink(fanOutRun(branches, queue, split), branches) as RouteSink<T>;
 }
 
-const NOWHERE: number[] = [];
+const NOWHERE: readonly number[] = [];
 
 function targetsOf(
   choice: unknown,
-  indexOf: Map<string, number>,
+  indexOf: Map<string, readonly number[]>,
   branches: SinkBranch[],
-): number[] {
+): readonly number[] {
   if (choice === undefined || choice === null) return NOWHERE;
   if (typeof choice === "string") {
-    const index = indexOf.get(choice);
-    if (index !== undefined) return [index];
+    const single = indexOf.get(choice);
+    if (single !== undefined) return single;
   } else if (Array.isArray(choice)) {
     return choice.map((name) => targetsOf(name, indexOf, branches)[0]!)
       .filter((index) => index !== undefined);
@@ -148,12 +149,15 @@ function targetsOf(
 }
 
 /** Splits batches per sink in one pass; a record that cannot be routed fails. */
-function splitter(pick: (record: unknown) => number[], count: number): Split {
+function splitter(
+  pick: (record: unknown) => readonly number[],
+  count: number,
+): Split {
   return (records, from, unroutable) => {
     const parts: (unknown[] | undefined)[] = new Array(count);
     for (let i = 0; i < records.length; i++) {
       const record = records[i];
-      let targets: number[];
+      let targets: readonly number[];
       try {
         targets = pick(record);
       } catch (error) {

@@ -19,17 +19,9 @@ export function withBranch(
   const path = staged.branch === undefined
     ? branch
     : `${branch}/${staged.branch}`;
-  const named = new StageError(
-    staged.stageIndex,
-    staged.stageName,
-    staged.cause,
-    { recordIndex: staged.recordIndex, attempts: staged.attempts },
-  );
-  // Stage names are identifiers: the first " failed" ends the stage's part.
-  named.message = named.message.replace(
-    " failed",
-    ` of branch "${path}" failed`,
-  );
-  Object.defineProperty(named, "branch", { value: path, enumerable: true });
-  return named;
+  return new StageError(staged.stageIndex, staged.stageName, staged.cause, {
+    recordIndex: staged.recordIndex,
+    attempts: staged.attempts,
+    branch: path,
+  });
 }
