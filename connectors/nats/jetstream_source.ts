@@ -107,6 +107,7 @@ const ACK_ATTEMPTS = 10;
 /** After stop(), how long to wait for the next ack of a batch in flight. */
 const ACK_IDLE_MS = 2000;
 const ACK = "+ACK";
+const NAK = "-NAK";
 
 /**
  * Reads a JetStream stream through a durable pull consumer, as
@@ -485,6 +486,26 @@ class ConsumerReader {
     this.#confirming.add(confirmed);
   }
 
+  /**
+   * Naks the messages, the last one as a request: the server processes a
+   * consumer's acks in order, after the connection's flush, so a new run's
+   * fetch could otherwise come first and be served newer messages before
+   * these are put back. The answer says they all are.
+   */
+  async #giveBack(msgs: JsMsg[]): Promise<void> {
+    const replies = msgs.map(replyOf);
+    const last = replies.at(-1);
+    if (last === undefined || replies.includes(undefined)) {
+      for (const msg of msgs) msg.nak();
+      return;
+    }
+    const nc = this.#link!.nc;
+    for (const reply of replies.slice(0, -1)) nc.publish(reply!, NAK);
+    await nc.request(last, NAK, { timeout: ACK_CONFIRM_MS }).catch(() => {
+      // Not confirmed (the connection is going): the ack wait brings them back.
+    });
+  }
+
   #working(): void {
     for (const msg of this.#buffer) msg.working();
     for (const batch of this.#held) {
@@ -553,7 +574,7 @@ class ConsumerReader {
         .sort((a, b) => a.info.streamSequence - b.info.streamSequence);
       this.#held = [];
       this.#buffer = [];
-      for (const msg of giveBack) msg.nak();
+      await this.#giveBack(giveBack);
       await bounded(Promise.all(this.#confirming), ACK_CONFIRM_MS);
       await link.release();
     })();

@@ -154,6 +154,14 @@ export function checkResumed<T>(
       }, which was never written${where(partition)}`;
     }
     if (start > done) {
+      const late = keys.indexOf(all[done]!);
+      if (late !== -1) {
+        return `the rerun delivered record ${
+          show(all[done])
+        } (read by the first run, not stored) only after ${late} newer record(s), from ${
+          show(keys[0])
+        } on: what a run did not store must come first${where(partition)}`;
+      }
       return `the rerun started at record ${show(keys[0])}, so record(s) ${
         show(all[done])
       } to ${

@@ -70,9 +70,10 @@ interface StartOptions {
  *   finished run releases everything (`leaks()`);
  * - **a rerun resumes right after what the last run stored**;
  * - **acknowledges only what the sink stored**: a run whose sink stalls
- *   halfway is aborted between read and store; the rerun, with the same
- *   checkpoint store, must deliver every record the first run did not
- *   store (again, for a `"server"` source: from the server);
+ *   halfway is aborted between read and store; once it released
+ *   everything (`leaks()`), the rerun, with the same checkpoint store, must
+ *   deliver every record the first run did not store, first and in order
+ *   (again, for a `"server"` source: from the server);
  * - **a dead-lettered record counts as done**: it reaches the pipeline's
  *   `deadLetter` once, the others the sink, the server sees it
  *   acknowledged, and a rerun does not deliver it again;
@@ -405,6 +406,12 @@ class SourceCases<T> {
     run.check(
       checkPrefix(stored.records, written, shape),
       "in the first run",
+    );
+    // As a restarted process would: the rerun opens once the first run let
+    // go of what it held (a server-acknowledged source gives it back then).
+    await run.noLeaks(
+      fixture.leaks?.bind(fixture),
+      "after abort() between read and store",
     );
     const missing = written
       .map((record) => shape.key(record))
