@@ -32,7 +32,9 @@ export interface SinkFixture<T> {
   /**
    * Reads back every record the system holds, in the order stored. The kit
    * calls it at each checkpoint commit, to check that what the sink
-   * acknowledged is really stored, and after each run.
+   * acknowledged is really stored, and after each run. It runs while the
+   * sink keeps writing: read what the system holds when it is called (a
+   * queue's current length, a stream's last id), not until it is empty.
    */
   read(): readonly T[] | Promise<readonly T[]>;
   /**
