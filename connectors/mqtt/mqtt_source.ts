@@ -3,6 +3,7 @@
 import type { Position } from "../../src/checkpoint/position.ts";
 import { decodeMessage } from "../../src/messages/decode_message.ts";
 import type { Message } from "../../src/messages/message.ts";
+import type { MessageError } from "../../src/messages/message_error.ts";
 import { MESSAGE_FORMATS } from "../../src/messages/message_format.ts";
 import type { MessageFormat } from "../../src/messages/message_format.ts";
 import {
@@ -103,9 +104,18 @@ interface Held {
  *
  * Each record is a `Message`: `value` decoded per `format`, `topic` the
  * message's topic, `headers` its MQTT 5 user properties (when it has any).
- * A payload that does not decode ends the read with a `MessageError`
- * (`error.raw` holds the message); nothing after the last stored record is
- * acknowledged, so the broker sends it again to the next run.
+ *
+ * A payload that does not decode is a `MessageError` naming the connector
+ * and the cause (`error.raw` holds the message). With a `deadLetter` in
+ * the pipeline it goes there (stage -1, `"source"`), and once the dead
+ * letter stored it the message is acknowledged (PUBACK, in order with the
+ * messages before it) and reading goes on. Without one it ends the read:
+ * nothing after the last stored record is acknowledged, so the broker
+ * sends it again to the next run.
+ *
+ * MQTT has no reject: a record the pipeline dead-letters (it failed in a
+ * processor or the sink) is acknowledged with its batch, like a stored
+ * one; the dead letter holds it.
  *
  * What the broker keeps: the session exists from the first subscription
  * on (run the source once before publishing, or messages sent before are
@@ -206,7 +216,7 @@ export function mqttSource(
   return resumableSource<Message>({
     name: `${CONNECTOR} ${topics.join(",")}`,
     // The session on the broker keeps the position: `after` is not needed.
-    async *open(_after, { signal }) {
+    async *open(_after, { signal, deadLetter }) {
       const reading = new Reading(++opens);
       current = reading;
       health = new HealthTracker();
@@ -257,9 +267,20 @@ export function mqttSource(
           if (held === undefined) return;
           const records: Message[] = [];
           for (const { packet } of held) {
-            records.push(decodeMessage(rawOf(packet), format, CONNECTOR));
+            const raw = rawOf(packet);
+            try {
+              records.push(decodeMessage(raw, format, CONNECTOR));
+            } catch (error) {
+              // Without a dead letter the read fails: nothing of it is acknowledged.
+              if (deadLetter === undefined) throw error;
+              await deadLetter((error as MessageError).raw ?? raw, error);
+            }
           }
-          yield { records, position: reading.delivered(held) };
+          // A dead-lettered message is acknowledged with its batch, in order;
+          // a batch that went to the dead letter whole, right after the
+          // batches before it.
+          if (records.length === 0) reading.settle(held);
+          else yield { records, position: reading.delivered(held) };
         }
       } finally {
         reading.release(
@@ -366,29 +387,44 @@ class Reading {
     return { open: this.open, seq: this.#seq };
   }
 
+  /**
+   * Messages taken that are done without being delivered (the dead letter
+   * stored them): acknowledged after the batches delivered before them,
+   * since MQTT wants PUBACKs in the order the messages came.
+   */
+  settle(held: Held[]): void {
+    const last = this.#inflight.at(-1);
+    if (last !== undefined) last.held.push(...held);
+    else this.#puback(held);
+  }
+
   /** Sends the PUBACKs of everything delivered up to `seq`. */
   ack(seq: number): Promise<void> | void {
-    const client = this.#client!;
     while (this.#inflight.length > 0 && this.#inflight[0]!.seq <= seq) {
-      for (const { packet, connection } of this.#inflight.shift()!.held) {
-        // A message from a lost connection comes again on the new one (and
-        // its packet id may name another message by now): no PUBACK.
-        if (
-          packet.qos !== 1 || connection !== this.#connection ||
-          !client.connected
-        ) continue;
-        this.#send!.call(
-          client,
-          { cmd: "puback", messageId: packet.messageId, reasonCode: 0 },
-          undefined,
-          undefined,
-          true,
-        );
-      }
+      this.#puback(this.#inflight.shift()!.held);
     }
     if (this.#released) {
       if (this.#inflight.length === 0) return this.#close();
       this.#idle();
+    }
+  }
+
+  #puback(held: Held[]): void {
+    const client = this.#client!;
+    for (const { packet, connection } of held) {
+      // A message from a lost connection comes again on the new one (and
+      // its packet id may name another message by now): no PUBACK.
+      if (
+        packet.qos !== 1 || connection !== this.#connection ||
+        !client.connected
+      ) continue;
+      this.#send!.call(
+        client,
+        { cmd: "puback", messageId: packet.messageId, reasonCode: 0 },
+        undefined,
+        undefined,
+        true,
+      );
     }
   }
 

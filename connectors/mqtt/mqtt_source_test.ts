@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import { pipeline } from "../../src/pipeline/pipeline.ts";
 import { batchSink } from "../../src/sinks/batch_sink.ts";
 import { collect } from "../../src/sinks/collect.ts";
+import type { DeadLetter } from "../../src/failures/dead_letter.ts";
 import type { Message } from "../../src/messages/message.ts";
+import { map } from "../../src/processors/map.ts";
 import { MessageError } from "../../src/messages/message_error.ts";
 import { MqttError, mqttSource } from "./mod.ts";
 import {
@@ -207,6 +209,109 @@ test("mqttSource() fails with a MessageError on a message that does not decode, 
       "not json {",
       '{"id":2}',
     ]);
+  } finally {
+    await dropSession(clientId);
+  }
+});
+
+/** A dead letter sink that keeps what it gets. */
+function letterBox(): {
+  letters: DeadLetter[];
+  sink: WritableStream<DeadLetter>;
+} {
+  const letters: DeadLetter[] = [];
+  return {
+    letters,
+    sink: new WritableStream({ write: (letter) => void letters.push(letter) }),
+  };
+}
+
+/** Runs the session again over one new message: the ids it delivers. */
+async function rerun(
+  clientId: string,
+  topic: string,
+  id: number,
+): Promise<number[]> {
+  await publish(topic, numbered(id, id + 1));
+  const sink = collect<Message>();
+  const running = pipeline(
+    mqttSource({ url: BROKER_URL, topic, clientId }),
+    sink,
+  );
+  // An old message that comes again fails this run (it has no dead letter).
+  let failure: unknown;
+  running.catch((error) => failure = error);
+  await until(
+    () => failure !== undefined || ids(sink.records).includes(id),
+    `message ${id}`,
+  );
+  if (failure !== undefined) throw failure;
+  await running.stop();
+  return ids(sink.records);
+}
+
+test("mqttSource() with a dead letter gives it a message that does not decode, acknowledges it, and reads on", async () => {
+  const clientId = unique("ca-src");
+  const topic = unique("ca/test");
+  await createSession(clientId, topic);
+  try {
+    await publish(topic, ['{"id":0}', "not json {", '{"id":2}']);
+    const sink = collect<Message>();
+    const box = letterBox();
+    const running = pipeline(
+      mqttSource({ url: BROKER_URL, topic, clientId, batchSize: 1 }),
+      sink,
+      { deadLetter: box.sink },
+    );
+    await until(
+      () => sink.records.length === 2 && box.letters.length === 1,
+      "2 stored and 1 dead letter",
+    );
+    assert.equal(running.state, "running");
+    const summary = await running.stop();
+    assert.equal(summary.recordsDeadLettered, 1);
+    assert.deepEqual(ids(sink.records), [0, 2]);
+    const [letter] = box.letters;
+    assert.equal(letter!.stageIndex, -1);
+    assert.ok(letter!.error instanceof MessageError);
+    assert.equal(letter!.error.connector, "mqtt-source");
+    const raw = letter!.record as { topic: string; payload: Uint8Array };
+    assert.equal(raw.topic, topic);
+    assert.equal(new TextDecoder().decode(raw.payload), "not json {");
+    // Acknowledged: the session does not send it again.
+    assert.deepEqual(await rerun(clientId, topic, 3), [3]);
+  } finally {
+    await dropSession(clientId);
+  }
+});
+
+test("mqttSource() acknowledges a record the pipeline dead-letters like a stored one (MQTT has no reject)", async () => {
+  const clientId = unique("ca-src");
+  const topic = unique("ca/test");
+  await createSession(clientId, topic);
+  try {
+    await publish(topic, numbered(0, 4));
+    const sink = collect<Message>();
+    const box = letterBox();
+    const running = pipeline(
+      mqttSource({ url: BROKER_URL, topic, clientId }),
+      map((message: Message) => {
+        if ((message.value as { id: number }).id === 1) {
+          throw new Error("Cannot take 1");
+        }
+        return message;
+      }),
+      sink,
+      { deadLetter: box.sink },
+    );
+    await until(
+      () => sink.records.length === 3 && box.letters.length === 1,
+      "3 stored and 1 dead letter",
+    );
+    await running.stop();
+    assert.deepEqual(ids(sink.records), [0, 2, 3]);
+    assert.deepEqual(ids([box.letters[0]!.record as Message]), [1]);
+    assert.deepEqual(await rerun(clientId, topic, 4), [4]);
   } finally {
     await dropSession(clientId);
   }

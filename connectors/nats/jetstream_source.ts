@@ -10,6 +10,7 @@ import type { Position } from "../../src/checkpoint/position.ts";
 import type { ConnectionHealth } from "../../src/health/connection_health.ts";
 import { decodeMessage } from "../../src/messages/decode_message.ts";
 import type { Message } from "../../src/messages/message.ts";
+import type { MessageError } from "../../src/messages/message_error.ts";
 import { MESSAGE_FORMATS } from "../../src/messages/message_format.ts";
 import type { MessageFormat } from "../../src/messages/message_format.ts";
 import {
@@ -108,6 +109,12 @@ const ACK_ATTEMPTS = 10;
 const ACK_IDLE_MS = 2000;
 const ACK = "+ACK";
 const NAK = "-NAK";
+/**
+ * JetStream's reject: never delivered again, and the server emits an
+ * advisory. No reason after it: servers before 2.10 ignore a `+TERM` that
+ * has one.
+ */
+const TERM = "+TERM";
 
 /**
  * Reads a JetStream stream through a durable pull consumer, as
@@ -126,8 +133,20 @@ const NAK = "-NAK";
  * source is released are given back at once (`nak`); after a crash the
  * server delivers them again once their ack wait is over.
  *
- * A message that does not decode fails the read with a `MessageError`
- * (its `raw` is the raw message); nothing of its batch is acknowledged.
+ * A record the pipeline dead-letters (it failed in the sink, or in a
+ * stage that passes records on as they are, with a `deadLetter` configured)
+ * is rejected rather than acknowledged once its batch is done: the source
+ * sends `+TERM` for its message (in the same confirmed, ordered step as the
+ * batch's acks), so the server never delivers it again and publishes a
+ * `$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED` advisory that an operator
+ * can route to a dead-letter stream of their own.
+ *
+ * A message that does not decode is a `MessageError` (its `raw` is the raw
+ * message: payload, subject, headers, sequence). With a `deadLetter` in the
+ * pipeline it goes there (stage -1, `"source"`), and once the dead letter
+ * stored it the message is terminated (`+TERM`, confirmed) while the rest
+ * of its batch goes on. Without one the read fails: nothing of its batch is
+ * acknowledged, the batch is given back, and the pipeline stops `degraded`.
  * The connection reconnects for as long as it takes; fetching resumes after
  * a reconnect. The stream must exist: a missing stream, a consumer that is
  * not a pull consumer with explicit acks, an unreachable server or wrong
@@ -171,10 +190,15 @@ export function jetStreamSource<T = unknown>(
   const format = options.format ?? "json";
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   let reader: ConsumerReader | undefined;
+  /** The message each record handed on came from, for deadLettered(). */
+  const origins = new WeakMap<
+    Message<T>,
+    { reader: ConsumerReader; msg: JsMsg }
+  >();
   const created = new Date().toISOString();
   return resumableSource<Message<T>>({
     name: `${CONNECTOR} ${options.stream}/${options.consumer}`,
-    async *open(_after, { signal }) {
+    async *open(_after, { signal, deadLetter }) {
       const stop = anySignal(signal, options.signal);
       const opened = new ConsumerReader(options, batchSize, stop);
       reader = opened;
@@ -193,8 +217,22 @@ export function jetStreamSource<T = unknown>(
               msg.info.streamSequence,
               msg.info.timestampNanos,
             );
-            records.push(decodeMessage(raw, format, CONNECTOR) as Message<T>);
+            let record: Message<T>;
+            try {
+              record = decodeMessage(raw, format, CONNECTOR) as Message<T>;
+            } catch (error) {
+              // Without a dead letter the read fails: the batch is given back.
+              if (deadLetter === undefined) throw error;
+              await deadLetter((error as MessageError).raw ?? raw, error);
+              // Done: terminated now, never delivered again.
+              opened.terminate(position, msg);
+              continue;
+            }
+            origins.set(record, { reader: opened, msg });
+            records.push(record);
           }
+          // Every message of the batch went to the dead letter: terminated.
+          if (records.length === 0) continue;
           yield { records, position };
         }
       } catch (error) {
@@ -206,6 +244,10 @@ export function jetStreamSource<T = unknown>(
     },
     ack(position: Position) {
       reader?.ack(position);
+    },
+    deadLettered(record) {
+      const origin = origins.get(record);
+      origin?.reader.reject(origin.msg);
     },
     health: () => reader?.health() ?? connectingHealth(created),
   });
@@ -245,6 +287,8 @@ class ConsumerReader {
   #confirming = new Set<Promise<void>>();
   /** Calls of `ack` so far. */
   #acks = 0;
+  /** Messages held whose records the pipeline dead-lettered: `+TERM`, not `+ACK`. */
+  #rejected = new WeakSet<JsMsg>();
   #ticker?: ReturnType<typeof setInterval>;
   #onAbort = () => void this.release();
   #created = new Date().toISOString();
@@ -447,7 +491,10 @@ class ConsumerReader {
     this.#held.push({ position, msgs });
   }
 
-  /** Acknowledges every batch handed on up to the one at `position`. */
+  /**
+   * Acknowledges every batch handed on up to the one at `position`; the
+   * messages of dead-lettered records are terminated instead.
+   */
   ack(position: Position): void {
     const index = this.#held.findIndex((batch) => batch.position === position);
     if (index === -1) return;
@@ -458,22 +505,53 @@ class ConsumerReader {
   }
 
   /**
-   * Sends the acks, then one more for the last message as a request: the
-   * server answers it once it has processed them all (one connection's
-   * acks are processed in order). Without an answer (the connection was
-   * cut and the acks may be lost with it), the acks are sent again.
+   * The pipeline dead-lettered the record of `msg`: when its batch is
+   * acknowledged, `msg` is terminated. (Released before that, it is given
+   * back with the rest and comes again.)
+   */
+  reject(msg: JsMsg): void {
+    this.#rejected.add(msg);
+  }
+
+  /**
+   * A message of the batch at `position` went to the dead letter, which
+   * stored it: it leaves the batch and is terminated now, confirmed like
+   * the acks (sent again when no confirmation comes).
+   */
+  terminate(position: Position, msg: JsMsg): void {
+    const index = this.#held.findIndex((batch) => batch.position === position);
+    if (index === -1) return; // released meanwhile: given back already
+    const batch = this.#held[index]!;
+    batch.msgs = batch.msgs.filter((held) => held !== msg);
+    if (batch.msgs.length === 0) this.#held.splice(index, 1);
+    this.#rejected.add(msg);
+    this.#acknowledge([msg], 0);
+  }
+
+  /**
+   * Sends the acks (`+TERM` for a rejected message), the last one as a
+   * request: the server answers it once it has processed them all (one
+   * connection's acks are processed in order). Without an answer (the
+   * connection was cut and the acks may be lost with it), the acks are
+   * sent again.
    */
   #acknowledge(msgs: JsMsg[], attempt: number): void {
     const nc = this.#link!.nc;
     if (nc.isClosed()) return;
     const replies = msgs.map(replyOf);
     const last = replies.at(-1);
+    const verdict = (msg: JsMsg) => this.#rejected.has(msg) ? TERM : ACK;
     if (last === undefined || replies.includes(undefined)) {
-      for (const msg of msgs) msg.ack();
+      for (const msg of msgs) {
+        if (this.#rejected.has(msg)) msg.term();
+        else msg.ack();
+      }
       return;
     }
-    for (const reply of replies) nc.publish(reply!, ACK);
-    const confirmed: Promise<void> = nc.request(last, ACK, {
+    for (let i = 0; i < msgs.length - 1; i++) {
+      nc.publish(replies[i]!, verdict(msgs[i]!));
+    }
+    const confirmed: Promise<void> = nc.request(last, verdict(msgs.at(-1)!), {
       timeout: ACK_CONFIRM_MS,
     }).then(
       () => {},

@@ -9,7 +9,9 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { pipeline } from "../../src/pipeline/pipeline.ts";
 import { batchSink } from "../../src/sinks/batch_sink.ts";
 import { collect } from "../../src/sinks/collect.ts";
+import type { DeadLetter } from "../../src/failures/dead_letter.ts";
 import type { Message } from "../../src/messages/message.ts";
+import { map } from "../../src/processors/map.ts";
 import { MessageError } from "../../src/messages/message_error.ts";
 import { jetStreamSource } from "./jetstream_source.ts";
 import { NatsConnectError } from "./nats_connect_error.ts";
@@ -323,6 +325,184 @@ test(
       // Given back with nak: redelivered, in whatever order the server picks.
       assert.deepEqual(text.records.map((m) => m.id).sort(), ["1", "2", "3"]);
       assert.equal(text.records.find((m) => m.id === "1")!.value, "{not json");
+    });
+  },
+);
+
+/** A dead letter sink that keeps what it gets. */
+function letterBox(): {
+  letters: DeadLetter[];
+  sink: WritableStream<DeadLetter>;
+} {
+  const letters: DeadLetter[] = [];
+  return {
+    letters,
+    sink: new WritableStream({ write: (letter) => void letters.push(letter) }),
+  };
+}
+
+/** The stream sequences of the messages the server says `consumer` terminated. */
+function terminations(
+  nc: NatsConnection,
+  stream: TestStream,
+  consumer: string,
+): { sequences: number[]; close(): void } {
+  const sequences: number[] = [];
+  const subscription = nc.subscribe(
+    `$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.${stream.name}.${consumer}`,
+    {
+      callback: (error, msg) => {
+        if (!error) {
+          sequences.push(msg.json<{ stream_seq: number }>().stream_seq);
+        }
+      },
+    },
+  );
+  return { sequences, close: () => subscription.unsubscribe() };
+}
+
+/** Runs the consumer again over one new message: what it delivers. */
+async function rerun(
+  nc: NatsConnection,
+  stream: TestStream,
+  consumer: string,
+  next: number,
+): Promise<number[]> {
+  await publish(nc, stream, next, next + 1);
+  const sink = collect<Message<Row>>();
+  const run = pipeline(
+    jetStreamSource<Row>({
+      url: NATS_URL,
+      stream: stream.name,
+      consumer,
+      fetchWaitMs: 1000,
+    }),
+    sink,
+  );
+  // An old message that comes again fails this run if it does not decode.
+  let failure: unknown;
+  run.catch((error) => failure = error);
+  await until(
+    () => failure !== undefined || sink.records.some((m) => m.value.n === next),
+    `the new message ${next}`,
+  );
+  if (failure !== undefined) throw failure;
+  await run.stop();
+  return sink.records.map((m) => m.value.n);
+}
+
+test(
+  "jetStreamSource() with a dead letter gives it an undecodable message, terminates it, and stores the rest",
+  { timeout: 30_000 },
+  async () => {
+    await withStream(async (nc, stream) => {
+      const js = jetstream(nc);
+      await js.publish(`${stream.subject}.rows`, '{"n":0}');
+      await js.publish(`${stream.subject}.rows`, "{not json");
+      await js.publish(`${stream.subject}.rows`, '{"n":2}');
+      const consumer = uniqueName("dead");
+      const termed = terminations(nc, stream, consumer);
+      await nc.flush();
+      try {
+        const sink = collect<Message<Row>>();
+        const box = letterBox();
+        const run = pipeline(
+          jetStreamSource<Row>({
+            url: NATS_URL,
+            stream: stream.name,
+            consumer,
+            fetchWaitMs: 1000,
+          }),
+          sink,
+          { deadLetter: box.sink },
+        );
+        await until(
+          () => sink.records.length === 2 && box.letters.length === 1,
+          "2 stored and 1 dead letter",
+        );
+        await until(
+          async () =>
+            (await consumerInfo(nc, stream, consumer)).ack_floor.stream_seq ===
+              3,
+          "the ack floor at 3",
+        );
+        await until(() => termed.sequences.length > 0, "the term advisory");
+        const summary = await run.stop();
+        assert.equal(summary.recordsDeadLettered, 1);
+        assert.deepEqual(sink.records.map((m) => m.value.n), [0, 2]);
+        const [letter] = box.letters;
+        assert.equal(letter!.stageIndex, -1);
+        assert.ok(letter!.error instanceof MessageError);
+        assert.equal(letter!.error.connector, "jetstream-source");
+        const raw = letter!.record as { id: string; payload: Uint8Array };
+        assert.equal(raw.id, "2");
+        assert.equal(new TextDecoder().decode(raw.payload), "{not json");
+        // Terminated, once: never delivered again.
+        assert.deepEqual(termed.sequences, [2]);
+        const info = await consumerInfo(nc, stream, consumer);
+        assert.equal(info.num_ack_pending, 0);
+        assert.equal(info.num_redelivered, 0);
+        assert.deepEqual(await rerun(nc, stream, consumer, 3), [3]);
+      } finally {
+        termed.close();
+      }
+    });
+  },
+);
+
+test(
+  "jetStreamSource() terminates the message of a record the pipeline dead-letters: it is not delivered again",
+  { timeout: 30_000 },
+  async () => {
+    await withStream(async (nc, stream) => {
+      await publish(nc, stream, 0, 6);
+      const consumer = uniqueName("reject");
+      const termed = terminations(nc, stream, consumer);
+      await nc.flush();
+      try {
+        const sink = collect<Message<Row>>();
+        const box = letterBox();
+        const run = pipeline(
+          jetStreamSource<Row>({
+            url: NATS_URL,
+            stream: stream.name,
+            consumer,
+            batchSize: 4,
+            fetchWaitMs: 1000,
+          }),
+          map((message: Message<Row>) => {
+            if (message.value.n === 2) throw new Error("Cannot take 2");
+            return message;
+          }),
+          sink,
+          { deadLetter: box.sink },
+        );
+        await until(
+          () => sink.records.length === 5 && box.letters.length === 1,
+          "5 stored and 1 dead letter",
+        );
+        await until(
+          async () =>
+            (await consumerInfo(nc, stream, consumer)).ack_floor.stream_seq ===
+              6,
+          "the ack floor at 6",
+        );
+        await until(() => termed.sequences.length > 0, "the term advisory");
+        await run.stop();
+        assert.deepEqual(sink.records.map((m) => m.value.n), [0, 1, 3, 4, 5]);
+        assert.equal(box.letters[0]!.stageIndex, 0);
+        assert.deepEqual(
+          (box.letters[0]!.record as Message<Row>).value,
+          { n: 2 },
+        );
+        assert.deepEqual(termed.sequences, [3], "message 2 is sequence 3");
+        const info = await consumerInfo(nc, stream, consumer);
+        assert.equal(info.num_ack_pending, 0);
+        assert.equal(info.num_redelivered, 0);
+        assert.deepEqual(await rerun(nc, stream, consumer, 6), [6]);
+      } finally {
+        termed.close();
+      }
     });
   },
 );

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { headers } from "@nats-io/transport-node";
 import { pipeline } from "../../src/pipeline/pipeline.ts";
 import { collect } from "../../src/sinks/collect.ts";
+import type { DeadLetter } from "../../src/failures/dead_letter.ts";
 import type { Message } from "../../src/messages/message.ts";
 import { MessageError } from "../../src/messages/message_error.ts";
 import { natsSink } from "./nats_sink.ts";
@@ -86,6 +87,7 @@ test("natsSource() fails on an undecodable message with a MessageError", {
       return settled;
     }, "the pipeline to fail");
     let cause = await failed;
+    assert.equal(reading.state, "degraded");
     while (cause instanceof Error && !(cause instanceof MessageError)) {
       cause = cause.cause;
     }
@@ -99,6 +101,57 @@ test("natsSource() fails on an undecodable message with a MessageError", {
     await nc.close();
   }
 });
+
+test(
+  "natsSource() with a dead letter gives it an undecodable message and reads on",
+  { timeout: 30_000 },
+  async () => {
+    const subject = uniqueName("ca.core").toLowerCase().replace("_", ".");
+    const nc = await testConnection();
+    const received = collect<Message<{ n: number }>>();
+    const letters: DeadLetter[] = [];
+    const reading = pipeline(
+      natsSource<{ n: number }>({ url: NATS_URL, subject }),
+      received,
+      {
+        deadLetter: new WritableStream({
+          write: (letter) => void letters.push(letter),
+        }),
+      },
+    );
+    try {
+      // natsSource subscribes on the first read: wait until it is there.
+      await until(async () => {
+        nc.publish(subject, '{"n":0}');
+        await nc.flush();
+        return received.records.length > 0;
+      }, "the subscription");
+      nc.publish(subject, '{"n":1}');
+      nc.publish(subject, "{not json");
+      nc.publish(subject, '{"n":3}');
+      await nc.flush();
+      const real = () => received.records.filter((m) => m.value.n > 0);
+      await until(
+        () => real().length === 2 && letters.length === 1,
+        "2 records and 1 dead letter",
+      );
+      assert.equal(reading.state, "running");
+      const summary = await reading.stop();
+      assert.equal(summary.recordsDeadLettered, 1);
+      assert.deepEqual(real().map((m) => m.value.n), [1, 3]);
+      const [letter] = letters;
+      assert.equal(letter!.stageIndex, -1);
+      assert.ok(letter!.error instanceof MessageError);
+      assert.equal(letter!.error.connector, "nats-source");
+      const raw = letter!.record as { topic: string; payload: Uint8Array };
+      assert.equal(raw.topic, subject);
+      assert.equal(new TextDecoder().decode(raw.payload), "{not json");
+    } finally {
+      await reading.stop().catch(() => {});
+      await nc.close();
+    }
+  },
+);
 
 test(
   "natsSink() fails clearly on an unreachable server, without the password",

@@ -3,6 +3,7 @@
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import { decodeMessage } from "../../src/messages/decode_message.ts";
 import type { Message } from "../../src/messages/message.ts";
+import type { MessageError } from "../../src/messages/message_error.ts";
 import { MESSAGE_FORMATS } from "../../src/messages/message_format.ts";
 import type { MessageFormat } from "../../src/messages/message_format.ts";
 import {
@@ -69,7 +70,11 @@ export interface NatsSourceOptions extends NatsConnectionOptions {
  * least once, publish into a JetStream stream and read it with
  * {@linkcode jetStreamSource}.
  *
- * A message that does not decode fails the read with a `MessageError`.
+ * A message that does not decode is a `MessageError` naming the connector
+ * and the cause (its `raw` is the raw message). With a `deadLetter` in the
+ * pipeline it goes there (stage -1, `"source"`) and reading goes on;
+ * without one the read fails and the pipeline stops `degraded`. There is
+ * nothing to acknowledge or reject: the server keeps no message either way.
  *
  * @param options The subject, an optional queue group, the connection,
  * `format`, `batchSize` and `signal`.
@@ -113,7 +118,7 @@ export function natsSource<T = unknown>(
   let current: NatsLink | undefined;
   return resumableSource<Message<T>>({
     name: `${CONNECTOR} ${options.subject}`,
-    async *open(_after, { signal }) {
+    async *open(_after, { signal, deadLetter }) {
       const stop = options.signal === undefined
         ? signal
         : AbortSignal.any([signal, options.signal]);
@@ -158,11 +163,18 @@ export function natsSource<T = unknown>(
             continue;
           }
           const msgs = buffer.splice(0, batchSize);
-          const records = msgs.map((msg) =>
-            decodeMessage(natsRawMessage(msg), format, CONNECTOR) as Message<T>
-          );
           count += msgs.length;
-          yield { records, position: count };
+          const records: Message<T>[] = [];
+          for (const msg of msgs) {
+            const raw = natsRawMessage(msg);
+            try {
+              records.push(decodeMessage(raw, format, CONNECTOR) as Message<T>);
+            } catch (error) {
+              if (deadLetter === undefined) throw error;
+              await deadLetter((error as MessageError).raw ?? raw, error);
+            }
+          }
+          if (records.length > 0) yield { records, position: count };
         }
       } finally {
         await release();

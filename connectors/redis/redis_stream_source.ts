@@ -8,6 +8,7 @@ import { MessageError } from "../../src/messages/message_error.ts";
 import { MESSAGE_FORMATS } from "../../src/messages/message_format.ts";
 import type { MessageFormat } from "../../src/messages/message_format.ts";
 import {
+  type OpenOptions,
   type ResumableSource,
   resumableSource,
   type SourceBatch,
@@ -122,10 +123,20 @@ interface ReadBatch {
  * The connection is opened on the first read. A connection cut mid-run is
  * survived: the client reconnects with backoff, the reads go on from the
  * consumer's pending entries (nothing is lost), and acknowledgements are
- * sent again, for up to `reconnectTimeoutMs`. An entry whose value does
- * not decode fails the read with a {@linkcode MessageError} (its `raw`
- * is the entry as a raw message) after the entries before it; it stays
- * pending.
+ * sent again, for up to `reconnectTimeoutMs`.
+ *
+ * An entry whose value does not decode (or that has no `valueField`) is a
+ * {@linkcode MessageError} naming the connector, the entry and the cause
+ * (its `raw` is the entry as a raw message). With a `deadLetter` in the
+ * pipeline it goes there (stage -1, `"source"`), and once the dead letter
+ * stored it the entry is acknowledged (XACK) and reading goes on. Without
+ * one the read fails after the entries before it: the entry and those
+ * after it stay pending, and the pipeline stops `degraded`.
+ *
+ * A record the pipeline dead-letters (it failed in a processor or the
+ * sink, with a `deadLetter` configured) is acknowledged with its batch,
+ * like a stored one: Redis Streams have no reject, and the dead letter
+ * holds it.
  *
  * @typeParam T The type of the decoded values.
  * @param options The connection, `stream`, `group`, and how to read.
@@ -317,10 +328,16 @@ export function redisStreamSource<T = unknown>(
     return { records, position };
   }
 
-  /** Decodes entries into one batch; an undecodable one ends it and throws. */
-  function* deliver(
+  /**
+   * Decodes entries into one batch. An undecodable one goes to the dead
+   * letter and is acknowledged; without a dead letter it ends the batch
+   * and throws.
+   */
+  async function* deliver(
     entries: StreamEntry[],
-  ): Generator<SourceBatch<Message<T>>, void, undefined> {
+    deadLetter: OpenOptions["deadLetter"],
+    signal: AbortSignal,
+  ): AsyncGenerator<SourceBatch<Message<T>>, void, undefined> {
     const records: Message<T>[] = [];
     const ids = orphans;
     orphans = [];
@@ -333,9 +350,15 @@ export function redisStreamSource<T = unknown>(
       try {
         message = decode(entry);
       } catch (error) {
-        if (records.length > 0) yield batchOf(records, ids);
-        else orphans = ids;
-        throw error;
+        if (deadLetter === undefined) {
+          if (records.length > 0) yield batchOf(records, ids);
+          else orphans = ids;
+          throw error;
+        }
+        await deadLetter((error as MessageError).raw ?? entry, error);
+        // Done: Redis has no reject, so the entry is acknowledged now.
+        await commands.send(["XACK", stream, group, entry.id], { signal });
+        continue;
       }
       records.push(message);
       ids.push(entry.id);
@@ -367,6 +390,7 @@ export function redisStreamSource<T = unknown>(
 
   async function* read(
     signal: AbortSignal,
+    deadLetter: OpenOptions["deadLetter"],
   ): AsyncGenerator<SourceBatch<Message<T>>, void, undefined> {
     released = false;
     unacked = [];
@@ -414,7 +438,7 @@ export function redisStreamSource<T = unknown>(
               cursor = claimed.next;
               entries = fresh(claimed.entries);
               ackedDuringRead = undefined;
-              yield* deliver(entries);
+              yield* deliver(entries, deadLetter, signal);
             } while (cursor !== "0-0");
             continue;
           }
@@ -472,7 +496,7 @@ export function redisStreamSource<T = unknown>(
           rescan = false;
           pendingAfter = "0";
         }
-        yield* deliver(entries);
+        yield* deliver(entries, deadLetter, signal);
       }
     } catch (error) {
       if (signal.aborted) return;
@@ -488,9 +512,14 @@ export function redisStreamSource<T = unknown>(
 
   return resumableSource<Message<T>>({
     name: `redis stream ${stream} (group ${group}, consumer ${consumer})`,
-    open(_after, { signal }) {
-      return read(outer ? AbortSignal.any([outer, signal]) : signal);
+    open(_after, { signal, deadLetter }) {
+      return read(
+        outer ? AbortSignal.any([outer, signal]) : signal,
+        deadLetter,
+      );
     },
+    // No deadLettered(): Redis has no reject, so an entry whose record the
+    // pipeline dead-lettered is acknowledged with its batch.
     async ack(position: Position) {
       const at = unacked.findIndex((batch) => batch.position === position);
       if (at < 0) return;

@@ -8,7 +8,8 @@
 
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { batchSink, collect, pipeline } from "../../mod.ts";
+import { batchSink, collect, map, pipeline } from "../../mod.ts";
+import type { DeadLetter } from "../../src/failures/dead_letter.ts";
 import type { Message } from "../../src/messages/message.ts";
 import { MessageError } from "../../src/messages/message_error.ts";
 import {
@@ -390,6 +391,130 @@ describe("redisStreamSource() in Redis", () => {
       2,
       "nothing acknowledged",
     );
+    // A rerun reads both again (as text, which decodes).
+    const text = collect<Message<string>>();
+    const rerun = pipeline(
+      redisStreamSource<string>({
+        url: redisUrl,
+        stream,
+        group: "g",
+        format: "text",
+        blockMs: 50,
+      }),
+      text,
+    );
+    await until(() => text.records.length >= 2, "the rerun to read 2 entries");
+    await rerun.stop();
+    assert.deepEqual(text.records.map((m) => m.value), ["{not json", "1"]);
+  });
+
+  test("with a dead letter, an entry that does not decode goes there once and is acknowledged", async () => {
+    const redis = await connected;
+    const stream = uniqueKey("dead");
+    const [first] = await addValues(redis, stream, [1]);
+    const bad = await redis.sendCommand([
+      "XADD",
+      stream,
+      "*",
+      "value",
+      "{not json",
+    ]) as unknown as string;
+    await addValues(redis, stream, [3]);
+    const source = redisStreamSource<number>({
+      url: redisUrl,
+      stream,
+      group: "g",
+      blockMs: 50,
+      claimIdleMs: 0,
+    });
+    const sink = collect<Message<number>>();
+    const letters: DeadLetter[] = [];
+    const running = pipeline(source, sink, {
+      deadLetter: new WritableStream({
+        write: (letter) => void letters.push(letter),
+      }),
+    });
+    await until(
+      () => sink.records.length === 2 && letters.length === 1,
+      "2 stored and 1 dead letter",
+    );
+    await until(
+      async () => await pendingCount(redis, stream, "g") === 0,
+      "every entry to be acknowledged",
+    );
+    assert.equal(running.state, "running");
+    const summary = await running.stop();
+    assert.equal(summary.recordsDeadLettered, 1);
+    assert.deepEqual(sink.records.map((m) => m.value), [1, 3]);
+    assert.equal(sink.records[0]!.id, first);
+    const [letter] = letters;
+    assert.equal(letter!.stageIndex, -1);
+    assert.ok(letter!.error instanceof MessageError);
+    assert.equal(letter!.error.connector, "redis-stream-source");
+    assert.match(
+      letter!.error.message,
+      new RegExp(`Cannot decode entry ${bad} of stream`),
+    );
+    const raw = letter!.record as { id: string; payload: string };
+    assert.equal(raw.id, bad);
+    assert.equal(raw.payload, "{not json");
+    // Done: a rerun does not read it again.
+    await addValues(redis, stream, [4]);
+    const again = collect<Message<number>>();
+    const rerun = pipeline(source, again);
+    await until(
+      () => again.records.some((m) => m.value === 4),
+      "the rerun to read the new entry",
+    );
+    await rerun.stop();
+    assert.deepEqual(again.records.map((m) => m.value), [4]);
+  });
+
+  test("a record the pipeline dead-letters is acknowledged like a stored one (Redis has no reject)", async () => {
+    const redis = await connected;
+    const stream = uniqueKey("rejected");
+    await addValues(redis, stream, [1, 2, 3]);
+    const source = redisStreamSource<number>({
+      url: redisUrl,
+      stream,
+      group: "g",
+      blockMs: 50,
+      claimIdleMs: 0,
+    });
+    const sink = collect<Message<number>>();
+    const letters: DeadLetter[] = [];
+    const running = pipeline(
+      source,
+      map((message: Message<number>) => {
+        if (message.value === 2) throw new Error("Cannot take 2");
+        return message;
+      }),
+      sink,
+      {
+        deadLetter: new WritableStream({
+          write: (letter) => void letters.push(letter),
+        }),
+      },
+    );
+    await until(
+      () => sink.records.length === 2 && letters.length === 1,
+      "2 stored and 1 dead letter",
+    );
+    await until(
+      async () => await pendingCount(redis, stream, "g") === 0,
+      "every entry to be acknowledged",
+    );
+    await running.stop();
+    assert.equal((letters[0]!.record as Message<number>).value, 2);
+    await addValues(redis, stream, [4]);
+    const again = collect<Message<number>>();
+    const rerun = pipeline(source, again);
+    await until(
+      () => again.records.some((m) => m.value === 4),
+      "the rerun to read the new entry",
+    );
+    await rerun.stop();
+    assert.deepEqual(again.records.map((m) => m.value), [4]);
   });
 
   test("an entry without the value field is a MessageError naming the field", async () => {
