@@ -1,15 +1,12 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import type { Position } from "../../src/checkpoint/position.ts";
 import type { Message } from "../../src/messages/message.ts";
-import { RESUMABLE_SOURCE } from "../../src/sources/resumable_source.ts";
-import type {
-  OpenOptions,
-  ResumableSource,
-  ResumableSourceInit,
-  SourceBatch,
-} from "../../src/sources/resumable_source.ts";
+import type { ResumableSource } from "../../src/sources/resumable_source.ts";
+import {
+  requestQueueSource,
+  successAnswer,
+} from "../../src/sources/request_queue_source.ts";
 import {
   bodyKind,
   BodyTooLarge,
@@ -142,14 +139,6 @@ export interface WebhookSource<T = unknown>
   readonly pending: number;
 }
 
-interface Pending {
-  seq: number;
-  records: Message[];
-  settled: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  resolve(response: Response): void;
-}
-
 const CODE = "CA_ERR_WEBHOOK";
 
 function answer(
@@ -261,12 +250,7 @@ export function webhookSource<T = unknown>(
     options.maxDedupIds,
     100_000,
   );
-  const successStatus = options.successStatus ?? 204;
-  if (![200, 202, 204].includes(successStatus)) {
-    throw new RangeError(
-      `Cannot create ${where}: options.successStatus must be 200, 202 or 204, got ${successStatus}`,
-    );
-  }
+  const success = successAnswer(where, options.successStatus);
   const idHeader = options.idHeader ?? "webhook-id";
   if (typeof idHeader !== "string" || idHeader === "") {
     throw new TypeError(
@@ -297,21 +281,29 @@ export function webhookSource<T = unknown>(
   keys?.catch(() => {});
   const splitArrays = options.splitArrays === true;
 
-  let seq = 0;
-  let queue: Pending[] = [];
-  let queuedRecords = 0;
-  let inFlight: Pending[] = [];
-  let pending = 0;
-  let closed = false;
-  let reading = false;
-  let receiving = 0;
-  let wake: (() => void) | undefined;
   /** Stored webhook ids and when they are forgotten (insertion order = time order). */
   const storedIds = new Map<string, number>();
   /** Webhook ids whose first request is being stored, and its answer. */
   const storingIds = new Map<string, Promise<Response>>();
 
-  const success = () => new Response(null, { status: successStatus });
+  const queue = requestQueueSource<Message<T>>({
+    name: "webhookSource",
+    fetch: handle,
+    maxBatchRecords,
+    success,
+    unavailable,
+    messages: {
+      expired:
+        `Cannot accept the webhook: its records were not stored within ${ackTimeoutMs} ms`,
+      unread:
+        "Cannot accept the webhook: the pipeline stopped before reading it",
+      stale:
+        "Cannot accept the webhook: the pipeline that read it stopped before storing it",
+      unfinished:
+        "Cannot accept the webhook: the loop reading it ended before processing it",
+    },
+    signal: options.signal,
+  });
 
   function remembered(id: string): boolean {
     const now = Date.now();
@@ -330,28 +322,6 @@ export function webhookSource<T = unknown>(
     }
   }
 
-  function settle(entry: Pending, response: Response): void {
-    if (entry.settled) return;
-    entry.settled = true;
-    clearTimeout(entry.timer);
-    entry.resolve(response);
-  }
-
-  function expire(entry: Pending): void {
-    if (entry.settled) return;
-    const queued = queue.indexOf(entry);
-    if (queued !== -1) {
-      queue.splice(queued, 1);
-      queuedRecords -= entry.records.length;
-    }
-    settle(
-      entry,
-      unavailable(
-        `Cannot accept the webhook: its records were not stored within ${ackTimeoutMs} ms`,
-      ),
-    );
-  }
-
   async function handle(request: Request): Promise<Response> {
     if (request.method !== "POST") {
       await request.body?.cancel().catch(() => {});
@@ -361,20 +331,13 @@ export function webhookSource<T = unknown>(
         { allow: "POST" },
       );
     }
-    pending++;
+    const answered = queue.answering();
     // Until its records are queued, a request keeps a closing source open.
-    receiving++;
-    let counted = true;
-    const queued = () => {
-      if (!counted) return;
-      counted = false;
-      receiving--;
-      if (closed) wake?.();
-    };
+    const queued = queue.receiving();
     try {
       return await receive(request, queued);
     } finally {
-      pending--;
+      answered();
       queued();
     }
   }
@@ -387,7 +350,7 @@ export function webhookSource<T = unknown>(
       await request.body?.cancel().catch(() => {});
       return response;
     };
-    if (closed) {
+    if (queue.closed) {
       return refuse(
         unavailable("Cannot accept the webhook: the source is closed"),
       );
@@ -458,12 +421,13 @@ export function webhookSource<T = unknown>(
       return answer(400, `Cannot read the webhook's body: ${message(error)}`);
     }
     if (values.length === 0) return success();
-    if (queuedRecords > 0 && queuedRecords + values.length > maxQueuedRecords) {
+    const waiting = queue.queued;
+    if (waiting > 0 && waiting + values.length > maxQueuedRecords) {
       return unavailable(
-        `Cannot accept the webhook: ${queuedRecords} records already wait to be read`,
+        `Cannot accept the webhook: ${waiting} records already wait to be read`,
       );
     }
-    if (!reading && closed) {
+    if (!queue.reading && queue.closed) {
       return unavailable("Cannot accept the webhook: the source is closed");
     }
     const headers = pick(request.headers);
@@ -471,13 +435,13 @@ export function webhookSource<T = unknown>(
       ? new Date(Number(timestamp) * 1000).toISOString()
       : undefined;
     const records = values.map((value) => {
-      const record: Message = { value };
+      const record: Message<T> = { value: value as T };
       if (headers !== undefined) record.headers = headers;
       if (id !== undefined) record.id = id;
       if (time !== undefined) record.time = time;
       return record;
     });
-    const stored = enqueue(records);
+    const stored = queue.enqueue(records, ackTimeoutMs);
     queued();
     if (id === undefined) return stored;
     storingIds.set(id, stored);
@@ -538,146 +502,7 @@ export function webhookSource<T = unknown>(
     return picked;
   }
 
-  function enqueue(records: Message[]): Promise<Response> {
-    return new Promise<Response>((resolve) => {
-      const entry: Pending = {
-        seq: seq++,
-        records,
-        settled: false,
-        timer: undefined,
-        resolve,
-      };
-      entry.timer = setTimeout(() => expire(entry), ackTimeoutMs);
-      queue.push(entry);
-      queuedRecords += records.length;
-      wake?.();
-    });
-  }
-
-  async function* batches(
-    signal: AbortSignal,
-  ): AsyncGenerator<SourceBatch<Message<T>>> {
-    const onAbort = () => wake?.();
-    signal.addEventListener("abort", onAbort);
-    try {
-      for (;;) {
-        while (queue.length === 0) {
-          if (signal.aborted || (closed && receiving === 0)) return;
-          await new Promise<void>((resolve) => wake = resolve);
-          wake = undefined;
-        }
-        if (signal.aborted) return;
-        let count = 0;
-        let taken = 0;
-        while (
-          taken < queue.length &&
-          (taken === 0 ||
-            count + queue[taken]!.records.length <= maxBatchRecords)
-        ) {
-          count += queue[taken]!.records.length;
-          taken++;
-        }
-        const batch = queue.slice(0, taken);
-        queue = queue.slice(taken);
-        queuedRecords -= count;
-        inFlight.push(...batch);
-        const records = taken === 1
-          ? batch[0]!.records
-          : batch.flatMap((entry) => entry.records);
-        yield {
-          records: records as Message<T>[],
-          position: batch[taken - 1]!.seq,
-        };
-      }
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-      reading = false;
-      // What the pipeline never read will not be read: 503 now.
-      const unread = queue;
-      queue = [];
-      queuedRecords = 0;
-      for (const entry of unread) {
-        settle(
-          entry,
-          unavailable(
-            "Cannot accept the webhook: the pipeline stopped before reading it",
-          ),
-        );
-      }
-    }
-  }
-
-  function ack(position: Position): void {
-    const upTo = position as number;
-    let done = 0;
-    while (done < inFlight.length && inFlight[done]!.seq <= upTo) {
-      settle(inFlight[done]!, success());
-      done++;
-    }
-    if (done > 0) inFlight = inFlight.slice(done);
-  }
-
-  function failStale(reason: string): void {
-    const stale = inFlight;
-    inFlight = [];
-    for (const entry of stale) settle(entry, unavailable(reason));
-  }
-
-  function open(
-    _after: Position | undefined,
-    { signal }: OpenOptions,
-  ): AsyncIterable<SourceBatch<Message<T>>> {
-    if (reading) {
-      throw new TypeError(
-        "Cannot open webhookSource(): it is already read by another pipeline",
-      );
-    }
-    reading = true;
-    // Read by an earlier pipeline and never acknowledged: that one is gone.
-    failStale(
-      "Cannot accept the webhook: the pipeline that read it stopped before storing it",
-    );
-    return batches(signal);
-  }
-
-  function close(): void {
-    if (closed) return;
-    closed = true;
-    wake?.();
-  }
-
-  if (options.signal !== undefined) {
-    if (options.signal.aborted) close();
-    else options.signal.addEventListener("abort", close, { once: true });
-  }
-
-  const init: ResumableSourceInit<Message<T>> = {
-    name: "webhookSource",
-    open,
-    ack,
-  };
-  return {
-    [RESUMABLE_SOURCE]: init,
-    fetch: handle,
-    close,
-    get pending() {
-      return pending;
-    },
-    async *[Symbol.asyncIterator]() {
-      const abort = new AbortController();
-      try {
-        for await (const batch of open(undefined, { signal: abort.signal })) {
-          yield* batch.records;
-          ack(batch.position);
-        }
-      } finally {
-        abort.abort();
-        failStale(
-          "Cannot accept the webhook: the loop reading it ended before processing it",
-        );
-      }
-    },
-  };
+  return queue.source;
 }
 
 function message(error: unknown): string {

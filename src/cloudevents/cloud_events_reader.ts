@@ -1,14 +1,11 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import type { Position } from "../checkpoint/position.ts";
-import { RESUMABLE_SOURCE } from "../sources/resumable_source.ts";
-import type {
-  OpenOptions,
-  ResumableSource,
-  ResumableSourceInit,
-  SourceBatch,
-} from "../sources/resumable_source.ts";
+import type { ResumableSource } from "../sources/resumable_source.ts";
+import {
+  requestQueueSource,
+  successAnswer,
+} from "../sources/request_queue_source.ts";
 import type { CloudEvent } from "./cloud_event.ts";
 import { CloudEventError } from "./cloud_event_error.ts";
 import { decodeHttp } from "./decode_http.ts";
@@ -107,14 +104,6 @@ export interface CloudEventsReader<T> extends ResumableSource<CloudEvent<T>> {
   close(): void;
   /** Requests received and not answered yet. */
   readonly pending: number;
-}
-
-interface Pending {
-  seq: number;
-  events: CloudEvent[];
-  settled: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  resolve(response: Response): void;
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -251,61 +240,38 @@ export function cloudEventsReader<T = unknown>(
     options.maxBatchEvents,
     1024,
   );
-  const successStatus = options.successStatus ?? 204;
-  if (![200, 202, 204].includes(successStatus)) {
-    throw new RangeError(
-      `Cannot create cloudEventsReader(): options.successStatus must be 200, 202 or 204, got ${successStatus}`,
-    );
-  }
+  const success = successAnswer("cloudEventsReader()", options.successStatus);
   const strict = options.strict === true;
 
-  let seq = 0;
-  /** Received, not yet read by the pipeline. */
-  let queue: Pending[] = [];
-  let queuedEvents = 0;
-  /** Read by the pipeline, waiting for the acknowledgement, by `seq`. */
-  let inFlight: Pending[] = [];
-  let pending = 0;
-  let closed = false;
-  let reading = false;
-  /** Requests past the door, not yet queued (reading their body). */
-  let receiving = 0;
-  let wake: (() => void) | undefined;
   const roomWaiters = new Set<() => void>();
-
-  const success = () => new Response(null, { status: successStatus });
-
-  function settle(entry: Pending, response: Response): void {
-    if (entry.settled) return;
-    entry.settled = true;
-    clearTimeout(entry.timer);
-    entry.resolve(response);
-  }
+  const queue = requestQueueSource<CloudEvent<T>>({
+    name: "cloudEventsReader",
+    fetch: handle,
+    maxBatchRecords: maxBatchEvents,
+    success,
+    unavailable,
+    messages: {
+      expired:
+        `Cannot accept CloudEvents: they were not stored within ${ackTimeoutMs} ms`,
+      unread:
+        "Cannot accept CloudEvents: the pipeline stopped before reading them",
+      stale:
+        "Cannot accept CloudEvents: the pipeline that read them stopped before storing them",
+      unfinished:
+        "Cannot accept CloudEvents: the reader's loop ended before it processed them",
+    },
+    onRoom: notifyRoom,
+    signal: options.signal,
+  });
 
   function notifyRoom(): void {
     for (const resolve of roomWaiters) resolve();
     roomWaiters.clear();
   }
 
-  function expire(entry: Pending): void {
-    if (entry.settled) return;
-    const queued = queue.indexOf(entry);
-    if (queued !== -1) {
-      queue.splice(queued, 1);
-      queuedEvents -= entry.events.length;
-      notifyRoom();
-    }
-    settle(
-      entry,
-      unavailable(
-        `Cannot accept CloudEvents: they were not stored within ${ackTimeoutMs} ms`,
-      ),
-    );
-  }
-
   /** Waits until the queue has room for `size` more events; false on timeout. */
   async function room(size: number, deadline: number): Promise<boolean> {
-    while (queuedEvents > 0 && queuedEvents + size > maxQueuedEvents) {
+    while (queue.queued > 0 && queue.queued + size > maxQueuedEvents) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -331,11 +297,11 @@ export function cloudEventsReader<T = unknown>(
         issues: [],
       }, { allow: "POST" });
     }
-    pending++;
+    const answered = queue.answering();
     try {
       return await receive(request);
     } finally {
-      pending--;
+      answered();
     }
   }
 
@@ -343,21 +309,21 @@ export function cloudEventsReader<T = unknown>(
     const deadline = Date.now() + ackTimeoutMs;
     const full =
       `Cannot accept CloudEvents: the queue stayed full for ${ackTimeoutMs} ms`;
-    if (closed) {
+    if (queue.closed) {
       await request.body?.cancel().catch(() => {});
       return unavailable("Cannot accept CloudEvents: the reader is closed");
     }
     // Until enqueued, this request keeps a closing source open.
-    receiving++;
+    const queued = queue.receiving();
     try {
       // A full queue holds new senders back before their body is read.
       if (!(await room(1, deadline))) {
         await request.body?.cancel().catch(() => {});
         return unavailable(full);
       }
-      let events: CloudEvent[];
+      let events: CloudEvent<T>[];
       try {
-        events = await decodeHttp(request, { maxBodyBytes, strict });
+        events = await decodeHttp<T>(request, { maxBodyBytes, strict });
       } catch (error) {
         if (error instanceof CloudEventError) {
           return errorResponse(error.status, error.toJSON());
@@ -372,182 +338,15 @@ export function cloudEventsReader<T = unknown>(
       }
       if (events.length === 0) return success();
       if (!(await room(events.length, deadline))) return unavailable(full);
-      if (!reading && closed) {
+      if (!queue.reading && queue.closed) {
         return unavailable("Cannot accept CloudEvents: the reader is closed");
       }
       // Queued before `receiving` drops, so a closing source still sees it.
-      return enqueue(events, deadline);
+      return queue.enqueue(events, deadline - Date.now());
     } finally {
-      receiving--;
-      if (closed) wake?.();
+      queued();
     }
   }
 
-  function enqueue(events: CloudEvent[], deadline: number): Promise<Response> {
-    return new Promise<Response>((resolve) => {
-      const entry: Pending = {
-        seq: seq++,
-        events,
-        settled: false,
-        timer: undefined,
-        resolve,
-      };
-      entry.timer = setTimeout(() => expire(entry), deadline - Date.now());
-      queue.push(entry);
-      queuedEvents += events.length;
-      wake?.();
-    });
-  }
-
-  async function* batches(
-    signal: AbortSignal,
-  ): AsyncGenerator<SourceBatch<CloudEvent<T>>> {
-    const onAbort = () => wake?.();
-    signal.addEventListener("abort", onAbort);
-    try {
-      for (;;) {
-        while (queue.length === 0) {
-          if (signal.aborted || (closed && receiving === 0)) return;
-          await new Promise<void>((resolve) => wake = resolve);
-          wake = undefined;
-        }
-        if (signal.aborted) return;
-        let count = 0;
-        let taken = 0;
-        while (
-          taken < queue.length &&
-          (taken === 0 || count + queue[taken]!.events.length <= maxBatchEvents)
-        ) {
-          count += queue[taken]!.events.length;
-          taken++;
-        }
-        const batch = queue.slice(0, taken);
-        queue = taken === queue.length ? [] : queue.slice(taken);
-        queuedEvents -= count;
-        inFlight.push(...batch);
-        notifyRoom();
-        let records = batch[0]!.events;
-        if (taken > 1) {
-          records = new Array(count);
-          let at = 0;
-          for (const entry of batch) {
-            for (const event of entry.events) records[at++] = event;
-          }
-        }
-        yield {
-          records: records as CloudEvent<T>[],
-          position: batch[taken - 1]!.seq,
-        };
-      }
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-      reading = false;
-      release();
-    }
-  }
-
-  /**
-   * The pipeline let go of the source: what it never read will not be read,
-   * so those requests get 503 now. What it read may still be stored and
-   * acknowledged while the pipeline drains; those wait for their ack or
-   * their timeout.
-   */
-  function release(): void {
-    const unread = queue;
-    queue = [];
-    queuedEvents = 0;
-    notifyRoom();
-    for (const entry of unread) {
-      settle(
-        entry,
-        unavailable(
-          "Cannot accept CloudEvents: the pipeline stopped before reading them",
-        ),
-      );
-    }
-  }
-
-  function ack(position: Position): void {
-    const upTo = position as number;
-    let done = 0;
-    while (done < inFlight.length && inFlight[done]!.seq <= upTo) {
-      settle(inFlight[done]!, success());
-      done++;
-    }
-    if (done > 0) inFlight = inFlight.slice(done);
-  }
-
-  function open(
-    _after: Position | undefined,
-    { signal }: OpenOptions,
-  ): AsyncIterable<SourceBatch<CloudEvent<T>>> {
-    if (reading) {
-      throw new TypeError(
-        "Cannot open cloudEventsReader(): it is already read by another pipeline",
-      );
-    }
-    reading = true;
-    // Requests an earlier pipeline read and never acknowledged: it is gone,
-    // and this pipeline's acknowledgements (higher positions) must not
-    // answer them 2xx in its place. 503: their senders send them again.
-    const stale = inFlight;
-    inFlight = [];
-    for (const entry of stale) {
-      settle(
-        entry,
-        unavailable(
-          "Cannot accept CloudEvents: the pipeline that read them stopped before storing them",
-        ),
-      );
-    }
-    return batches(signal);
-  }
-
-  function close(): void {
-    if (closed) return;
-    closed = true;
-    notifyRoom();
-    wake?.();
-  }
-
-  if (options.signal !== undefined) {
-    if (options.signal.aborted) close();
-    else options.signal.addEventListener("abort", close, { once: true });
-  }
-
-  const init: ResumableSourceInit<CloudEvent<T>> = {
-    name: "cloudEventsReader",
-    open,
-    ack,
-  };
-  return {
-    [RESUMABLE_SOURCE]: init,
-    fetch: handle,
-    close,
-    get pending() {
-      return pending;
-    },
-    async *[Symbol.asyncIterator]() {
-      const abort = new AbortController();
-      try {
-        for await (const batch of open(undefined, { signal: abort.signal })) {
-          yield* batch.records;
-          ack(batch.position);
-        }
-      } finally {
-        abort.abort();
-        // No pipeline drains behind a loop: what it did not finish is lost.
-        const unfinished = inFlight;
-        inFlight = [];
-        for (const entry of unfinished) {
-          settle(
-            entry,
-            unavailable(
-              "Cannot accept CloudEvents: the reader's loop ended before it processed them",
-            ),
-          );
-        }
-      }
-    },
-  };
+  return queue.source;
 }
