@@ -6,9 +6,11 @@
 // it each time, and lets the last start finish. Then it checks that every
 // expected record was delivered (0 lost), in order apart from replays, that
 // every duplicate sits right after a restart, and that the longest replay
-// is within the scenario's bound; a run with several streams (a graph's
-// sinks, per origin) has each checked on its own, and one line per stream
-// under its result. The last line of a scenario reads
+// is within the scenario's bound (a run that says its source cannot keep
+// order is checked in any order, its duplicates being the records
+// delivered twice); a run with several streams (a graph's sinks, per
+// origin) has each checked on its own, and one line per stream under its
+// result. The last line of a scenario reads
 //
 //   crash: <scenario> N kills, N records, N lost, N duplicates, max replay N
 //
@@ -119,12 +121,15 @@ function streamsOf(run: CrashRun): [string, CrashStream][] {
 /**
  * Checks one stream: every expected id delivered, nothing else, in order
  * apart from the replays that start at a restart (`restarts` holds the
- * stream's delivered count at each kill).
+ * stream's delivered count at each kill). An `unordered` stream is checked
+ * in any order: its duplicates are the ids delivered before, and a replay
+ * the duplicates between one restart and the next.
  */
 async function check(
   stream: CrashStream,
   restarts: readonly number[],
   records: number,
+  unordered: boolean,
 ): Promise<StreamCheck> {
   const { ids, problems } = await stream.delivered();
   let expected = 0;
@@ -138,45 +143,96 @@ async function check(
     expected++;
     if (seen[id] === 0) lost.push(id);
   }
-  const boundaries = new Set(restarts);
   let duplicates = 0;
   let maxReplay = 0;
-  let highest = -1;
-  let replaying = false;
-  let replay = 0;
-  ids.forEach((id, n) => {
-    if (
-      problems.length < 20 &&
-      !(Number.isInteger(id) && id >= 0 && id < records && stream.expected(id))
-    ) {
-      problems.push(`line ${n + 1}: record ${id} should not be delivered`);
-    }
-    if (boundaries.has(n)) {
-      replaying = true;
-      replay = 0;
-    }
-    if (id <= highest) {
-      duplicates++;
-      if (!replaying && problems.length < 20) {
-        problems.push(
-          `line ${
-            n + 1
-          }: record ${id} is out of order, not right after a restart`,
-        );
+  if (unordered) {
+    ({ duplicates, maxReplay } = unorderedCheck(
+      ids,
+      restarts,
+      records,
+      stream,
+      problems,
+    ));
+  } else {
+    const boundaries = new Set(restarts);
+    let highest = -1;
+    let replaying = false;
+    let replay = 0;
+    ids.forEach((id, n) => {
+      if (
+        problems.length < 20 &&
+        !(Number.isInteger(id) && id >= 0 && id < records &&
+          stream.expected(id))
+      ) {
+        problems.push(`line ${n + 1}: record ${id} should not be delivered`);
       }
-      replay++;
-      maxReplay = Math.max(maxReplay, replay);
-    } else {
-      replaying = false;
-      highest = id;
-    }
-  });
+      if (boundaries.has(n)) {
+        replaying = true;
+        replay = 0;
+      }
+      if (id <= highest) {
+        duplicates++;
+        if (!replaying && problems.length < 20) {
+          problems.push(
+            `line ${
+              n + 1
+            }: record ${id} is out of order, not right after a restart`,
+          );
+        }
+        replay++;
+        maxReplay = Math.max(maxReplay, replay);
+      } else {
+        replaying = false;
+        highest = id;
+      }
+    });
+  }
   if (lost.length > 0) {
     problems.push(
       `lost: ${lost.slice(0, 10).join(", ")}${lost.length > 10 ? ", ..." : ""}`,
     );
   }
   return { expected, lost, duplicates, maxReplay, problems };
+}
+
+/**
+ * The duplicates and the longest replay of a stream delivered in any
+ * order; a record that should not be delivered is added to `problems`.
+ */
+function unorderedCheck(
+  ids: readonly number[],
+  restarts: readonly number[],
+  records: number,
+  stream: CrashStream,
+  problems: string[],
+): { duplicates: number; maxReplay: number } {
+  const delivered = new Uint8Array(records);
+  let duplicates = 0;
+  let maxReplay = 0;
+  let replay = 0;
+  let next = 0;
+  ids.forEach((id, n) => {
+    // Each restart starts a new replay; `restarts` is ascending.
+    while (next < restarts.length && restarts[next]! <= n) {
+      next++;
+      replay = 0;
+    }
+    if (
+      !(Number.isInteger(id) && id >= 0 && id < records && stream.expected(id))
+    ) {
+      if (problems.length < 20) {
+        problems.push(`line ${n + 1}: record ${id} should not be delivered`);
+      }
+      return;
+    }
+    if (delivered[id] === 1) {
+      duplicates++;
+      replay++;
+      maxReplay = Math.max(maxReplay, replay);
+    }
+    delivered[id] = 1;
+  });
+  return { duplicates, maxReplay };
 }
 
 /** Starts, kills and restarts `run`'s child, then checks what it delivered. */
@@ -244,7 +300,9 @@ async function crash(
 
   const checks: StreamCheck[] = [];
   for (const [i, [, stream]] of streams.entries()) {
-    checks.push(await check(stream, restarts[i], context.records));
+    checks.push(
+      await check(stream, restarts[i], context.records, !!run.order?.unordered),
+    );
   }
   const problems: string[] = [];
   for (const [i, [stream]] of streams.entries()) {
@@ -285,6 +343,9 @@ async function crash(
     } s, kills after ${min}-${max} ms; ${limit}; seed ${seedUsed}`,
   ];
   if (run.note) details.push(run.note);
+  if (run.order?.unordered) {
+    details.push(`checked in any order: ${run.order.why}`);
+  }
   if (streams.length > 1) {
     const width = Math.max(...streams.map(([stream]) => stream.length));
     for (const [i, [stream]] of streams.entries()) {

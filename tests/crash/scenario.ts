@@ -7,10 +7,11 @@
 // lets the last start finish, then reads back what was delivered and checks
 // it: every expected record delivered (0 lost), in order apart from the
 // replays right after a restart, and the longest replay within the run's
-// bound. A run with several outputs (a graph's sinks, records of several
-// origins) names one stream per output and origin, and each is checked on
-// its own. A connector adds its scenario as one new file; the driver does
-// not change.
+// bound (a run whose source cannot keep order says so, and is checked in
+// any order: see `CrashRunBase.order`). A run with several outputs (a
+// graph's sinks, records of several origins) names one stream per output
+// and origin, and each is checked on its own. A connector adds its
+// scenario as one new file; the driver does not change.
 
 /** What the driver passes to a scenario. */
 export interface CrashContext {
@@ -69,6 +70,15 @@ export interface CrashRunBase {
    * With several streams, it bounds each of them.
    */
   replay: { atMost: number; why: string } | { moreThan: number; why: string };
+  /**
+   * Set when the source cannot deliver in order across a restart (a server
+   * that delivers what a killed run held only after a timeout, and newer
+   * messages meanwhile); `why` is printed under the result line. Every
+   * expected record must still be delivered, but in any order: a
+   * duplicate is then a record delivered before, and a replay the
+   * duplicates delivered between one restart and the next.
+   */
+  order?: { unordered: true; why: string };
   /** Releases what `prepare` opened elsewhere (a table, keys). */
   cleanup?(): Promise<void>;
 }
