@@ -99,6 +99,8 @@ export interface TcpProxy {
   readonly accepted: number;
   /** How many connections are open now. */
   readonly open: number;
+  /** Bytes read from the broker so far, over every connection. */
+  readonly fromBroker: number;
   /** While true, new connections are closed at once. */
   refuse: boolean;
   close(): Promise<void>;
@@ -110,6 +112,7 @@ export async function tcpProxy(target: string = BROKER_URL): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const clients = new Set<Socket>();
   let accepted = 0;
+  let fromBroker = 0;
   let refuse = false;
   const server: Server = createServer((client) => {
     if (refuse) {
@@ -129,6 +132,7 @@ export async function tcpProxy(target: string = BROKER_URL): Promise<TcpProxy> {
     };
     client.on("error", drop).on("close", drop);
     upstream.on("error", drop).on("close", drop);
+    upstream.on("data", (chunk: Uint8Array) => fromBroker += chunk.byteLength);
     client.pipe(upstream);
     upstream.pipe(client);
   });
@@ -146,6 +150,9 @@ export async function tcpProxy(target: string = BROKER_URL): Promise<TcpProxy> {
     },
     get open() {
       return clients.size;
+    },
+    get fromBroker() {
+      return fromBroker;
     },
     get refuse() {
       return refuse;

@@ -71,7 +71,9 @@ export interface MqttSourceOptions {
    * sends before waiting for PUBACKs (default 1000, at most 65535). Messages
    * are acknowledged once stored, so this is how far reading may run ahead
    * of the sink. MQTT 3.1.1 has no such setting: the broker's
-   * `max_inflight_messages` (Mosquitto: 20) bounds it.
+   * `max_inflight_messages` (Mosquitto: 20) bounds it. A broker that
+   * ignores it is held back: past this many received and not yet taken,
+   * the source stops reading from the connection.
    */
   receiveMaximum?: number;
   /**
@@ -217,7 +219,7 @@ export function mqttSource(
     name: `${CONNECTOR} ${topics.join(",")}`,
     // The session on the broker keeps the position: `after` is not needed.
     async *open(_after, { signal, deadLetter }) {
-      const reading = new Reading(++opens);
+      const reading = new Reading(++opens, receiveMaximum);
       current = reading;
       health = new HealthTracker();
       try {
@@ -246,22 +248,29 @@ export function mqttSource(
             health.watch(client);
           },
         );
-        const granted = await client.subscribeAsync(topics, { qos: 1 })
-          .catch((error) => {
+        // Not awaited before reading: a broker resuming the session sends
+        // the queued messages before the SUBACK, and once the buffer holds
+        // receiveMaximum of them it reads no further (see Reading): the
+        // SUBACK would never be read. A refusal fails the next take().
+        client.subscribeAsync(topics, { qos: 1 }).then(
+          (granted) => {
+            const refused = granted.find((grant) => grant.qos > 2);
+            if (refused) {
+              throw new MqttError(
+                CONNECTOR,
+                `subscribe to ${JSON.stringify(refused.topic)}`,
+                "the broker refused the subscription (not authorized, or an invalid filter)",
+              );
+            }
+          },
+          (error) => {
             throw new MqttError(
               CONNECTOR,
               `subscribe to ${JSON.stringify(topics.join(","))}`,
               error,
             );
-          });
-        const refused = granted.find((grant) => grant.qos > 2);
-        if (refused) {
-          throw new MqttError(
-            CONNECTOR,
-            `subscribe to ${JSON.stringify(refused.topic)}`,
-            "the broker refused the subscription (not authorized, or an invalid filter)",
-          );
-        }
+          },
+        ).catch((error) => reading.fail(error));
         for (;;) {
           const held = await reading.take(batchSize, lingerMs, signal);
           if (held === undefined) return;
@@ -314,9 +323,16 @@ class Reading {
   #closing: Promise<void> | undefined;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Most messages received and not yet taken before reading pauses. */
+  #limit: number;
+  /** mqtt.js's callback held while the buffer is full: reading paused. */
+  #paused: (() => void) | undefined;
+  /** Why reading cannot go on (the subscription failed). */
+  #failure: { error: unknown } | undefined;
 
-  constructor(open: number) {
+  constructor(open: number, limit: number) {
     this.open = open;
+    this.#limit = limit;
   }
 
   attach(client: MqttJsClient): void {
@@ -339,12 +355,19 @@ class Reading {
         this.#buffer.push({ packet, connection: this.#connection });
         this.#wake?.();
       }
-      callback();
+      // A broker should send no more than receiveMaximum unacknowledged
+      // messages, but some do not (Mosquitto 2.0.11 sends a whole offline
+      // backlog at once): once the buffer holds that many, the callback is
+      // held, so mqtt.js reads no further packet and TCP holds the broker
+      // back, until the pipeline has taken some.
+      if (this.#buffer.length >= this.#limit) this.#paused = callback;
+      else callback();
     };
     client.on("close", () => {
       this.#connection++;
       // The broker sends these again on the next connection.
       this.#buffer = this.#buffer.filter((held) => held.packet.qos === 0);
+      this.#resume();
     });
   }
 
@@ -368,7 +391,10 @@ class Reading {
         this.#wake = done;
         signal.addEventListener("abort", done, { once: true });
       }).finally(() => this.#wake = undefined);
-    while (this.#buffer.length === 0 && !signal.aborted) await wait();
+    while (
+      this.#buffer.length === 0 && !signal.aborted && !this.#failure
+    ) await wait();
+    if (this.#failure) throw this.#failure.error;
     if (signal.aborted) return undefined;
     if (this.#buffer.length < max && lingerMs > 0) {
       const until = Date.now() + lingerMs;
@@ -377,7 +403,22 @@ class Reading {
       ) await wait(until - Date.now());
       if (signal.aborted) return undefined;
     }
-    return this.#buffer.splice(0, max);
+    const taken = this.#buffer.splice(0, max);
+    if (this.#buffer.length < this.#limit) this.#resume();
+    return taken;
+  }
+
+  /** Reading cannot go on: the next take() throws `error`. */
+  fail(error: unknown): void {
+    this.#failure ??= { error };
+    this.#wake?.();
+  }
+
+  /** Lets mqtt.js read on, if the buffer had paused it. */
+  #resume(): void {
+    const paused = this.#paused;
+    this.#paused = undefined;
+    paused?.();
   }
 
   /** Notes a delivered batch; returns its position. */
@@ -436,6 +477,7 @@ class Reading {
   release(drainMs: number): void {
     this.#released = true;
     this.#buffer = [];
+    this.#resume();
     if (this.#client === undefined) return;
     if (this.#inflight.length === 0 || drainMs === 0) {
       void this.#close();

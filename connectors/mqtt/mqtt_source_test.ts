@@ -340,6 +340,70 @@ test("mqttSource() reads more than 1000 messages queued for an offline session (
   }
 });
 
+test("mqttSource() holds a broker that ignores Receive Maximum back: while the sink is stalled, the connection is not read past receiveMaximum messages; then all arrive in order", async () => {
+  // Mosquitto 2.0.11 lets more than Receive Maximum go unacknowledged once
+  // PUBACKs flow (each one releases a window's worth): without a bound the
+  // whole 40 MB backlog came in while the sink stalled. The source stops
+  // reading the connection while it holds 100 messages not yet taken (TCP
+  // then holds the broker back; what the kernel buffers stays), and reads
+  // on before the SUBACK came (the backlog comes ahead of it).
+  const broker = await privateBroker();
+  const proxy = await tcpProxy(broker.url);
+  try {
+    const clientId = unique("ca-src");
+    const topic = unique("ca/test");
+    const count = 5000;
+    const filler = "x".repeat(8000);
+    await createSession(clientId, topic, broker.url);
+    await publish(
+      topic,
+      Array.from({ length: count }, (_, id) => JSON.stringify({ id, filler })),
+      broker.url,
+    );
+    const total = count * 8000;
+    const got: number[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => release = resolve);
+    const running = pipeline(
+      mqttSource({
+        url: proxy.url,
+        topic,
+        clientId,
+        batchSize: 50,
+        receiveMaximum: 100,
+      }),
+      batchSink<Message>({
+        async write(records) {
+          for (const record of records) {
+            got.push((record.value as { id: number }).id);
+          }
+          // Three batches go through (their PUBACKs go out), then it stalls
+          // until the test lets it go.
+          if (got.length > 150) await released;
+        },
+      }),
+    );
+    await until(() => got.length > 150, "three batches", 10_000);
+    // Until the bytes read from the broker stop growing.
+    let last = -1;
+    for (let i = 0; i < 50 && proxy.fromBroker !== last; i++) {
+      last = proxy.fromBroker;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    assert.ok(
+      proxy.fromBroker < total / 2,
+      `read ${proxy.fromBroker} of ${total} bytes from the broker while the sink was stalled`,
+    );
+    release();
+    await until(() => got.length >= count, `${count} messages`, 30_000);
+    await running.stop();
+    assert.deepEqual(got, Array.from({ length: count }, (_, i) => i));
+  } finally {
+    await proxy.close();
+    await broker.stop();
+  }
+});
+
 test("mqttSource() at an unreachable broker fails with an MqttError naming it, password redacted", async () => {
   const source = mqttSource({
     url: "mqtt://user:secret@127.0.0.1:1",
