@@ -11,6 +11,7 @@ import { fileStoreDefinitions } from "../file_store/file_store_definitions.ts";
 import { httpDefinitions } from "../http/http_definitions.ts";
 import { mqttDefinitions } from "../mqtt/mqtt_definitions.ts";
 import { natsDefinitions } from "../nats/nats_definitions.ts";
+import { mariadbDefinitions } from "../mariadb/mariadb_definitions.ts";
 import { postgresDefinitions } from "../postgres/postgres_definitions.ts";
 import { redisDefinitions } from "../redis/redis_definitions.ts";
 
@@ -18,7 +19,7 @@ import { redisDefinitions } from "../redis/redis_definitions.ts";
  * A registry with every definition of the library, of every kind: the
  * core's processors (`generate`, `take`, `select`, `where`, `set`, ...)
  * and `memory` store, and each connector's definitions: `file-source`,
- * `file-sink`, the `file`, `deno-kv`, `redis` and `postgres` stores, the
+ * `file-sink`, the `file`, `deno-kv`, `redis`, `postgres` and `mariadb` stores, the
  * `tcp` and `ws` transports. A config's `modules` add the user's. No
  * client package loads here: each loads when its store or connector is
  * created.
@@ -32,7 +33,7 @@ import { redisDefinitions } from "../redis/redis_definitions.ts";
  * import { defaultRegistry } from "./default_registry.ts";
  *
  * const registry = defaultRegistry();
- * console.log(registry.names("store")); // ["memory", "file", "deno-kv", "redis", "postgres"]
+ * console.log(registry.names("store")); // ["memory", "file", "deno-kv", "redis", "postgres", "mariadb"]
  * if (!registry.has("transport", "ws")) throw new Error("no ws");
  * ```
  */
@@ -44,6 +45,7 @@ export function defaultRegistry(): Registry {
     ...denoKvDefinitions(),
     ...redisDefinitions(),
     ...postgresDefinitions(),
+    ...mariadbDefinitions(),
     ...httpDefinitions(),
     ...natsDefinitions(),
     ...mqttDefinitions(),

@@ -1,34 +1,53 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
 /**
- * A checkpoint store in a PostgreSQL table, on the `postgres` package
- * (porsager, an optional peer dependency). Pass in your `sql` instance;
- * the table is created on first use, and fencing is a conditional
- * `UPDATE`, so it holds across processes.
+ * Everything PostgreSQL, on the `postgres` package (porsager, an optional
+ * peer dependency, loaded on first use):
  *
- * `@ca/streams/postgres` is the folder of everything PostgreSQL; the 0.1
- * subpath `@ca/streams/postgres-store` stays an alias of it until 1.0.
+ * - {@linkcode postgresStore}: a checkpoint store in a table, fenced by a
+ *   conditional `UPDATE`, so it holds across processes;
+ * - {@linkcode postgresSink}: records as rows, one statement per batch,
+ *   `insert` or `upsert` by key; a record that does not fit is a
+ *   {@linkcode SqlRecordError} naming it and its column, and goes to the
+ *   pipeline's dead letter while the rest of its batch is stored;
+ * - {@linkcode postgresChangeSource}: change data capture through logical
+ *   replication (`pgoutput`) on a persistent slot: whole transactions in
+ *   commit order, the slot confirmed only past what the sink stored; with
+ *   {@linkcode dropPostgresChangeSlot} and {@linkcode postgresChangeSlotStatus}
+ *   (the WAL the slot retains).
+ *
+ * `@ca/streams/postgres-store`, the 0.1 subpath, stays an alias of this one
+ * until 1.0.
  *
  * ```ts ignore
  * import postgres from "postgres";
- * import { collect, pipeline, resumableSource } from "@ca/streams";
- * import { postgresStore } from "@ca/streams/postgres";
+ * import { map, pipeline } from "@ca/streams";
+ * import { postgresChangeSource, postgresSink, postgresStore } from "@ca/streams/postgres";
  *
+ * // Orders changed in one database, copied as rows into another's table.
  * const sql = postgres("postgres://postgres@127.0.0.1:5432/test");
- * const source = resumableSource<number>({
- *   async *open(after) {
- *     const start = after === undefined ? 0 : Number(after) + 1;
- *     for (let n = start; n < 5; n++) yield { records: [n], position: n };
- *   },
- * });
- * await pipeline(source, collect<number>(), {
- *   id: "numbers",
- *   checkpoint: { store: postgresStore(sql) },
- * });
- * await sql.end();
+ * await pipeline(
+ *   postgresChangeSource({
+ *     url: "postgres://postgres@127.0.0.1:5433/shop", // wal_level = logical
+ *     slot: "orders_copy",
+ *     tables: ["public.orders"],
+ *   }),
+ *   map((change) => ({ ...change.after, op: change.op, lsn: change.lsn })),
+ *   postgresSink({ sql, table: "order_changes" }),
+ *   { id: "orders-copy", checkpoint: { store: postgresStore(sql) } },
+ * );
  * ```
  *
  * @module
  */
 
 export * from "./postgres_store.ts";
+export * from "./postgres_sink.ts";
+export * from "./sql_record_error.ts";
+export * from "./sql_table_error.ts";
+export * from "./postgres_change_source.ts";
+export * from "./postgres_change.ts";
+export * from "./postgres_change_error.ts";
+export * from "./postgres_change_slot_options.ts";
+export * from "./postgres_change_slot_status.ts";
+export * from "./drop_postgres_change_slot.ts";

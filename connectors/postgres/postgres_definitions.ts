@@ -3,10 +3,17 @@
 import * as z from "zod/mini";
 import type { CheckpointStore } from "../../src/checkpoint/checkpoint_store.ts";
 import { ownedStore } from "../../src/checkpoint/owned_store.ts";
+import {
+  defineProcessor,
+  type ProcessorDefinition,
+} from "../../src/config/define_processor.ts";
 import { defineStore } from "../../src/config/define_store.ts";
 import type { Definition } from "../../src/config/definition_kinds.ts";
+import { fieldSelectorArg } from "../../src/config/message_args.ts";
 import { urlArg } from "../../src/config/url_arg.ts";
 import { importOptional } from "../runtime/import_optional.ts";
+import { postgresChangeSource } from "./postgres_change_source.ts";
+import { postgresSink } from "./postgres_sink.ts";
 import { postgresStore } from "./postgres_store.ts";
 
 const store = defineStore({
@@ -31,11 +38,88 @@ const store = defineStore({
   },
 });
 
+const sinkName = z.string().check(z.minLength(1));
+
+const sink = defineProcessor({
+  name: "postgres-sink",
+  kind: "sink",
+  delivery: "at-least-once",
+  description:
+    "Writes records as rows of a PostgreSQL table, one INSERT ... SELECT FROM unnest() per batch, insert or upsert by key; a record that does not fit goes to the dead letter (needs the npm package postgres).",
+  args: z.strictObject({
+    url: urlArg(["postgres", "postgresql"]),
+    table: sinkName,
+    mode: z._default(z.enum(["insert", "upsert"]), "insert"),
+    key: z.optional(
+      z.union([sinkName, z.array(sinkName).check(z.minLength(1))]),
+    ),
+    columns: z.optional(z.record(sinkName, fieldSelectorArg())),
+    maxAttempts: z.optional(z.int().check(z.positive())),
+  }).check(
+    z.refine((args) => args.mode !== "upsert" || args.key !== undefined, {
+      message: 'mode "upsert" needs key: the column(s) to update by',
+    }),
+  ),
+  // The sink opens its own client from the URL on the first write and ends
+  // it with the pipeline; the postgres package loads then, not here.
+  create: ({ maxAttempts, ...args }, context) =>
+    postgresSink({
+      ...args,
+      ...(maxAttempts === undefined ? {} : { retry: { maxAttempts } }),
+      signal: context.signal,
+    }),
+});
+
+const changeSource = defineProcessor({
+  name: "postgres-change-source",
+  kind: "source",
+  delivery: "at-least-once",
+  description:
+    "Captures the inserts, updates and deletes of PostgreSQL tables through logical replication (pgoutput) on a persistent slot, whole transactions in commit order, and confirms to the slot only what the sink stored (needs wal_level = logical, a user with REPLICATION, and the npm package postgres).",
+  args: z.strictObject({
+    url: urlArg(["postgres", "postgresql"]),
+    slot: z.string().check(
+      z.regex(
+        /^[a-z0-9_]{1,58}$/,
+        "expected 1 to 58 lower-case letters, digits or _",
+      ),
+    ),
+    tables: z.array(
+      z.string().check(
+        z.regex(/^[^.]+(\.[^.]+)?$/, 'expected "schema.table" or "table"'),
+      ),
+    ).check(z.minLength(1)),
+    publication: z.optional(z.string().check(z.minLength(1))),
+    createSlot: z.optional(z.boolean()),
+    createPublication: z.optional(z.boolean()),
+    snapshot: z.optional(z.boolean()),
+    reset: z.optional(z.union([
+      z.literal("latest"),
+      z.strictObject({
+        lsn: z.string().check(
+          z.regex(
+            /^[0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8}$/,
+            'expected an LSN such as "0/16B3748"',
+          ),
+        ),
+      }),
+    ])),
+    batchSize: z.optional(z.int().check(z.positive())),
+    statusIntervalMs: z.optional(z.int().check(z.minimum(100))),
+  }),
+  // The source opens its replication connection on the first read; the
+  // postgres package loads then, not here.
+  create: (args, context) =>
+    postgresChangeSource({ ...args, signal: context.signal }),
+});
+
 /**
  * The PostgreSQL connector's definitions for pipeline configs: the
  * `postgres` checkpoint store (`checkpoint.store: { type: postgres, url,
- * table? }`). Importing this file loads no client: the `postgres` package
- * loads when the store is created, and a missing package is an error that
+ * table? }`), the source `postgres-change-source` (change data capture)
+ * and the sink `postgres-sink`. Importing this file loads no client: the
+ * `postgres` package loads when the store is created, the source first
+ * reads or the sink first writes, and a missing package is an error that
  * names it.
  *
  * @returns A new array of the definitions.
@@ -45,9 +129,13 @@ const store = defineStore({
  * import { postgresDefinitions } from "./postgres_definitions.ts";
  *
  * const names = postgresDefinitions().map((d) => `${d.kind}:${d.name}`);
- * if (names.join() !== "store:postgres") throw new Error(`unexpected ${names}`);
+ * if (names.join() !== "store:postgres,source:postgres-change-source,sink:postgres-sink") throw new Error(`unexpected ${names}`);
  * ```
  */
 export function postgresDefinitions(): Definition[] {
-  return [store as Definition];
+  return [
+    store as Definition,
+    changeSource as ProcessorDefinition as Definition,
+    sink as ProcessorDefinition as Definition,
+  ];
 }
