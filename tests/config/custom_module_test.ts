@@ -163,7 +163,7 @@ channels:
     ]);
     assert.match(
       error.issues[0]!.message,
-      /^expected a registered store, got "acme\/jurnal" \(did you mean "acme\/journal"\?\); known: memory, file, deno-kv, redis, postgres, acme\/journal$/,
+      /^expected a registered store, got "acme\/jurnal" \(did you mean "acme\/journal"\?\); known: memory, file, deno-kv, redis, postgres, mariadb, acme\/journal$/,
     );
     assert.match(
       error.issues[1]!.message,
@@ -182,6 +182,7 @@ test("defaultRegistry() has every built-in store and transport", () => {
     "deno-kv",
     "redis",
     "postgres",
+    "mariadb",
   ]);
   assert.deepEqual(registry.names("transport"), ["tcp", "ws"]);
 });
