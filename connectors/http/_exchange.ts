@@ -38,47 +38,86 @@ export function retryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
+/** One attempt's request: its URL and init, without a signal. */
+export interface OutgoingRequest {
+  url: string;
+  init: Omit<RequestInit, "signal">;
+}
+
 /**
  * Sends `make()` until an answer `accept`s, retrying network errors,
  * timeouts, 408, 429 and 5xx with backoff; a `Retry-After` on the answer
  * sets the wait instead (at most `maxRetryAfterMs`). Other statuses throw
  * at once. Throws {@linkcode HttpError} with the attempts made, or the
  * signal's reason once it aborts.
+ *
+ * An accepted answer is handed to `consume`, which reads its body while
+ * the attempt's timeout still runs, and whose result (or error: it is not
+ * retried) `exchange` returns. Without `send`, each attempt is
+ * `fetch(url, init)`: a `Request` is made only for an injected `send`,
+ * which takes one (fetch would copy it).
  */
-export async function exchange(
-  make: (signal: AbortSignal) => Request,
-  send: Fetch,
+export async function exchange<R>(
+  make: () => OutgoingRequest,
+  send: Fetch | undefined,
   policy: ExchangePolicy,
   action: string,
   url: string,
   signal: AbortSignal,
+  consume: (response: Response) => R | Promise<R>,
   accept: (status: number) => boolean = (status) =>
     status >= 200 && status < 300,
-): Promise<Response> {
+): Promise<R> {
   for (let attempt = 1;; attempt++) {
     signal.throwIfAborted();
     let error: HttpError;
     let wait: number | undefined;
-    let response: Response | undefined;
+    // One controller per attempt, ended by the signal or the timeout, and
+    // its timer cleared once the answer is read: cheaper than a dependent
+    // signal with a timeout signal that lives on for `timeoutMs`.
+    const attemptControl = new AbortController();
+    const forward = () => attemptControl.abort(signal.reason);
+    signal.addEventListener("abort", forward, { once: true });
+    const timer = setTimeout(
+      () =>
+        attemptControl.abort(
+          new DOMException(
+            `no answer within ${policy.timeoutMs} ms`,
+            "TimeoutError",
+          ),
+        ),
+      policy.timeoutMs,
+    );
     try {
-      response = await send(
-        make(AbortSignal.any([signal, AbortSignal.timeout(policy.timeoutMs)])),
-      );
-    } catch (cause) {
-      signal.throwIfAborted();
-      error = new HttpError(action, url, undefined, attempt, "", { cause });
-    }
-    if (response !== undefined) {
-      if (accept(response.status)) return response;
-      error = new HttpError(
-        action,
-        url,
-        response.status,
-        attempt,
-        await excerpt(response),
-      );
-      if (!retryableStatus(response.status)) throw error;
-      wait = retryAfterMs(response.headers.get("retry-after"));
+      let response: Response | undefined;
+      try {
+        const outgoing = make();
+        const init: RequestInit = {
+          ...outgoing.init,
+          signal: attemptControl.signal,
+        };
+        response = await (send === undefined
+          ? fetch(outgoing.url, init)
+          : send(new Request(outgoing.url, init)));
+      } catch (cause) {
+        signal.throwIfAborted();
+        error = new HttpError(action, url, undefined, attempt, "", { cause });
+      }
+      if (response !== undefined) {
+        if (accept(response.status)) return await consume(response);
+        error = new HttpError(
+          action,
+          url,
+          response.status,
+          attempt,
+          await excerpt(response),
+        );
+        if (!retryableStatus(response.status)) throw error;
+        wait = retryAfterMs(response.headers.get("retry-after"));
+      }
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", forward);
     }
     if (
       attempt >= policy.maxAttempts ||

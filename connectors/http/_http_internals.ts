@@ -55,9 +55,15 @@ export function bodyKind(
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
+const lenient = new TextDecoder();
 
 /** Decodes UTF-8, throwing a SyntaxError on invalid bytes. */
 export function utf8(bytes: Uint8Array): string {
+  // The lenient decoder is the runtimes' fast path; it turns invalid bytes
+  // into U+FFFD, so only a text holding one (rare: invalid, or sent as
+  // such) is decoded again strictly to tell which.
+  const text = lenient.decode(bytes);
+  if (!text.includes("\uFFFD")) return text;
   try {
     return decoder.decode(bytes);
   } catch {
@@ -68,15 +74,28 @@ export function utf8(bytes: Uint8Array): string {
 /** Parses NDJSON text, one value per non-empty line; errors name the line. */
 export function parseNdjson(text: string): unknown[] {
   const values: unknown[] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
+  let start = 0;
+  for (let i = 1; start <= text.length; i++) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
     if (line === "") continue;
+    // JSON.parse skips the whitespace around a value itself: trimming
+    // first (for blank lines, or a BOM) only when it fails.
     try {
       values.push(JSON.parse(line));
+      continue;
+    } catch {
+      // Blank, padded beyond JSON whitespace, or not JSON: see below.
+    }
+    const trimmed = line.trim();
+    if (trimmed === "") continue;
+    try {
+      values.push(JSON.parse(trimmed));
     } catch (error) {
       throw new SyntaxError(
-        `line ${i + 1} is not JSON: ${
+        `line ${i} is not JSON: ${
           error instanceof Error ? error.message : String(error)
         }`,
       );
@@ -95,12 +114,29 @@ export class BodyTooLarge extends Error {
 /**
  * Reads a body's bytes, counting them as they arrive, and cancels it as
  * soon as it passes `limit` bytes (whatever `content-length` says).
+ *
+ * With `contentLength`, the request's `content-length` header, at most
+ * `limit`: the server delivers exactly that many bytes (HTTP framing, which
+ * Deno, Node and workerd enforce), so the body is read in one go, the
+ * runtimes' fast path (several times cheaper than reading its chunks).
  */
 export async function readLimited(
   body: ReadableStream<Uint8Array> | null,
   limit: number,
+  contentLength?: string | null,
 ): Promise<Uint8Array> {
   if (body === null) return new Uint8Array(0);
+  if (contentLength !== undefined && contentLength !== null) {
+    const declared = Number(contentLength);
+    if (
+      contentLength !== "" && Number.isSafeInteger(declared) &&
+      declared >= 0 && declared <= limit
+    ) {
+      const bytes = new Uint8Array(await new Response(body).arrayBuffer());
+      if (bytes.byteLength > limit) throw new BodyTooLarge(limit);
+      return bytes;
+    }
+  }
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

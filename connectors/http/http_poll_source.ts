@@ -14,6 +14,7 @@ import type {
 } from "../../src/sources/resumable_source.ts";
 import { describeValue } from "../../src/util/describe_value.ts";
 import { exchange, exchangePolicy } from "./_exchange.ts";
+import type { OutgoingRequest } from "./_exchange.ts";
 import type { Fetch } from "./_http_internals.ts";
 import {
   bodyKind,
@@ -112,6 +113,9 @@ export interface HttpPollSourceOptions {
   /** Sends the requests (default `globalThis.fetch`); inject one in tests. */
   fetch?: (request: Request) => Promise<Response>;
 }
+
+/** What application/x-www-form-urlencoded leaves unencoded. */
+const FORM_SAFE = /^[A-Za-z0-9*._-]*$/;
 
 /**
  * Creates a source that polls an HTTP endpoint with GET: each answer's
@@ -221,8 +225,9 @@ export function httpPollSource<T = unknown>(
     positiveOption(where, "maxRetryAfterMs", options.maxRetryAfterMs, 60_000),
     positiveOption(where, "timeoutMs", options.timeoutMs, 30_000),
   );
-  const send: Fetch = options.fetch ?? ((request) => globalThis.fetch(request));
-  if (typeof send !== "function") {
+  // Without one, each poll is a plain fetch(url, init).
+  const send: Fetch | undefined = options.fetch;
+  if (send !== undefined && typeof send !== "function") {
     throw new TypeError(
       `Cannot create ${where}: options.fetch must be a function, got ${typeof send}`,
     );
@@ -231,17 +236,51 @@ export function httpPollSource<T = unknown>(
   // User info becomes a Basic authorization header.
   const address = moveCredentials(target, fixedHeaders);
 
-  function request(cursor: string | null, etag: string | undefined) {
-    return (signal: AbortSignal) => {
-      const headers = new Headers(fixedHeaders);
-      headers.set("accept", "application/json, application/x-ndjson");
-      if (etag !== undefined) headers.set("if-none-match", etag);
-      const url = new URL(address);
-      if (cursor !== null) {
-        if (cursorHeader !== undefined) headers.set(cursorHeader, cursor);
-        else url.searchParams.set(cursorParam, cursor);
+  // Made once: a poll only adds its cursor and ETag (a page is a request:
+  // what is built per request shows in the records per second).
+  const baseHeaders = new Headers(fixedHeaders);
+  baseHeaders.set("accept", "application/json, application/x-ndjson");
+  const headerPairs = [...baseHeaders];
+  const base = new URL(address);
+  /** The URL up to where `cursorParam=...` is appended, when it can be. */
+  const encodedParam = new URLSearchParams([[cursorParam, ""]]).toString()
+    .slice(0, -1);
+  const queryPrefix = base.hash === "" && !base.searchParams.has(cursorParam)
+    ? base.href +
+      (base.search === "" ? (base.href.endsWith("?") ? "" : "?") : "&")
+    : undefined;
+
+  function urlFor(cursor: string | null): string {
+    if (cursor === null || cursorHeader !== undefined) return base.href;
+    if (queryPrefix !== undefined) {
+      // Characters form encoding leaves as they are need no encoder.
+      return queryPrefix +
+        (FORM_SAFE.test(cursor)
+          ? `${encodedParam}=${cursor}`
+          : new URLSearchParams([[cursorParam, cursor]]));
+    }
+    const url = new URL(base);
+    url.searchParams.set(cursorParam, cursor);
+    return url.href;
+  }
+
+  function request(
+    cursor: string | null,
+    etag: string | undefined,
+  ): () => OutgoingRequest {
+    return () => {
+      let headers: HeadersInit = headerPairs;
+      if (
+        etag !== undefined || (cursor !== null && cursorHeader !== undefined)
+      ) {
+        const more = new Headers(baseHeaders);
+        if (etag !== undefined) more.set("if-none-match", etag);
+        if (cursor !== null && cursorHeader !== undefined) {
+          more.set(cursorHeader, cursor);
+        }
+        headers = more;
       }
-      return new Request(url, { method: "GET", headers, signal });
+      return { url: urlFor(cursor), init: { method: "GET", headers } };
     };
   }
 
@@ -296,28 +335,35 @@ export function httpPollSource<T = unknown>(
     /** The last ETag, and the cursor it was given for. */
     let etag: { cursor: string | null; value: string } | undefined;
     while (!signal.aborted) {
-      let response: Response;
+      /** The answer read (within the request's timeout); none for a 304. */
+      let polled: { answer: HttpPollResponse; tag: string | null } | undefined;
       try {
-        response = await exchange(
+        polled = await exchange(
           request(cursor, etag?.cursor === cursor ? etag.value : undefined),
           send,
           policy,
           "poll (http-poll-source)",
           shown,
           signal,
+          async (response) => {
+            if (response.status === 304) {
+              await response.body?.cancel().catch(() => {});
+              return undefined;
+            }
+            const answer = await read(response);
+            return { answer, tag: response.headers.get("etag") };
+          },
           (status) => (status >= 200 && status < 300) || status === 304,
         );
       } catch (error) {
         if (signal.aborted) return;
         throw error;
       }
-      if (response.status === 304) {
-        await response.body?.cancel().catch(() => {});
+      if (polled === undefined) {
         if (!(await pause(signal))) return;
         continue;
       }
-      const answer = await read(response);
-      const tag = response.headers.get("etag");
+      const { answer, tag } = polled;
       etag = tag === null ? undefined : { cursor, value: tag };
       const found = cursorOf(answer);
       const next = found === undefined || found === null

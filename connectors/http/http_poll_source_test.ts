@@ -192,6 +192,37 @@ test("httpPollSource() retries a 503 after Retry-After, fails at once on 404, an
   }
 });
 
+test("httpPollSource() polls again when an answer does not come within timeoutMs", async () => {
+  let answerLate!: () => void;
+  const late = new Promise<void>((resolve) => answerLate = resolve);
+  let calls = 0;
+  const server = await serve(async (request) => {
+    if (calls++ === 0) await late; // the first poll hangs
+    const cursor = new URL(request.url).searchParams.get("cursor");
+    if (cursor !== null) return Response.json({ items: [], next: cursor });
+    return Response.json({ items: [{ n: 1 }], next: "1" });
+  });
+  try {
+    const sink = collect<Message<{ n: number }>>();
+    const running = pipeline(
+      httpPollSource<{ n: number }>(server.url, {
+        records: "/items",
+        cursor: "/next",
+        timeoutMs: 200,
+        retry: { maxAttempts: 3, initialDelayMs: 1 },
+      }),
+      sink,
+    );
+    await until(() => sink.records.length === 1, "the record after the retry");
+    await running.stop();
+    assert.deepEqual(sink.records.map((m) => m.value.n), [1]);
+    assert.ok(calls >= 2, `${calls} requests`);
+  } finally {
+    answerLate();
+    await server.close();
+  }
+});
+
 type Row = Message<{ n: number; text: string }>;
 
 // The conformance kit over the paged API: each write appends to its log.

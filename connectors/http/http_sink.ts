@@ -195,8 +195,9 @@ export function httpSink<T = unknown>(
       }`,
     );
   }
-  const send: Fetch = options.fetch ?? ((request) => globalThis.fetch(request));
-  if (typeof send !== "function") {
+  // Without one, each request is a plain fetch(url, init).
+  const send: Fetch | undefined = options.fetch;
+  if (send !== undefined && typeof send !== "function") {
     throw new TypeError(
       `Cannot create ${where}: options.fetch must be a function, got ${typeof send}`,
     );
@@ -312,21 +313,22 @@ export function httpSink<T = unknown>(
     const sent = new Array<boolean>(records.length).fill(false);
     for (const request of outgoing) {
       try {
-        const response = await exchange(
-          (attemptSignal) =>
-            new Request(address, {
+        await exchange(
+          () => ({
+            url: address,
+            init: {
               method,
               headers: request.headers,
               body: request.body as BodyInit,
-              signal: attemptSignal,
-            }),
+            },
+          }),
           send,
           policy,
           `send ${request.to - request.from} record(s) (http-sink)`,
           shown,
           signal,
+          (response) => response.body?.cancel().catch(() => {}),
         );
-        await response.body?.cancel().catch(() => {});
         sent.fill(true, request.from, request.to);
       } catch (error) {
         if (signal.aborted) throw signal.reason;

@@ -242,6 +242,33 @@ test("httpSink() retries network errors, then fails naming the URL without its p
   assert.match(cause.message, /no answer from http:\/\/127\.0\.0\.1/);
 });
 
+test("httpSink() sends again a request the server does not answer within timeoutMs", async () => {
+  let answerLate!: () => void;
+  const late = new Promise<void>((resolve) => answerLate = resolve);
+  const bodies: string[] = [];
+  const server = await serve(async (request) => {
+    bodies.push(await request.text());
+    if (bodies.length === 1) await late; // the first attempt hangs
+    return new Response(null, { status: 204 });
+  });
+  try {
+    const summary = await pipeline(
+      orders(2),
+      httpSink<Order>(server.url, {
+        mode: "ndjson",
+        timeoutMs: 200,
+        retry: { maxAttempts: 3, initialDelayMs: 1 },
+      }),
+    );
+    assert.equal(summary.recordsWritten, 2);
+    assert.equal(bodies.length, 2);
+    assert.equal(bodies[1], bodies[0]);
+  } finally {
+    answerLate();
+    await server.close();
+  }
+});
+
 test("httpSink() encodes the whole batch first: a record JSON cannot hold is a MessageError dead letter", async () => {
   const server = await recorder(() => new Response(null, { status: 204 }));
   try {

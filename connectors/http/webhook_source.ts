@@ -381,7 +381,8 @@ export function webhookSource<T = unknown>(
     }
     let bytes: Uint8Array;
     try {
-      bytes = await readLimited(request.body, maxBodyBytes);
+      // With a content-length, the body comes in one read (fast path).
+      bytes = await readLimited(request.body, maxBodyBytes, length);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
         return answer(413, `Cannot accept the webhook: ${error.message}`);

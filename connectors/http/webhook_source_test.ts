@@ -107,6 +107,75 @@ test("webhookSource() reads NDJSON lines and split JSON arrays as records", asyn
   assert.deepEqual(sink.records.map((m) => m.value.order), [1, 2, 3, 4]);
 });
 
+test("webhookSource() reads NDJSON with CRLF, padded and blank lines", async () => {
+  const source = webhookSource<Order>();
+  const sink = collect<Message<Order>>();
+  const running = pipeline(source, sink);
+  const response = await source.fetch(
+    new Request("http://hooks.test/", {
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body: '{"order":1}\r\n  \r\n\t{"order":2} \n\uFEFF{"order":3}',
+    }),
+  );
+  source.close();
+  await running;
+  assert.equal(response.status, 204);
+  assert.deepEqual(sink.records.map((m) => m.value.order), [1, 2, 3]);
+});
+
+test("webhookSource() refuses invalid UTF-8 with 400 and keeps a U+FFFD the sender wrote", async () => {
+  const source = webhookSource<{ text: string }>();
+  const sink = collect<Message<{ text: string }>>();
+  const running = pipeline(source, sink);
+  const send = (body: Uint8Array<ArrayBuffer>) =>
+    source.fetch(
+      new Request("http://hooks.test/", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      }),
+    );
+  const encoder = new TextEncoder();
+  const invalid = await send(
+    Uint8Array.from([
+      ...encoder.encode('{"text":"a'),
+      0xff,
+      ...encoder.encode('"}'),
+    ]),
+  );
+  const replacement = await send(encoder.encode('{"text":"a\uFFFD"}'));
+  source.close();
+  await running;
+  assert.equal(invalid.status, 400);
+  assert.match((await invalid.json()).message, /not valid UTF-8/);
+  assert.equal(replacement.status, 204);
+  assert.deepEqual(sink.records.map((m) => m.value.text), ["a\uFFFD"]);
+});
+
+test("webhookSource() answers 413 for a body without content-length once it passes maxBodyBytes", async () => {
+  const source = webhookSource({ maxBodyBytes: 64 });
+  const running = pipeline(source, collect());
+  const chunk = new TextEncoder().encode(`{"text":"${"x".repeat(100)}"}`);
+  const request = new Request("http://hooks.test/", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: new ReadableStream({
+      start(controller) {
+        controller.enqueue(chunk);
+        controller.close();
+      },
+    }),
+    duplex: "half",
+  } as RequestInit);
+  assert.equal(request.headers.get("content-length"), null);
+  const response = await source.fetch(request);
+  source.close();
+  await running;
+  assert.equal(response.status, 413);
+  assert.match((await response.json()).message, /larger than 64 bytes/);
+});
+
 test("webhookSource() answers 4xx naming what is wrong, 503 once closed", async () => {
   const source = webhookSource({ maxBodyBytes: 64 });
   const server = await serve(source.fetch);

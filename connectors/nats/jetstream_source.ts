@@ -228,7 +228,10 @@ export function jetStreamSource<T = unknown>(
               opened.terminate(position, msg);
               continue;
             }
-            origins.set(record, { reader: opened, msg });
+            // Only a pipeline with a dead letter calls deadLettered().
+            if (deadLetter !== undefined) {
+              origins.set(record, { reader: opened, msg });
+            }
             records.push(record);
           }
           // Every message of the batch went to the dead letter: terminated.
@@ -290,6 +293,8 @@ class ConsumerReader {
   /** Messages held whose records the pipeline dead-lettered: `+TERM`, not `+ACK`. */
   #rejected = new WeakSet<JsMsg>();
   #ticker?: ReturnType<typeof setInterval>;
+  /** A `#notify()` due after the current macrotask. */
+  #notifyTimer?: ReturnType<typeof setTimeout>;
   #onAbort = () => void this.release();
   #created = new Date().toISOString();
 
@@ -421,7 +426,7 @@ class ConsumerReader {
         for await (const msg of fetching) {
           // Once released, what still comes is given back with the rest.
           this.#buffer.push(msg);
-          if (!this.#released) this.#notify();
+          if (!this.#released) this.#notifySoon();
         }
         failures = 0;
       } catch (error) {
@@ -446,6 +451,26 @@ class ConsumerReader {
       const timer = setTimeout(done, ms);
       this.#endSleep = done; // a release ends the wait
     });
+  }
+
+  /**
+   * Wakes `take()` once the messages that arrived together are in the
+   * buffer: at once when it holds a whole batch, else after the current
+   * macrotask. The client hands a fetch's messages over one microtask
+   * apart, so waking `take()` at the first one makes batches of one to
+   * three messages, each with its own ack request and pipeline round.
+   */
+  #notifySoon(): void {
+    if (this.#buffer.length >= this.#batchSize) {
+      clearTimeout(this.#notifyTimer);
+      this.#notifyTimer = undefined;
+      this.#notify();
+      return;
+    }
+    this.#notifyTimer ??= setTimeout(() => {
+      this.#notifyTimer = undefined;
+      this.#notify();
+    }, 0);
   }
 
   #notify(): void {
@@ -603,6 +628,7 @@ class ConsumerReader {
     this.#releasing ??= (async () => {
       const reason: unknown = failure ?? this.#signal.reason;
       this.#released = true;
+      clearTimeout(this.#notifyTimer);
       this.#signal.removeEventListener("abort", this.#onAbort);
       this.#notify();
       this.#space?.();

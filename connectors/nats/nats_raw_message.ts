@@ -40,8 +40,23 @@ export function natsRawMessage(
     if (key !== "") raw.key = key;
   }
   if (sequence !== undefined) raw.id = String(sequence);
-  if (timestampNanos !== undefined) {
-    raw.time = new Date(Math.floor(timestampNanos / 1e6)).toISOString();
-  }
+  if (timestampNanos !== undefined) raw.time = isoTime(timestampNanos);
   return raw;
+}
+
+/** The last millisecond made into text, and its text. */
+let lastMs = NaN;
+let lastTime = "";
+
+/**
+ * The ISO 8601 time of a timestamp in nanoseconds. Messages stored in
+ * the same millisecond (dozens, in a busy stream) share one conversion.
+ */
+function isoTime(timestampNanos: number): string {
+  const ms = Math.floor(timestampNanos / 1e6);
+  if (ms !== lastMs) {
+    lastTime = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastTime;
 }

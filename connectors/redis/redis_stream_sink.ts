@@ -220,17 +220,29 @@ export function redisStreamSink<T = unknown>(
       const sendSignal = signal
         ? AbortSignal.any([signal, context.signal])
         : context.signal;
-      // An abort of the pipeline during the write releases the connection
-      // at once (the stream calls abort() only after the write settled).
-      const release = () => void link.destroy();
-      sendSignal.addEventListener("abort", release, { once: true });
+      sendSignal.throwIfAborted();
+      // One listener for the whole batch, not one per command: an abort
+      // signal's listeners are a list, so a thousand of them make each
+      // add and remove cost a thousand steps. An abort of the pipeline
+      // during the write fails the write at once and releases the
+      // connection (the stream calls abort() only after the write
+      // settled), which fails the commands still in flight.
+      let onAbort!: () => void;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => {
+          reject(sendSignal.reason);
+          void link.destroy();
+        };
+      });
+      aborted.catch(() => {});
+      sendSignal.addEventListener("abort", onAbort, { once: true });
       try {
         // Sent together, the commands go out in one round trip.
-        await Promise.all(
-          commands.map((args) => link.send(args, { signal: sendSignal })),
-        );
+        const sent = Promise.all(commands.map((args) => link.send(args)));
+        sent.catch(() => {}); // when the abort wins
+        await Promise.race([sent, aborted]);
       } finally {
-        sendSignal.removeEventListener("abort", release);
+        sendSignal.removeEventListener("abort", onAbort);
       }
     },
     close: () => link.close(),

@@ -265,8 +265,12 @@ export function redisStreamSource<T = unknown>(
   const commands = new RedisLink(CONNECTOR, options);
   /** Batches read and not yet acknowledged, in order. */
   let unacked: ReadBatch[] = [];
-  /** Their entry ids: a rescan of the pending entries skips them. */
-  const inFlight = new Set<string>();
+  /**
+   * Entry ids whose XACK is on its way: with those of `unacked`, a rescan
+   * of the pending entries skips them (see `fresh()`, which makes the set
+   * only when a rescan needs it, not for every entry read).
+   */
+  const acking = new Set<string[]>();
   /** Ids acknowledged while a rescan was on its way: it skips them too. */
   let ackedDuringRead: Set<string> | undefined;
   /** Ids of deleted entries still pending: acknowledged with the next batch. */
@@ -290,11 +294,11 @@ export function redisStreamSource<T = unknown>(
       else (headers ??= {})[name] = text(value);
     }
     if (headers !== undefined) raw.headers = headers;
-    const action = `decode entry ${entry.id} of stream ${stream}`;
+    const action = () => `decode entry ${entry.id} of stream ${stream}`;
     if (payload === undefined) {
       throw new MessageError(
         CONNECTOR,
-        action,
+        action(),
         `it has no field ${JSON.stringify(valueField)} (the fields are ${
           JSON.stringify(Object.keys(headers ?? {}))
         })`,
@@ -306,13 +310,16 @@ export function redisStreamSource<T = unknown>(
       return decodeMessage(raw, format, CONNECTOR) as Message<T>;
     } catch (error) {
       const cause = error instanceof MessageError ? error.cause : error;
-      throw new MessageError(CONNECTOR, action, cause, raw);
+      throw new MessageError(CONNECTOR, action(), cause, raw);
     }
   }
 
   /** Entries not already on their way through the pipeline. */
   function fresh(entries: StreamEntry[]): StreamEntry[] {
     const skip = ackedDuringRead;
+    const inFlight = new Set<string>();
+    for (const batch of unacked) for (const id of batch.ids) inFlight.add(id);
+    for (const ids of acking) for (const id of ids) inFlight.add(id);
     return entries.filter((entry) =>
       !inFlight.has(entry.id) && !(skip?.has(entry.id))
     );
@@ -324,7 +331,6 @@ export function redisStreamSource<T = unknown>(
   ): SourceBatch<Message<T>> {
     const position = records.at(-1)!.id!;
     unacked.push({ position, ids });
-    for (const id of ids) inFlight.add(id);
     return { records, position };
   }
 
@@ -394,7 +400,7 @@ export function redisStreamSource<T = unknown>(
   ): AsyncGenerator<SourceBatch<Message<T>>, void, undefined> {
     released = false;
     unacked = [];
-    inFlight.clear();
+    acking.clear();
     orphans = [];
     const reader = ownsClient ? new RedisLink(CONNECTOR, options) : commands;
     // A blocking read cannot be taken back: close its connection at once.
@@ -524,6 +530,7 @@ export function redisStreamSource<T = unknown>(
       const at = unacked.findIndex((batch) => batch.position === position);
       if (at < 0) return;
       const ids = unacked.splice(0, at + 1).flatMap((batch) => batch.ids);
+      acking.add(ids);
       try {
         for (let i = 0; i < ids.length; i += ACK_CHUNK) {
           await commands.send([
@@ -533,11 +540,11 @@ export function redisStreamSource<T = unknown>(
             ...ids.slice(i, i + ACK_CHUNK),
           ]);
         }
-        for (const id of ids) {
-          inFlight.delete(id);
-          ackedDuringRead?.add(id);
+        if (ackedDuringRead !== undefined) {
+          for (const id of ids) ackedDuringRead.add(id);
         }
       } finally {
+        acking.delete(ids);
         // After the reader is done (stop, abort), close what the last
         // acknowledgements opened.
         if (released && !commands.busy) await commands.close();
@@ -552,12 +559,21 @@ function hasCode(error: unknown, code: string): boolean {
   return cause instanceof Error && cause.message.startsWith(`${code} `);
 }
 
+/** The last id's milliseconds and their ISO time: ids share them in runs. */
+let lastMs = "";
+let lastTime: string | undefined;
+
 /** The ISO time of an entry id's milliseconds (`"1700000000000-0"`). */
 function timeOf(id: string): string | undefined {
-  const ms = Number(id.slice(0, id.indexOf("-")));
-  if (!Number.isSafeInteger(ms) || ms < 0) return undefined;
+  const prefix = id.slice(0, id.indexOf("-"));
+  if (prefix === lastMs) return lastTime;
+  const ms = Number(prefix);
   const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  lastMs = prefix;
+  lastTime = !Number.isSafeInteger(ms) || ms < 0 || Number.isNaN(date.getTime())
+    ? undefined
+    : date.toISOString();
+  return lastTime;
 }
 
 function nonEmpty(what: string, name: string, value: unknown): string {
