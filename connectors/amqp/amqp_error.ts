@@ -29,6 +29,11 @@ export class AmqpError extends Error {
   readonly code: "CA_ERR_AMQP" = "CA_ERR_AMQP";
   /** The connector: `"amqp-source"` or `"amqp-sink"`. */
   readonly connector: string;
+  /**
+   * What failed, as the message says it: `"connect to redis://host:6379"`
+   * when the server could not be reached at the start (then `ca` exits 3).
+   */
+  readonly action: string;
 
   /**
    * Creates the error.
@@ -42,6 +47,7 @@ export class AmqpError extends Error {
       cause,
     });
     this.name = "AmqpError";
+    this.action = action;
     this.connector = connector;
   }
 }

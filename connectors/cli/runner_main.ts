@@ -48,7 +48,9 @@ const fail = (error: unknown, when: "config" | "start" | "run"): never => {
     message: errorLine(error),
     code: (error as { code?: string })?.code,
     config: exitCode === EXIT_CODES.config,
-    startup: when !== "run",
+    // A server that could not be reached is a start failure, even though
+    // the connector found out on its first read or write.
+    startup: when !== "run" || exitCode === EXIT_CODES.runner,
   });
   if (debug && error instanceof Error) runtime.writeStderr(`${error.stack}\n`);
   return runtime.exit(exitCode);

@@ -24,6 +24,11 @@ export class MqttError extends Error {
   readonly code: "CA_ERR_MQTT" = "CA_ERR_MQTT";
   /** The connector, `"mqtt-source"` or `"mqtt-sink"`. */
   readonly connector: string;
+  /**
+   * What failed, as the message says it: `"connect to redis://host:6379"`
+   * when the server could not be reached at the start (then `ca` exits 3).
+   */
+  readonly action: string;
 
   /**
    * Creates an MQTT error.
@@ -37,6 +42,7 @@ export class MqttError extends Error {
       cause,
     });
     this.name = "MqttError";
+    this.action = action;
     this.connector = connector;
   }
 }

@@ -32,6 +32,11 @@ export class RedisStreamError extends Error {
   readonly code: "CA_ERR_REDIS" = "CA_ERR_REDIS";
   /** The connector: `"redis-stream-source"` or `"redis-stream-sink"`. */
   readonly connector: string;
+  /**
+   * What failed, as the message says it: `"connect to redis://host:6379"`
+   * when the server could not be reached at the start (then `ca` exits 3).
+   */
+  readonly action: string;
 
   /**
    * Creates the error.
@@ -45,6 +50,7 @@ export class RedisStreamError extends Error {
       cause,
     });
     this.name = "RedisStreamError";
+    this.action = action;
     this.connector = connector;
   }
 }

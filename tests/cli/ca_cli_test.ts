@@ -382,6 +382,47 @@ test("ca run: a channel port in use is a runner that cannot start: exit 3, one l
   await rm(dir, { recursive: true });
 });
 
+test("ca run: a broker that cannot be reached at the start exits 3 naming the connector and the address (Deno and Node runners)", async () => {
+  const dir = await tempDir("ca_unreachable_");
+  const sources = [
+    [
+      "redis-stream-source",
+      '{ url: "redis://127.0.0.1:1", stream: s, group: g }',
+    ],
+    [
+      "jetstream-source",
+      '{ url: "nats://127.0.0.1:1", stream: S, consumer: c }',
+    ],
+    ["mqtt-source", '{ url: "mqtt://127.0.0.1:1", topic: t, clientId: c }'],
+    ["amqp-source", '{ url: "amqp://127.0.0.1:1", queue: q }'],
+  ];
+  for (
+    const [runtime, [use, args]] of [
+      ["deno", sources[0]!],
+      ["node", sources[1]!],
+      ["deno", sources[2]!],
+      ["node", sources[3]!],
+    ] as const
+  ) {
+    await writeFile(
+      join(dir, "c.yaml"),
+      `id: gone
+runners:
+  main: { runtime: ${runtime} }
+processors:
+  - { name: in, use: ${use}, args: ${args} }
+  - { name: out, use: console-sink }
+`,
+    );
+    const run = await ca("deno", ["run", "c.yaml"], { cwd: dir });
+    assert.equal(run.code, 3, `${use} on ${runtime}: ${run.stderr}`);
+    assert.match(run.stderr, new RegExp(`${use}`), run.stderr);
+    assert.match(run.stderr, /127\.0\.0\.1:1/, run.stderr);
+    assert.doesNotMatch(run.stderr, /^\s+at /m, "no stack trace");
+  }
+  await rm(dir, { recursive: true });
+});
+
 test("ca init writes a commented starter config that ca validate accepts and ca run runs; it never overwrites without --force", async () => {
   for (const host of BOTH) {
     const dir = await tempDir("ca_init_");
