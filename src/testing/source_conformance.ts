@@ -68,7 +68,8 @@ interface StartOptions {
  *
  * - **delivers every record once, in order** (per partition), and a
  *   finished run releases everything (`leaks()`);
- * - **a rerun resumes right after what the last run stored**;
+ * - **a rerun resumes right after what the last run stored** (the rerun
+ *   starts once the first run released everything, `leaks()`);
  * - **acknowledges only what the sink stored**: a run whose sink stalls
  *   halfway is aborted between read and store; once it released
  *   everything (`leaks()`), the rerun, with the same checkpoint store, must
@@ -374,6 +375,10 @@ class SourceCases<T> {
       checkExact(first.recording.records, written, this.#shape),
       "in the first run",
     );
+    // A rerun comes once the first run let go of its connections, as a
+    // restarted process's would: a broker that hands a session over to a
+    // new connection may drop what the old one sent last (its acks).
+    await run.noLeaks(fixture.leaks?.bind(fixture), "after stop()");
     return first.recording;
   }
 
