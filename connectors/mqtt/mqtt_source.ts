@@ -521,15 +521,15 @@ function rawOf(packet: PublishPacket) {
     ),
     topic: packet.topic,
   };
+  const properties = packet.properties;
+  // Most messages have no properties: no headers object for them.
+  if (properties === undefined) return raw;
+  const { userProperties, contentType } = properties;
+  if (userProperties === undefined && contentType === undefined) return raw;
   const headers: Record<string, string> = {};
-  for (
-    const [name, value] of Object.entries(
-      packet.properties?.userProperties ?? {},
-    )
-  ) {
+  for (const [name, value] of Object.entries(userProperties ?? {})) {
     headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
-  const contentType = packet.properties?.contentType;
   if (contentType !== undefined) headers["content-type"] ??= contentType;
   if (Object.keys(headers).length > 0) raw.headers = headers;
   return raw;
