@@ -51,6 +51,8 @@
  * @module
  */
 
+import { splitLines } from "../mod.ts";
+import { median } from "./_tools.ts";
 import { ROW_NAMES, type RowName } from "./bench_connectors/rows.ts";
 import type {
   DoneReport,
@@ -185,24 +187,6 @@ function tail(text: string, lines = 12): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-async function* lines(
-  stream: ReadableStream<Uint8Array>,
-): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let rest = "";
-  for await (const chunk of stream) {
-    rest += decoder.decode(chunk, { stream: true });
-    let end = rest.indexOf("\n");
-    while (end !== -1) {
-      yield rest.slice(0, end);
-      rest = rest.slice(end + 1);
-      end = rest.indexOf("\n");
-    }
-  }
-  rest += decoder.decode();
-  if (rest !== "") yield rest;
-}
-
 /** Rounds `n` up to a multiple of `m`. */
 function roundUp(n: number, m: number): number {
   return Math.ceil(n / m) * m;
@@ -262,16 +246,13 @@ async function runRow(cell: Cell, options: Options): Promise<void> {
   }
 }
 
+/** The lines of a child's output, as they come. */
+function lines(stream: ReadableStream<Uint8Array>): ReadableStream<string> {
+  return stream.pipeThrough(splitLines());
+}
+
 // ---------------------------------------------------------------------------
 // Output
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? sorted[mid]!
-    : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /**
  * The medians of each side, and the ratio: the median over rounds of the

@@ -4,7 +4,8 @@
 
 import type { RetryPolicy } from "../../src/failures/retry_policy.ts";
 import type { Fetch } from "./_http_internals.ts";
-import { excerpt, retryAfterMs, sleep } from "./_http_internals.ts";
+import { sleep } from "../../src/util/sleep.ts";
+import { excerpt, retryAfterMs } from "./_http_internals.ts";
 import { HttpError } from "./http_error.ts";
 
 /** How an exchange retries. */

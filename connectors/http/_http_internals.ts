@@ -2,22 +2,6 @@
 // This module is browser compatible.
 // Helpers shared by the HTTP connectors (not exported from mod.ts).
 
-/** Resolves after `ms`, or rejects with the signal's reason once it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * A `Retry-After` value in ms from now: delay-seconds or an HTTP date
  * (RFC 9110 section 10.2.3); `undefined` when absent or unreadable.

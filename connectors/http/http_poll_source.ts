@@ -13,6 +13,7 @@ import type {
   SourceBatch,
 } from "../../src/sources/resumable_source.ts";
 import { describeValue } from "../../src/util/describe_value.ts";
+import { sleep } from "../../src/util/sleep.ts";
 import { exchange, exchangePolicy } from "./_exchange.ts";
 import type { OutgoingRequest } from "./_exchange.ts";
 import type { Fetch } from "./_http_internals.ts";
@@ -22,7 +23,6 @@ import {
   parseNdjson,
   positiveOption,
   redactUrl,
-  sleep,
   utf8,
 } from "./_http_internals.ts";
 

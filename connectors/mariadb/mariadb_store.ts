@@ -1,6 +1,10 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import {
+  storedGeneration,
+  storedPosition,
+} from "../../src/checkpoint/stored_checkpoint.ts";
 import { beginCommit } from "../../src/checkpoint/begin_commit.ts";
 import { beginStoreCall } from "../../src/checkpoint/begin_store_call.ts";
 import type {
@@ -59,6 +63,8 @@ export interface MariadbStoreOptions {
   signal?: AbortSignal;
 }
 
+const generationOf = (value: unknown) => storedGeneration(value, "MariaDB");
+
 const DEFAULT_TABLE = "ca_checkpoints";
 /** The longest id, in UTF-8 bytes: the key column is `VARBINARY(3072)`. */
 const MAX_ID_BYTES = 3072;
@@ -66,24 +72,6 @@ const MAX_ID_BYTES = 3072;
 function quoteName(name: string): string {
   return name.split(".").map((part) => `\`${part.replaceAll("`", "``")}\``)
     .join(".");
-}
-
-function integer(value: unknown): number {
-  const n = Number(value);
-  if (value === null || value === undefined || !Number.isSafeInteger(n)) {
-    throw new TypeError(
-      `Cannot read checkpoint: MariaDB returned ${
-        String(value)
-      } where a generation was expected`,
-    );
-  }
-  return n;
-}
-
-function parsePosition(json: unknown): Position | undefined {
-  return json === null || json === undefined
-    ? undefined
-    : JSON.parse(String(json));
 }
 
 /** How many rows an UPDATE matched (not only changed). */
@@ -291,8 +279,8 @@ export function mariadbStore(
         (connection) => read(connection, id, false),
       );
       return {
-        position: parsePosition(row?.position),
-        generation: row === undefined ? 0 : integer(row.generation),
+        position: storedPosition(row?.position),
+        generation: row === undefined ? 0 : generationOf(row.generation),
       };
     },
 
@@ -313,8 +301,8 @@ export function mariadbStore(
           }),
       );
       return {
-        position: parsePosition(row?.position),
-        generation: integer(row?.generation),
+        position: storedPosition(row?.position),
+        generation: generationOf(row?.generation),
       };
     },
 
@@ -335,7 +323,7 @@ export function mariadbStore(
         if (matched(result) > 0) return undefined;
         // Fenced: the generation it found, for the error.
         const row = await read(connection, id, false);
-        return row === undefined ? 0 : integer(row.generation);
+        return row === undefined ? 0 : generationOf(row.generation);
       });
       if (current !== undefined) {
         throw new FencedError(id, generation, current);

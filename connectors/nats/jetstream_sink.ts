@@ -1,7 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
+import { sleep } from "../../src/util/sleep.ts";
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
-import { MessageError } from "../../src/messages/message_error.ts";
 import {
   type EncodedMessage,
   messageEncoder,
@@ -13,14 +13,14 @@ import {
   type BatchSinkOptions,
 } from "../../src/sinks/batch_sink.ts";
 import { importOptional } from "../runtime/import_optional.ts";
-import {
-  checkConnectionOptions,
-  connectingHealth,
-  type NatsLink,
-  openNats,
-} from "./connect_nats.ts";
+import { checkConnectionOptions } from "./connect_nats.ts";
 import type { NatsConnectionOptions } from "./nats_connection_options.ts";
-import { checkSubject, loadHeaders, type ToHeaders } from "./nats_publish.ts";
+import {
+  checkSubject,
+  encodeWithSubjects,
+  publishLink,
+  type ToHeaders,
+} from "./nats_publish.ts";
 
 const CONNECTOR = "jetstream-sink";
 
@@ -127,43 +127,14 @@ export function jetStreamSink<T = unknown>(
     );
   }
   const encode = messageEncoder(options, CONNECTOR);
-  let link:
-    | Promise<{ link: NatsLink; js: JetStreamClient; toHeaders: ToHeaders }>
-    | undefined;
-  let closed = false;
-  let opened: NatsLink | undefined;
-  const created = new Date().toISOString();
-
-  function connection() {
-    link ??= (async () => {
-      opened = await openNats(options, CONNECTOR);
-      if (closed) {
-        await opened.release();
-        throw new Error(`Cannot write to ${CONNECTOR}: the sink is closed`);
-      }
-      const { jetstream } = await importOptional(
-        () => import("@nats-io/jetstream"),
-        "@nats-io/jetstream",
-        `open ${CONNECTOR}`,
-      );
-      return {
-        link: opened,
-        js: jetstream(opened.nc, { timeout: timeoutMs }),
-        toHeaders: await loadHeaders(CONNECTOR),
-      };
-    })().catch((error) => {
-      link = undefined;
-      throw error;
-    });
-    return link;
-  }
-
-  async function release(): Promise<void> {
-    closed = true;
-    const pending = link;
-    link = undefined;
-    if (pending) await (await pending.catch(() => undefined))?.link.release();
-  }
+  const publisher = publishLink(options, CONNECTOR, async (link) => {
+    const { jetstream } = await importOptional(
+      () => import("@nats-io/jetstream"),
+      "@nats-io/jetstream",
+      `open ${CONNECTOR}`,
+    );
+    return { js: jetstream(link.nc, { timeout: timeoutMs }) };
+  });
 
   return batchSink<T>({
     async write(records, context) {
@@ -171,27 +142,13 @@ export function jetStreamSink<T = unknown>(
         ? context.signal
         : AbortSignal.any([context.signal, signal]);
       abort.throwIfAborted();
-      // Every record first: a bad one fails the write before anything is sent.
-      const messages: Array<EncodedMessage & { subject: string }> = [];
-      for (const record of records) {
-        const encoded = encode(record);
-        const to = encoded.topic ?? subject;
-        if (to === undefined) {
-          throw new MessageError(
-            CONNECTOR,
-            "encode a record",
-            "no subject: set the subject option, or a topic that picks one",
-            record,
-          );
-        }
-        messages.push({ ...encoded, subject: to });
-      }
-      const { js, toHeaders } = await connection();
+      const messages = encodeWithSubjects(records, encode, subject, CONNECTOR);
+      const { js, toHeaders } = await publisher.open();
       await publishAll(js, toHeaders, messages, expectStream, timeoutMs, abort);
     },
-    close: release,
-    abort: release,
-    health: () => opened?.health() ?? connectingHealth(created),
+    close: publisher.release,
+    abort: publisher.release,
+    health: publisher.health,
   }, options.retry === undefined ? {} : { retry: options.retry });
 }
 
@@ -243,7 +200,7 @@ async function publishAll(
     }
     pending = again;
     if (pending.length > 0) {
-      await wait(Math.min(50 * 2 ** attempt, 2000), signal);
+      await sleep(Math.min(50 * 2 ** attempt, 2000), signal);
     }
   }
 }
@@ -267,18 +224,4 @@ function describeRefusal(error: unknown): string {
     return "no stream captures the subject, or JetStream is not enabled (create a stream for it, or fix the subject)";
   }
   return message;
-}
-
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -2,7 +2,12 @@
 // Internal: what the NATS sinks share.
 
 import type { MsgHdrs } from "@nats-io/transport-node";
+import type { ConnectionHealth } from "../../src/health/connection_health.ts";
+import type { EncodedMessage } from "../../src/messages/message_encoder.ts";
+import { MessageError } from "../../src/messages/message_error.ts";
 import { importOptional } from "../runtime/import_optional.ts";
+import { connectingHealth, type NatsLink, openNats } from "./connect_nats.ts";
+import type { NatsConnectionOptions } from "./nats_connection_options.ts";
 
 /** Makes the client's headers from a record of strings (none for `undefined`). */
 export type ToHeaders = (
@@ -42,4 +47,81 @@ export function checkSubject(
       }`,
     );
   }
+}
+
+/** A sink's connection, opened on the first write and kept until released. */
+export interface PublishLink<X> {
+  /** The connection, the header converter and `extra`'s part, opened once. */
+  open(): Promise<{ link: NatsLink; toHeaders: ToHeaders } & X>;
+  /** Closes it; a write after this fails. */
+  release(): Promise<void>;
+  /** The connection's health (`"connecting"` until it is open). */
+  health(): ConnectionHealth;
+}
+
+/**
+ * The connection a NATS sink writes through: opened on the first write
+ * (a failed open is tried again on the next), with what `extra` adds to it
+ * (the JetStream client), let go of on `release()`.
+ */
+export function publishLink<X extends object = Record<never, never>>(
+  options: NatsConnectionOptions,
+  connector: string,
+  extra?: (link: NatsLink) => Promise<X>,
+): PublishLink<X> {
+  type Opened = { link: NatsLink; toHeaders: ToHeaders } & X;
+  let pending: Promise<Opened> | undefined;
+  let opened: NatsLink | undefined;
+  let closed = false;
+  const created = new Date().toISOString();
+  return {
+    open() {
+      pending ??= (async () => {
+        const link = opened = await openNats(options, connector);
+        if (closed) {
+          await link.release();
+          throw new Error(`Cannot write to ${connector}: the sink is closed`);
+        }
+        const more = extra ? await extra(link) : {} as X;
+        return { ...more, link, toHeaders: await loadHeaders(connector) };
+      })().catch((error) => {
+        pending = undefined;
+        throw error;
+      });
+      return pending;
+    },
+    async release() {
+      closed = true;
+      const open = pending;
+      pending = undefined;
+      if (open) await (await open.catch(() => undefined))?.link.release();
+    },
+    health: () => opened?.health() ?? connectingHealth(created),
+  };
+}
+
+/**
+ * Encodes a batch, each message with its subject: the record's `topic`,
+ * else `subject`. Every record first, so that a bad one fails the write
+ * (with a `MessageError`) before anything is sent.
+ */
+export function encodeWithSubjects<T>(
+  records: readonly T[],
+  encode: (record: T) => EncodedMessage,
+  subject: string | undefined,
+  connector: string,
+): Array<EncodedMessage & { subject: string }> {
+  return records.map((record) => {
+    const encoded = encode(record);
+    const to = encoded.topic ?? subject;
+    if (to === undefined) {
+      throw new MessageError(
+        connector,
+        "encode a record",
+        "no subject: set the subject option, or a topic that picks one",
+        record,
+      );
+    }
+    return { ...encoded, subject: to };
+  });
 }

@@ -1,19 +1,17 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
-import { MessageError } from "../../src/messages/message_error.ts";
 import {
   messageEncoder,
   type MessageEncoding,
 } from "../../src/messages/message_encoder.ts";
 import { type BatchSink, batchSink } from "../../src/sinks/batch_sink.ts";
-import {
-  checkConnectionOptions,
-  connectingHealth,
-  type NatsLink,
-  openNats,
-} from "./connect_nats.ts";
+import { checkConnectionOptions } from "./connect_nats.ts";
 import type { NatsConnectionOptions } from "./nats_connection_options.ts";
-import { checkSubject, loadHeaders, type ToHeaders } from "./nats_publish.ts";
+import {
+  checkSubject,
+  encodeWithSubjects,
+  publishLink,
+} from "./nats_publish.ts";
 
 const CONNECTOR = "nats-sink";
 
@@ -100,32 +98,7 @@ export function natsSink<T = unknown>(
   const { subject, signal } = options;
   if (subject !== undefined) checkSubject(subject, CONNECTOR, "subject");
   const encode = messageEncoder(options, CONNECTOR);
-  let link: Promise<{ link: NatsLink; toHeaders: ToHeaders }> | undefined;
-  let closed = false;
-  let opened: NatsLink | undefined;
-  const created = new Date().toISOString();
-
-  function connection() {
-    link ??= (async () => {
-      opened = await openNats(options, CONNECTOR);
-      if (closed) {
-        await opened.release();
-        throw new Error(`Cannot write to ${CONNECTOR}: the sink is closed`);
-      }
-      return { link: opened, toHeaders: await loadHeaders(CONNECTOR) };
-    })().catch((error) => {
-      link = undefined;
-      throw error;
-    });
-    return link;
-  }
-
-  async function release(): Promise<void> {
-    closed = true;
-    const pending = link;
-    link = undefined;
-    if (pending) await (await pending.catch(() => undefined))?.link.release();
-  }
+  const publisher = publishLink(options, CONNECTOR);
 
   return batchSink<T>({
     async write(records, context) {
@@ -133,20 +106,8 @@ export function natsSink<T = unknown>(
         ? context.signal
         : AbortSignal.any([context.signal, signal]);
       abort.throwIfAborted();
-      const messages = records.map((record) => {
-        const encoded = encode(record);
-        const to = encoded.topic ?? subject;
-        if (to === undefined) {
-          throw new MessageError(
-            CONNECTOR,
-            "encode a record",
-            "no subject: set the subject option, or a topic that picks one",
-            record,
-          );
-        }
-        return { ...encoded, subject: to };
-      });
-      const { link: { nc }, toHeaders } = await connection();
+      const messages = encodeWithSubjects(records, encode, subject, CONNECTOR);
+      const { link: { nc }, toHeaders } = await publisher.open();
       for (const message of messages) {
         const headers = toHeaders(
           message.key === undefined
@@ -163,8 +124,8 @@ export function natsSink<T = unknown>(
         );
       });
     },
-    close: release,
-    abort: release,
-    health: () => opened?.health() ?? connectingHealth(created),
+    close: publisher.release,
+    abort: publisher.release,
+    health: publisher.health,
   });
 }

@@ -15,6 +15,7 @@ import type {
   BatchWriteContext,
 } from "../../src/sinks/batch_sink.ts";
 import { describeValue } from "../../src/util/describe_value.ts";
+import { sleep } from "../../src/util/sleep.ts";
 import type { SqlSinkSettings } from "./_sql_sink_options.ts";
 import { SqlRecordError } from "./sql_record_error.ts";
 import { SqlTableError } from "./sql_table_error.ts";
@@ -134,21 +135,6 @@ const HOLD_MS = 2000;
 /** Undefined and null: nothing to write. */
 function isNothing(value: unknown): value is null | undefined {
   return value === undefined || value === null;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**

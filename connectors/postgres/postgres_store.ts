@@ -1,6 +1,10 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import {
+  storedGeneration,
+  storedPosition,
+} from "../../src/checkpoint/stored_checkpoint.ts";
 import { beginCommit } from "../../src/checkpoint/begin_commit.ts";
 import { beginStoreCall } from "../../src/checkpoint/begin_store_call.ts";
 import type {
@@ -113,6 +117,8 @@ export interface PostgresStoreOptions {
   signal?: AbortSignal;
 }
 
+const generationOf = (value: unknown) => storedGeneration(value, "PostgreSQL");
+
 const DEFAULT_TABLE = "ca_checkpoints";
 /**
  * unique_violation, duplicate_object, duplicate_table: what a concurrent
@@ -129,24 +135,6 @@ function quoteIdentifier(name: string): string {
 /** The first row of a result, `undefined` for none. */
 function first(rows: readonly object[]): Record<string, unknown> | undefined {
   return rows[0] as Record<string, unknown> | undefined;
-}
-
-function integer(value: unknown): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) {
-    throw new TypeError(
-      `Cannot read checkpoint: PostgreSQL returned ${
-        String(value)
-      } where a generation was expected`,
-    );
-  }
-  return n;
-}
-
-function parsePosition(json: unknown): Position | undefined {
-  return json === null || json === undefined
-    ? undefined
-    : JSON.parse(String(json));
 }
 
 /**
@@ -309,8 +297,8 @@ export function postgresStore(
         ),
       );
       return {
-        position: parsePosition(row?.position),
-        generation: row === undefined ? 0 : integer(row.generation),
+        position: storedPosition(row?.position),
+        generation: row === undefined ? 0 : generationOf(row.generation),
       };
     },
 
@@ -329,8 +317,8 @@ export function postgresStore(
         ),
       );
       return {
-        position: parsePosition(row?.position),
-        generation: integer(row?.generation),
+        position: storedPosition(row?.position),
+        generation: generationOf(row?.generation),
       };
     },
 
@@ -361,7 +349,7 @@ export function postgresStore(
         throw new FencedError(
           id,
           generation,
-          row.current === null ? 0 : integer(row.current),
+          row.current === null ? 0 : generationOf(row.current),
         );
       }
     },

@@ -4,6 +4,7 @@
 // connection is down are sent again with backoff while the client
 // reconnects, up to reconnectTimeoutMs; errors Redis replies with are not.
 
+import { sleep } from "../../src/util/sleep.ts";
 import { importOptional } from "../runtime/import_optional.ts";
 import type { RedisStreamClient } from "./redis_stream_client.ts";
 import type { RedisStreamConnection } from "./redis_stream_connection.ts";
@@ -55,22 +56,6 @@ export function isReplyError(error: unknown): boolean {
     if (c.name === "ErrorReply") return true;
   }
   return /^[A-Z][A-Z_]+ /.test(error.message);
-}
-
-/** Sleeps `ms`, or rejects with the signal's reason when it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Checks the connection options of a source or sink. */
