@@ -88,7 +88,8 @@ interface Pending<R> {
   seq: number;
   records: R[];
   settled: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** When it expires (`Date.now()` time). */
+  deadline: number;
   resolve(response: Response): void;
 }
 
@@ -162,12 +163,44 @@ export function requestQueueSource<R>(
   /** Requests past the door, not yet queued (reading their body). */
   let receiving = 0;
   let wake: (() => void) | undefined;
+  /**
+   * Requests not yet answered, and one timer for them all (not one per
+   * request): armed for the earliest deadline, cleared once none waits.
+   */
+  let waiting = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timerAt = Infinity;
 
   function settle(entry: Pending<R>, response: Response): void {
     if (entry.settled) return;
     entry.settled = true;
-    clearTimeout(entry.timer);
+    if (--waiting === 0) {
+      clearTimeout(timer);
+      timer = undefined;
+      timerAt = Infinity;
+    }
     entry.resolve(response);
+  }
+
+  function arm(deadline: number): void {
+    if (deadline >= timerAt) return;
+    clearTimeout(timer);
+    timerAt = deadline;
+    timer = setTimeout(sweep, Math.max(0, deadline - Date.now()));
+  }
+
+  /** Expires every request past its deadline, in order; arms for the next. */
+  function sweep(): void {
+    timer = undefined;
+    timerAt = Infinity;
+    const now = Date.now();
+    let next = Infinity;
+    for (const entry of [...inFlight, ...queue]) {
+      if (entry.settled) continue;
+      if (entry.deadline <= now) expire(entry);
+      else if (entry.deadline < next) next = entry.deadline;
+    }
+    if (next !== Infinity) arm(next);
   }
 
   function expire(entry: Pending<R>): void {
@@ -187,10 +220,11 @@ export function requestQueueSource<R>(
         seq: seq++,
         records,
         settled: false,
-        timer: undefined,
+        deadline: Date.now() + timeoutMs,
         resolve,
       };
-      entry.timer = setTimeout(() => expire(entry), timeoutMs);
+      waiting++;
+      arm(entry.deadline);
       queue.push(entry);
       queuedRecords += records.length;
       wake?.();
