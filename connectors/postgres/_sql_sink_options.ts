@@ -8,7 +8,7 @@ import { checkRetryPolicy } from "../../src/failures/retrying.ts";
 import type { RetryPolicy } from "../../src/failures/retry_policy.ts";
 import type { FieldSelector } from "../../src/messages/message_encoder.ts";
 import { describeValue } from "../../src/util/describe_value.ts";
-import { valueAt } from "../../src/util/json_pointer.ts";
+import { pointerReader } from "../../src/util/json_pointer.ts";
 
 /** The shared options, as a sink's options interface declares them. */
 export interface SqlSinkOptionsLike<T> {
@@ -100,7 +100,7 @@ export function sqlSinkSettings<T>(
         typeof selector === "string" &&
         (selector === "" || selector.startsWith("/"))
       ) {
-        selectors.set(name, (record: T) => valueAt(record, selector));
+        selectors.set(name, pointerReader(selector) as (record: T) => unknown);
       } else {
         fail(
           `columns.${name} must be a function of the record or a JSON pointer such as "/id", got ${

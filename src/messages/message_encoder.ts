@@ -5,7 +5,7 @@ import type { CloudEvent } from "../cloudevents/cloud_event.ts";
 import { encodeHttpBinary } from "../cloudevents/encode_http_binary.ts";
 import { encodeHttpStructured } from "../cloudevents/encode_http_structured.ts";
 import { parseCloudEvent } from "../cloudevents/parse_cloud_event.ts";
-import { valueAt } from "../util/json_pointer.ts";
+import { pointerReader } from "../util/json_pointer.ts";
 import { describeValue } from "../util/describe_value.ts";
 import { MessageError } from "./message_error.ts";
 import { MESSAGE_FORMATS } from "./message_format.ts";
@@ -160,7 +160,7 @@ export function messageEncoder<T>(
         selector,
       );
     }
-    return (record: T) => valueAt(record, selector as string);
+    return pointerReader(selector as string) as (record: T) => unknown;
   };
   const value = select("value") ?? ((record: T) => record);
   const key = select("key");

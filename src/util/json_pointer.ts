@@ -16,15 +16,27 @@ export function toPointer(keys: readonly PropertyKey[], base = ""): string {
 
 /** The value at a JSON pointer, or `undefined` when there is none. */
 export function valueAt(root: unknown, pointer: string): unknown {
-  if (pointer === "") return root;
-  let value = root;
-  for (const raw of pointer.slice(1).split("/")) {
-    const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
-    if (value === null || typeof value !== "object") return undefined;
-    if (!Object.hasOwn(value, key)) return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
+  return pointerReader(pointer)(root);
+}
+
+/**
+ * Reads the value at a JSON pointer (`undefined` when there is none), the
+ * pointer parsed once: for reading it from every record.
+ */
+export function pointerReader(pointer: string): (root: unknown) => unknown {
+  if (pointer === "") return (root) => root;
+  const keys = pointer.slice(1).split("/").map((raw) =>
+    raw.replaceAll("~1", "/").replaceAll("~0", "~")
+  );
+  return (root) => {
+    let value = root;
+    for (const key of keys) {
+      if (value === null || typeof value !== "object") return undefined;
+      if (!Object.hasOwn(value, key)) return undefined;
+      value = (value as Record<string, unknown>)[key];
+    }
+    return value;
+  };
 }
 
 /** Whether `pointer` is `ancestor` or below it. */

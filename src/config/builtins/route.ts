@@ -4,7 +4,7 @@
 import * as z from "zod/mini";
 import { defineProcessor } from "../define_processor.ts";
 import type { ProcessorDefinition } from "../define_processor.ts";
-import { valueAt } from "../../util/json_pointer.ts";
+import { pointerReader } from "../../util/json_pointer.ts";
 
 /** The args of {@linkcode routeDefinition}. */
 export interface RouteArgs {
@@ -95,8 +95,9 @@ export const routeDefinition: ProcessorDefinition<RouteArgs> = defineProcessor<
       targets.set(value, list(to));
     }
     const otherwise = fallback === undefined ? undefined : list(fallback);
+    const read = pointerReader(field);
     return function choose(record: unknown): readonly string[] | undefined {
-      const value = valueAt(record, field);
+      const value = read(record);
       const key = typeof value === "string"
         ? value
         : typeof value === "number" || typeof value === "boolean"
