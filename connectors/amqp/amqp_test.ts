@@ -7,7 +7,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { connect as netConnect, createServer, type Socket } from "node:net";
 import { connect } from "amqplib";
 import type { Channel, ChannelModel } from "amqplib";
 import { pipeline } from "../../src/pipeline/pipeline.ts";
@@ -16,6 +15,7 @@ import type { Message } from "../../src/messages/message.ts";
 import { MessageError } from "../../src/messages/message_error.ts";
 import { sinkConformance } from "../../src/testing/sink_conformance.ts";
 import { sourceConformance } from "../../src/testing/source_conformance.ts";
+import { startTcpProxy } from "../runtime/_test_tcp_proxy.ts";
 import { amqpDefinitions, AmqpError, amqpSink, amqpSource } from "./mod.ts";
 
 const URL_TEXT = globalThis.process?.env?.CA_TEST_AMQP_URL ??
@@ -134,62 +134,18 @@ interface Proxy {
 }
 
 async function startProxy(): Promise<Proxy> {
-  const pairs = new Set<{ client: Socket; upstream: Socket }>();
-  let holding = false;
-  const held: Array<() => void> = [];
-  const server = createServer((client) => {
-    const upstream = netConnect(
-      Number(BROKER.port || 5672),
-      BROKER.hostname,
-    );
-    const pair = { client, upstream };
-    pairs.add(pair);
-    const end = () => {
-      pairs.delete(pair);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("data", (data) => upstream.write(data));
-    upstream.on("data", (data) => {
-      if (holding) held.push(() => client.write(data));
-      else client.write(data);
-    });
-    for (const socket of [client, upstream]) {
-      socket.on("error", end);
-      socket.on("close", end);
-    }
-  });
-  await new Promise<void>((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve())
-  );
-  const { port } = server.address() as { port: number };
-  const url = new URL(URL_TEXT);
-  url.hostname = "127.0.0.1";
-  url.port = String(port);
+  const proxy = await startTcpProxy(URL_TEXT);
   return {
-    url: url.href,
-    open: () => pairs.size,
-    cut() {
-      for (const { client, upstream } of pairs) {
-        client.destroy();
-        upstream.destroy();
-      }
-      pairs.clear();
-    },
+    url: proxy.url,
+    open: () => proxy.open,
+    cut: () => proxy.cut(),
     holdReplies() {
-      holding = true;
+      proxy.hold = true;
     },
     releaseReplies() {
-      holding = false;
-      for (const send of held.splice(0)) send();
+      proxy.hold = false;
     },
-    close() {
-      for (const { client, upstream } of pairs) {
-        client.destroy();
-        upstream.destroy();
-      }
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    close: () => proxy.close(),
   };
 }
 

@@ -5,11 +5,14 @@
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server, type Socket } from "node:net";
-import { connect as netConnect } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
+import {
+  startTcpProxy,
+  type TestTcpProxy,
+} from "../runtime/_test_tcp_proxy.ts";
 
 /** The shared broker: `CA_TEST_MQTT_URL`, else Mosquitto on localhost. */
 export const BROKER_URL: string = process.env.CA_TEST_MQTT_URL ??
@@ -90,82 +93,15 @@ export async function dropSession(
   await client.endAsync();
 }
 
-/** A TCP proxy in front of a broker whose connections a test can cut. */
-export interface TcpProxy {
-  readonly url: string;
-  /** Cuts every open connection (both sides). */
-  cut(): void;
-  /** How many connections it accepted so far. */
-  readonly accepted: number;
-  /** How many connections are open now. */
-  readonly open: number;
-  /** Bytes read from the broker so far, over every connection. */
-  readonly fromBroker: number;
-  /** While true, new connections are closed at once. */
-  refuse: boolean;
-  close(): Promise<void>;
-}
+/** The shared test proxy, with `fromBroker`: bytes read from the broker. */
+export type TcpProxy = TestTcpProxy & { readonly fromBroker: number };
 
 /** Starts a TCP proxy on a free port to the broker at `target`. */
 export async function tcpProxy(target: string = BROKER_URL): Promise<TcpProxy> {
-  const { hostname, port } = new URL(target);
-  const sockets = new Set<Socket>();
-  const clients = new Set<Socket>();
-  let accepted = 0;
-  let fromBroker = 0;
-  let refuse = false;
-  const server: Server = createServer((client) => {
-    if (refuse) {
-      client.destroy();
-      return;
-    }
-    accepted++;
-    const upstream = netConnect(Number(port || 1883), hostname);
-    sockets.add(client).add(upstream);
-    clients.add(client);
-    const drop = () => {
-      clients.delete(client);
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-    upstream.on("data", (chunk: Uint8Array) => fromBroker += chunk.byteLength);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address() as { port: number };
-  const cut = () => {
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-    clients.clear();
-  };
-  return {
-    url: `mqtt://127.0.0.1:${address.port}`,
-    get accepted() {
-      return accepted;
-    },
-    get open() {
-      return clients.size;
-    },
-    get fromBroker() {
-      return fromBroker;
-    },
-    get refuse() {
-      return refuse;
-    },
-    set refuse(value: boolean) {
-      refuse = value;
-    },
-    cut,
-    async close() {
-      cut();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const proxy = await startTcpProxy(target);
+  return Object.defineProperty(proxy, "fromBroker", {
+    get: () => proxy.fromServer,
+  }) as TcpProxy;
 }
 
 /** A mosquitto of the test's own, on a spare port, with a temporary store. */

@@ -4,10 +4,14 @@
 // connections, and waiting.
 
 import { spawn } from "node:child_process";
-import { createServer, type Server, Socket } from "node:net";
+import { createServer, Socket } from "node:net";
 import process from "node:process";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
+import {
+  startTcpProxy,
+  type TestTcpProxy,
+} from "../runtime/_test_tcp_proxy.ts";
 
 /** The NATS server of the tests: `CA_TEST_NATS_URL`, or the machine's. */
 export const NATS_URL: string = process.env.CA_TEST_NATS_URL ??
@@ -63,71 +67,17 @@ export async function testStream(
   };
 }
 
-/** A TCP proxy to the test server that the test can cut. */
-export interface TcpProxy {
-  /** `nats://127.0.0.1:<port>` of the proxy. */
-  url: string;
-  /** Destroys every connection through the proxy (clients see a reset). */
-  cut(): void;
-  /** While paused, new connections are refused (closed at once). */
-  pause(paused: boolean): void;
-  /** How many connections it has accepted. */
-  readonly accepted: number;
-  /** How many of them are still open. */
-  readonly open: number;
-  close(): Promise<void>;
-}
+/** The shared test proxy, with `pause(true)` to refuse new connections. */
+export type TcpProxy = TestTcpProxy & { pause(paused: boolean): void };
 
 /** Starts a TCP proxy on a spare port, to the server of `target`. */
 export async function tcpProxy(target: string = NATS_URL): Promise<TcpProxy> {
-  const { hostname, port } = new URL(target);
-  const sockets = new Set<Socket>();
-  const open = new Set<Socket>();
-  let paused = false;
-  let accepted = 0;
-  const server: Server = createServer((client) => {
-    if (paused) return void client.destroy();
-    accepted++;
-    open.add(client);
-    client.once("close", () => open.delete(client));
-    const upstream = new Socket();
-    upstream.connect(Number(port || 4222), hostname);
-    sockets.add(client);
-    sockets.add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+  const proxy = await startTcpProxy(target);
+  return Object.assign(proxy, {
+    pause(paused: boolean) {
+      proxy.refuse = paused;
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address() as { port: number };
-  return {
-    url: `nats://127.0.0.1:${address.port}`,
-    cut() {
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
-    },
-    pause(value) {
-      paused = value;
-    },
-    get accepted() {
-      return accepted;
-    },
-    get open() {
-      return open.size;
-    },
-    close() {
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 /** Resolves after `ms`. */

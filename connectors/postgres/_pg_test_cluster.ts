@@ -12,11 +12,15 @@
 import { execFile, execFileSync } from "node:child_process";
 import { chown, mkdtemp, rm } from "node:fs/promises";
 import { rmSync } from "node:fs";
-import { createServer, type Server, Socket } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import postgres from "postgres";
+import {
+  startTcpProxy,
+  type TestTcpProxy,
+} from "../runtime/_test_tcp_proxy.ts";
 
 /** A running private cluster. */
 export interface TestCluster {
@@ -165,59 +169,9 @@ export async function until(
   }
 }
 
-/** A TCP proxy to the cluster, which counts the connections still open. */
-export interface TcpProxy {
-  /** The cluster's URL with the proxy's port. */
-  url: string;
-  /** How many connections are open through it. */
-  readonly open: number;
-  /** Destroys every connection through the proxy (clients see a reset). */
-  cut(): void;
-  close(): Promise<void>;
-}
-
-/** Starts a TCP proxy on a spare port to `url`'s server. */
-export async function tcpProxy(url: string): Promise<TcpProxy> {
-  const target = new URL(url);
-  const sockets = new Set<Socket>();
-  const open = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    open.add(client);
-    client.once("close", () => open.delete(client));
-    const upstream = new Socket();
-    upstream.connect(Number(target.port), target.hostname);
-    sockets.add(client);
-    sockets.add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  const proxied = new URL(url);
-  proxied.port = String(port);
-  return {
-    url: proxied.href,
-    get open() {
-      return open.size;
-    },
-    cut() {
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
-    },
-    close() {
-      for (const socket of sockets) socket.destroy();
-      sockets.clear();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** Starts a TCP proxy on a spare port to `url`'s server (`open` counts its connections). */
+export function tcpProxy(url: string): Promise<TestTcpProxy> {
+  return startTcpProxy(url);
 }
 
 function sparePort(): Promise<number> {

@@ -4,9 +4,12 @@
 // of the tests' own, unique key names, and a TCP proxy that can cut the
 // connections that go through it.
 
-import { connect, createServer, type Server, type Socket } from "node:net";
 import process from "node:process";
 import { createClient } from "redis";
+import {
+  startTcpProxy,
+  type TestTcpProxy,
+} from "../runtime/_test_tcp_proxy.ts";
 
 const URL_VARIABLE = "CA_TEST_REDIS_URL";
 /** The server the tests use. */
@@ -101,82 +104,20 @@ export async function until(
   }
 }
 
-/** Data seen by the proxy, by direction. */
-export type ProxyTap = (direction: "up" | "down", chunk: Uint8Array) => void;
+/** The shared test proxy, with `connections`: how many are open now. */
+export type TcpProxy = TestTcpProxy & { readonly connections: number };
 
 /**
- * A TCP proxy to the test server: connectors connect to `url`; `cut()`
+ * TCP proxies to the test server: connectors connect to `url`; `cut()`
  * destroys every connection through it (a network failure), and
  * `connections` counts the ones still open (for leak checks).
  */
-export class TcpProxy {
-  readonly #server: Server;
-  readonly #pairs = new Set<[Socket, Socket]>();
-  /** Connections accepted so far. */
-  accepted = 0;
-  /** Sees every chunk going up (client to server) and down. */
-  tap: ProxyTap | undefined;
-
-  private constructor() {
-    const target = new URL(redisUrl);
-    const port = Number(target.port || 6379);
-    const host = target.hostname.replace(/^\[|\]$/g, "");
-    this.#server = createServer((client) => {
-      const upstream = connect(port, host);
-      const pair: [Socket, Socket] = [client, upstream];
-      this.#pairs.add(pair);
-      this.accepted++;
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-        this.#pairs.delete(pair);
-      };
-      client.on("data", (chunk: Uint8Array) => {
-        this.tap?.("up", chunk);
-        upstream.write(chunk);
-      });
-      upstream.on("data", (chunk: Uint8Array) => {
-        this.tap?.("down", chunk);
-        client.write(chunk);
-      });
-      client.on("close", end).on("error", end);
-      upstream.on("close", end).on("error", end);
-    });
-  }
-
+export const TcpProxy = {
   /** Starts a proxy to the test server on a free port. */
-  static async start(): Promise<TcpProxy> {
-    const proxy = new TcpProxy();
-    await new Promise<void>((resolve) =>
-      proxy.#server.listen(0, "127.0.0.1", resolve)
-    );
-    return proxy;
-  }
-
-  /** The URL to give a connector, with the test server's path and credentials. */
-  get url(): string {
-    const url = new URL(redisUrl);
-    url.hostname = "127.0.0.1";
-    url.port = String((this.#server.address() as { port: number }).port);
-    return url.href;
-  }
-
-  /** Connections through the proxy that are still open. */
-  get connections(): number {
-    return this.#pairs.size;
-  }
-
-  /** Destroys every connection through the proxy, as a network failure would. */
-  cut(): void {
-    for (const [client, upstream] of [...this.#pairs]) {
-      client.destroy();
-      upstream.destroy();
-    }
-  }
-
-  /** Cuts every connection and stops listening. */
-  async close(): Promise<void> {
-    this.cut();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-}
+  async start(): Promise<TcpProxy> {
+    const proxy = await startTcpProxy(redisUrl);
+    return Object.defineProperty(proxy, "connections", {
+      get: () => proxy.open,
+    }) as TcpProxy;
+  },
+};
