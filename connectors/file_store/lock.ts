@@ -14,6 +14,7 @@
  * @module
  */
 
+import { sleep } from "../../src/util/sleep.ts";
 import type { StoreRuntime } from "./store_runtime.ts";
 
 /** What a lock file holds. */
@@ -60,20 +61,6 @@ const MAX_DELAY_MS = 50;
 export function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 function parseOwner(text: string): LockOwner | undefined {
