@@ -55,6 +55,7 @@ export * from "./src/text/decode_ndjson.ts";
 export * from "./src/text/encode_ndjson.ts";
 export * from "./src/checkpoint/position.ts";
 export * from "./src/checkpoint/checkpoint_store.ts";
+export * from "./src/checkpoint/sink_checkpoint.ts";
 export * from "./src/checkpoint/fenced_error.ts";
 export * from "./src/checkpoint/memory_store.ts";
 export * from "./src/sources/resumable_source.ts";

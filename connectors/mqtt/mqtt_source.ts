@@ -319,6 +319,12 @@ class Reading {
   /** Counts connections: a PUBACK goes back only on the one that delivered. */
   #connection = 0;
   #wake: (() => void) | undefined;
+  /**
+   * How many buffered messages wake take(): 1 while it waits for the
+   * first, the batch size while it lingers (so a batch costs one wake-up,
+   * not one per message).
+   */
+  #wakeAt = 1;
   #released = false;
   #closing: Promise<void> | undefined;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
@@ -353,7 +359,7 @@ class Reading {
     client.handleMessage = (packet, callback) => {
       if (!this.#released) {
         this.#buffer.push({ packet, connection: this.#connection });
-        this.#wake?.();
+        if (this.#buffer.length >= this.#wakeAt) this.#wake?.();
       }
       // A broker should send no more than receiveMaximum unacknowledged
       // messages, but some do not (Mosquitto 2.0.11 sends a whole offline
@@ -391,15 +397,19 @@ class Reading {
         this.#wake = done;
         signal.addEventListener("abort", done, { once: true });
       }).finally(() => this.#wake = undefined);
+    this.#wakeAt = 1;
     while (
       this.#buffer.length === 0 && !signal.aborted && !this.#failure
     ) await wait();
     if (this.#failure) throw this.#failure.error;
     if (signal.aborted) return undefined;
     if (this.#buffer.length < max && lingerMs > 0) {
+      // A full batch (or the paused buffer's limit) ends the linger early.
+      this.#wakeAt = Math.min(max, this.#limit);
       const until = Date.now() + lingerMs;
       while (
-        this.#buffer.length < max && !signal.aborted && Date.now() < until
+        this.#buffer.length < max && !signal.aborted && !this.#failure &&
+        Date.now() < until
       ) await wait(until - Date.now());
       if (signal.aborted) return undefined;
     }

@@ -21,6 +21,8 @@ import type {
 } from "./postgres_sink.ts";
 import type { PostgresQuery } from "./postgres_store.ts";
 import { SqlTableError } from "./sql_table_error.ts";
+import type { CheckpointStore } from "../../src/checkpoint/checkpoint_store.ts";
+import type { SqlCheckpointHook, SqlQuery } from "./_sql_checkpoint_hook.ts";
 
 /** A column as the sink writes it. */
 export interface PgColumn extends SqlColumn {
@@ -39,6 +41,8 @@ interface PgTransaction extends SqlTransaction<PgColumn> {
     parameters: (string | null)[],
     signal: AbortSignal,
   ): Promise<readonly object[]>;
+  /** Runs a query in the transaction, with no savepoint. */
+  query: SqlQuery;
 }
 
 /** What the sink knows of its target, and how it gets its client. */
@@ -51,6 +55,12 @@ export interface PgTarget {
   client(): Promise<PostgresSinkSql>;
   /** Ends a client the sink opened; `timeout` 0 drops what is in flight. */
   end(timeout: number): Promise<void>;
+  /**
+   * For exactlyOnce: the hook of `store` when it is a postgresStore the
+   * sink can write through (the client the sink writes with from then
+   * on); throws an ExactlyOnceError saying why not.
+   */
+  bind(store: CheckpointStore): SqlCheckpointHook;
 }
 
 const ROLLBACK = Symbol("rollback");
@@ -69,13 +79,18 @@ function run(
   pending: PostgresQuery,
   signal: AbortSignal,
 ): Promise<readonly object[]> {
+  // postgres.js rejects what cancel() returns, and the query, when it had
+  // not started yet: the abort's reason is the error that matters.
+  const cancel = () => void Promise.resolve(pending.cancel()).catch(() => {});
   if (signal.aborted) {
-    pending.cancel();
+    cancel();
+    // Promise's own then: the query's would start it if it had not.
+    Promise.prototype.then.call(pending, undefined, () => {});
     return Promise.reject(signal.reason);
   }
   return new Promise((resolve, reject) => {
     const onAbort = () => {
-      pending.cancel();
+      cancel();
       reject(signal.reason);
     };
     signal.addEventListener("abort", onAbort, { once: true });
@@ -323,6 +338,10 @@ export function postgresDialect(
         behindSavepoint(statement(rows.columns), parameters(rows), signal)
           .then(() => {}),
       tryQuery: behindSavepoint,
+      write: (rows, signal) =>
+        run(tx.unsafe(statement(rows.columns), parameters(rows)), signal)
+          .then(() => {}),
+      query: (text, values) => Promise.resolve(tx.unsafe(text, values)),
       async commit() {
         decide(true);
         await finished();
@@ -423,6 +442,12 @@ export function postgresDialect(
     },
 
     fault,
+
+    bindStore(store) {
+      const hook = target.bind(store);
+      return (tx, id, position, generation) =>
+        hook.commitIn(tx.query, id, position, generation);
+    },
 
     sqlState(error) {
       const code = codeOf(error);

@@ -19,6 +19,11 @@ import { sleep } from "../../src/util/sleep.ts";
 import type { SqlSinkSettings } from "./_sql_sink_options.ts";
 import { SqlRecordError } from "./sql_record_error.ts";
 import { SqlTableError } from "./sql_table_error.ts";
+import type { CheckpointStore } from "../../src/checkpoint/checkpoint_store.ts";
+import type { Position } from "../../src/checkpoint/position.ts";
+import type { SinkCheckpoint } from "../../src/checkpoint/sink_checkpoint.ts";
+import { ExactlyOnceError } from "./exactly_once_error.ts";
+import { FencedError } from "../../src/checkpoint/fenced_error.ts";
 
 /**
  * Whose fault a failed statement is: a record's (a value that does not
@@ -59,6 +64,11 @@ export interface SqlTransaction<C extends SqlColumn> {
    * fails, what it did is undone and the transaction goes on.
    */
   tryWrite(rows: SqlRows<C>, signal: AbortSignal): Promise<void>;
+  /**
+   * Writes rows in one statement, with no savepoint: when it fails, the
+   * transaction can only be rolled back.
+   */
+  write(rows: SqlRows<C>, signal: AbortSignal): Promise<void>;
   /** `COMMIT`, and gives the connection back. */
   commit(): Promise<void>;
   /** `ROLLBACK`, and gives the connection back; never rejects. */
@@ -94,6 +104,20 @@ export interface SqlDialect<
     tx: Tx,
     signal: AbortSignal,
   ): Promise<{ column?: string; reason: string }>;
+  /**
+   * For `exactlyOnce`: how to store the pipeline's position inside one of
+   * this dialect's transactions, in `store` (the pipeline's checkpoint
+   * store). Throws an {@linkcode ExactlyOnceError} when `store` cannot: not
+   * a store of this database, or on another client.
+   */
+  bindStore(
+    store: CheckpointStore,
+  ): (
+    tx: Tx,
+    id: string,
+    position: Position,
+    generation: number,
+  ) => Promise<void>;
   /** Ends a client the sink opened (none for one it was given). */
   close(): Promise<void>;
   /** Ends it at once, dropping what is in flight. */
@@ -123,7 +147,12 @@ interface Failed<T, Tx> {
   /** Set when committing the rest failed: the records' fate is unknown. */
   error?: unknown;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** With exactlyOnce: stores the position in the transaction. */
+  fence: Fence<Tx> | undefined;
 }
+
+/** Stores the pipeline's position inside a transaction (exactlyOnce). */
+type Fence<Tx> = (tx: Tx) => Promise<void>;
 
 /**
  * How long a failed batch's transaction waits for the pipeline to write
@@ -164,7 +193,7 @@ export function sqlBatchSink<
   dialect: SqlDialect<C, Tx>,
   settings: SqlSinkSettings<T>,
 ): BatchSink<T> {
-  const { table: tableName, mode, key, columns, retry } = settings;
+  const { table: tableName, mode, key, columns, retry, exactlyOnce } = settings;
   const closing = new AbortController();
   const sinkSignal = settings.signal
     ? AbortSignal.any([settings.signal, closing.signal])
@@ -475,14 +504,31 @@ export function sqlBatchSink<
 
   /**
    * Stores a batch: one statement, or the search for the records that do
-   * not fit. The exactly-once mode will run this inside the checkpoint
-   * store's transaction.
+   * not fit. With `fence` (exactlyOnce) the rows and the pipeline's
+   * position go in one transaction.
    */
-  async function store(records: readonly T[], signal: AbortSignal) {
+  async function store(
+    records: readonly T[],
+    signal: AbortSignal,
+    fence?: Fence<Tx>,
+  ) {
     const table = await describe(signal);
     const prepared = prepare(records, table);
     let wholeFailed = false;
-    if (prepared.bad.size === 0) {
+    if (prepared.bad.size === 0 && fence !== undefined) {
+      const tx = await dialect.begin(signal);
+      try {
+        if (prepared.rows.values.length > 0) {
+          await tx.write(prepared.rows, signal);
+        }
+        await fence(tx);
+      } catch (error) {
+        await tx.rollback();
+        if (dialect.fault(error) !== "record") throw error;
+        wholeFailed = true;
+      }
+      if (!wholeFailed) return await tx.commit();
+    } else if (prepared.bad.size === 0) {
       if (prepared.rows.values.length === 0) return;
       try {
         await dialect.write(prepared.rows, signal);
@@ -493,11 +539,17 @@ export function sqlBatchSink<
       }
     }
     const { tx, bad } = await isolate(records, prepared, signal, wholeFailed);
+    if (fence !== undefined) {
+      await fence(tx).catch(async (error) => {
+        await tx.rollback();
+        throw error;
+      });
+    }
     if (bad.size === 0) {
       await tx.commit();
       return;
     }
-    hold(records, bad, tx);
+    hold(records, bad, tx, fence);
     throw bad.get(Math.min(...bad.keys()));
   }
 
@@ -505,6 +557,7 @@ export function sqlBatchSink<
     records: readonly T[],
     bad: Map<number, SqlRecordError>,
     tx: Tx | undefined,
+    fence: Fence<Tx> | undefined,
   ): void {
     const held: Failed<T, Tx> = {
       records,
@@ -512,6 +565,7 @@ export function sqlBatchSink<
       tx,
       next: 0,
       timer: undefined,
+      fence,
     };
     if (tx !== undefined) {
       held.timer = setTimeout(() => {
@@ -524,14 +578,31 @@ export function sqlBatchSink<
     failed = held;
   }
 
-  async function discard(): Promise<void> {
+  /**
+   * Ends a failed batch's transaction: rolled back, unless the batch was
+   * stored exactly once and the pipeline has written it again whole (its
+   * dead letters are stored by now): then committed, rows and position.
+   */
+  async function discard(aborting = false): Promise<void> {
     const held = failed;
-    failed = undefined;
     if (held === undefined) return;
+    failed = undefined;
     clearTimeout(held.timer);
     const open = held.tx;
     held.tx = undefined;
-    await open?.rollback();
+    if (open === undefined) return;
+    if (
+      !aborting && held.fence !== undefined &&
+      held.next === held.records.length
+    ) {
+      try {
+        await open.commit();
+      } catch (error) {
+        failure ??= { error, told: false };
+      }
+      return;
+    }
+    await open.rollback();
   }
 
   /** Runs `fn`, again after a lost connection or a deadlock, with backoff. */
@@ -547,7 +618,8 @@ export function sqlBatchSink<
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         if (
-          error instanceof SqlRecordError || error instanceof SqlTableError
+          error instanceof SqlRecordError || error instanceof SqlTableError ||
+          error instanceof FencedError
         ) {
           if (error instanceof SqlRecordError) report("connected");
           throw error;
@@ -587,9 +659,14 @@ export function sqlBatchSink<
       held.timer = undefined;
       try {
         if (held.tx !== undefined) {
-          const tx = held.tx;
-          held.tx = undefined;
-          await tx.commit();
+          // Exactly once, the transaction holds the position too: it
+          // commits once the pipeline has stored the dead letters (at the
+          // next write, at close, or HOLD_MS after the last record).
+          if (held.fence === undefined) {
+            const tx = held.tx;
+            held.tx = undefined;
+            await tx.commit();
+          }
         } else {
           // Rolled back while waiting: search the batch again.
           await attempt(async () => {
@@ -601,8 +678,13 @@ export function sqlBatchSink<
               signal,
               false,
             );
-            await tx.commit();
             held.bad = bad;
+            if (held.fence === undefined) return await tx.commit();
+            await held.fence(tx).catch(async (error) => {
+              await tx.rollback();
+              throw error;
+            });
+            held.tx = tx;
           }, signal);
         }
       } catch (error) {
@@ -614,9 +696,63 @@ export function sqlBatchSink<
         failure ??= { error, told: false };
       }
     }
+    if (held.next === held.records.length && held.tx !== undefined) {
+      // The last record: commit soon even if no write or close comes.
+      held.timer = setTimeout(() => {
+        held.timer = undefined;
+        if (failed === held) void discard();
+      }, HOLD_MS);
+      failed = held;
+    }
     const refused = held.bad.get(index);
     if (refused !== undefined) throw refused;
     if (held.error !== undefined) throw held.error;
+  }
+
+  let bound:
+    | {
+      store: CheckpointStore;
+      commit: ReturnType<SqlDialect<C, Tx>["bindStore"]>;
+    }
+    | undefined;
+  function exactlyOnceError(reason: string, todo: string): ExactlyOnceError {
+    return new ExactlyOnceError({
+      connector,
+      table: tableName,
+      reason,
+      todo,
+    });
+  }
+  /** The fence of an exactly-once batch: its position, stored in its transaction. */
+  function fenceOf(checkpoint: SinkCheckpoint | undefined): Fence<Tx> {
+    if (checkpoint === undefined) {
+      throw exactlyOnceError(
+        "the pipeline gives the sink no checkpoint",
+        "run it in pipeline() with options.checkpoint.store the checkpoint store of the sink's database on the same client; an exactly-once sink cannot sit inside fanOut() or route()",
+      );
+    }
+    const { store, id, generation, position } = checkpoint;
+    if (position === undefined) {
+      throw exactlyOnceError(
+        "the batch does not end where a batch of the source ended (a processor holds records back across the source's batches, as a buffering TransformStream does, or the source is a merge())",
+        "remove that processor or the merge, or write at-least-once (mode upsert makes a replay harmless)",
+      );
+    }
+    if (bound?.store !== store) {
+      bound = { store, commit: dialect.bindStore(store) };
+    }
+    const commit = bound.commit;
+    return (tx) => commit(tx, id, position, generation);
+  }
+
+  /**
+   * Whether an exactly-once batch is stored already: a retry after a lost
+   * COMMIT (which may have landed) finds its position in the store.
+   */
+  async function committed(checkpoint: SinkCheckpoint): Promise<boolean> {
+    const stored = await checkpoint.store.get(checkpoint.id);
+    return JSON.stringify(stored.position) ===
+      JSON.stringify(checkpoint.position);
   }
 
   return batchSink<T>({
@@ -637,7 +773,16 @@ export function sqlBatchSink<
         return;
       }
       try {
-        await attempt(() => store(records, signal), signal);
+        if (exactlyOnce) {
+          const checkpoint = context.checkpoint;
+          const fence = fenceOf(checkpoint);
+          let again = false;
+          await attempt(async () => {
+            if (again && await committed(checkpoint!)) return;
+            again = true;
+            await store(records, signal, fence);
+          }, signal);
+        } else await attempt(() => store(records, signal), signal);
       } catch (error) {
         // A record's fault: the pipeline's dead letter may take it.
         if (error instanceof SqlRecordError) throw error;
@@ -658,7 +803,7 @@ export function sqlBatchSink<
     },
     async abort(): Promise<void> {
       closing.abort();
-      await discard();
+      await discard(true);
       await dialect.destroy();
     },
     health: () => ({ ...health }),

@@ -18,6 +18,7 @@ export interface SqlSinkOptionsLike<T> {
   columns?: Record<string, FieldSelector<T, unknown>>;
   retry?: RetryPolicy;
   signal?: AbortSignal;
+  exactlyOnce?: unknown;
 }
 
 /** The shared options, checked and with their defaults. */
@@ -32,6 +33,8 @@ export interface SqlSinkSettings<T> {
     retryable?: (error: unknown) => boolean;
   };
   signal: AbortSignal | undefined;
+  /** Store each batch and the pipeline's position in one transaction. */
+  exactlyOnce: boolean;
 }
 
 /**
@@ -48,7 +51,15 @@ export function sqlSinkSettings<T>(
   const fail = (message: string): never => {
     throw new TypeError(`Cannot create ${where}: ${message}`);
   };
-  const { table, mode = "insert", key, columns, retry, signal } = options;
+  const {
+    table,
+    mode = "insert",
+    key,
+    columns,
+    retry,
+    signal,
+    exactlyOnce = false,
+  } = options;
   if (
     typeof table !== "string" || table === "" ||
     table.split(".").some((part) => part === "")
@@ -121,6 +132,11 @@ export function sqlSinkSettings<T>(
     }
   }
   if (retry !== undefined) checkRetryPolicy(where, retry);
+  if (typeof exactlyOnce !== "boolean") {
+    fail(
+      `exactlyOnce must be true or false, got ${describeValue(exactlyOnce)}`,
+    );
+  }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     fail(`signal must be an AbortSignal, got ${describeValue(signal)}`);
   }
@@ -136,5 +152,6 @@ export function sqlSinkSettings<T>(
       retryable: retry?.retryable,
     },
     signal,
+    exactlyOnce: exactlyOnce as boolean,
   };
 }

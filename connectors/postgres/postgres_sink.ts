@@ -9,6 +9,8 @@ import { postgresDialect } from "./_postgres_sink_dialect.ts";
 import { sqlBatchSink } from "./_sql_batch_sink.ts";
 import { sqlSinkSettings } from "./_sql_sink_options.ts";
 import type { PostgresSql } from "./postgres_store.ts";
+import { sqlCheckpointHook } from "./_sql_checkpoint_hook.ts";
+import { ExactlyOnceError } from "./exactly_once_error.ts";
 
 /**
  * What {@linkcode postgresSink} needs of a `postgres` (porsager) `sql`
@@ -141,6 +143,17 @@ export interface PostgresSinkOptions<T> {
   retry?: RetryPolicy;
   /** Aborting it fails the write in flight and the sink. */
   signal?: AbortSignal;
+  /**
+   * Exactly-once effects (default false): each batch and the pipeline's
+   * position are stored in one transaction, fenced by the checkpoint's
+   * generation, and the pipeline commits no position itself. A crash then
+   * repeats no row, even in `insert` mode. It needs the pipeline's
+   * checkpoint store to be a `postgresStore` on the same client: the same
+   * `sql` instance, or, with `url`, a store of the same host, port and
+   * database (the sink then writes through the store's client). See
+   * {@linkcode postgresSink} for when it applies.
+   */
+  exactlyOnce?: boolean;
 }
 
 const CONNECTOR = "postgres-sink";
@@ -172,6 +185,20 @@ const CONNECTOR = "postgres-sink";
  * `undefined` are NULL. In `upsert` mode, of several records with the same
  * key in one batch the last wins. Delivery is at-least-once: after a crash
  * a batch may be written again (use `upsert` to make that harmless).
+ *
+ * With `exactlyOnce: true` a crash repeats no row: each batch is written
+ * with the pipeline's position in one transaction (`BEGIN`, the rows, an
+ * `UPDATE` of the checkpoint row fenced by the generation, `COMMIT`), and a
+ * retry after a lost `COMMIT` first looks whether the position landed. It
+ * applies when the sink is the pipeline's own sink (not inside `fanOut()`
+ * or `route()`: a record fanned out to an exactly-once sink and another
+ * sink is exactly-once only in this one, so it is refused there), the
+ * source is not a `merge()`, and no processor holds records back across
+ * source batches (a `TransformStream` of your own that buffers): otherwise the
+ * first batch fails with an {@linkcode ExactlyOnceError}. Records that go
+ * to the dead letter are committed with their batch once the pipeline has
+ * stored their dead letters. Effects outside the table (a trigger calling
+ * out) are not covered.
  *
  * @typeParam T The record type.
  * @param options `sql` or `url`, `table`, `mode`, `key`, `columns`, `retry`, `signal`.
@@ -241,8 +268,11 @@ export function postgresSink<T = Record<string, unknown>>(
   };
   let own: Promise<OwnClient> | undefined;
   let ended = false;
+  /** With exactlyOnce and a url: the checkpoint store's client. */
+  let borrowed: PostgresSinkSql | undefined;
   const client = async (): Promise<PostgresSinkSql> => {
     if (sql !== undefined) return sql;
+    if (borrowed !== undefined) return borrowed;
     if (ended) {
       throw new Error(
         `Cannot write to PostgreSQL (${CONNECTOR}): the sink is closed`,
@@ -270,6 +300,54 @@ export function postgresSink<T = Record<string, unknown>>(
       own = undefined;
       await opened?.end({ timeout });
     },
+    bind(store) {
+      const fail = (reason: string, todo: string): never => {
+        throw new ExactlyOnceError({
+          connector: CONNECTOR,
+          table: settings.table,
+          reason,
+          todo,
+        });
+      };
+      const hook = sqlCheckpointHook(store, "postgres") ??
+        fail(
+          "the pipeline's checkpoint store is not a PostgreSQL store",
+          "set options.checkpoint.store to postgresStore(sql) on the sink's sql client (in a config: checkpoint.store type postgres, the same url)",
+        );
+      if (sql !== undefined) {
+        if (hook.client !== sql) {
+          fail(
+            "the pipeline's checkpoint store runs on another postgres client",
+            "give postgresStore() and the sink the same postgres instance",
+          );
+        }
+      } else if (!sameDatabase(url!, hook.client)) {
+        fail(
+          "the pipeline's checkpoint store is in another database than the sink's url",
+          "point the sink's url and the checkpoint store at the same host, port and database",
+        );
+      } else borrowed = hook.client as PostgresSinkSql;
+      return hook;
+    },
   });
   return sqlBatchSink(CONNECTOR, dialect, settings);
+}
+
+/**
+ * Whether `client` (a postgres.js instance, whose `options` name its
+ * hosts, ports and database) is connected where `url` points.
+ */
+function sameDatabase(url: string, client: unknown): boolean {
+  const options = (client as {
+    options?: { host?: unknown; port?: unknown; database?: unknown };
+  }).options;
+  if (options === undefined) return false;
+  const parsed = new URL(url);
+  const database = decodeURIComponent(parsed.pathname.slice(1)) ||
+    decodeURIComponent(parsed.username);
+  const hosts = [options.host].flat().map(String);
+  const ports = [options.port].flat().map(Number);
+  const host = parsed.hostname.replace(/^\[|\]$/g, "") || "localhost";
+  return options.database === database &&
+    hosts.includes(host) && ports.includes(Number(parsed.port || 5432));
 }

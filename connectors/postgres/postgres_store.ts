@@ -14,6 +14,12 @@ import type {
 } from "../../src/checkpoint/checkpoint_store.ts";
 import { FencedError } from "../../src/checkpoint/fenced_error.ts";
 import type { Position } from "../../src/checkpoint/position.ts";
+import { positionJson } from "../../src/checkpoint/position_json.ts";
+import {
+  SQL_CHECKPOINT,
+  type SqlCheckpointHook,
+  type SqlQuery,
+} from "./_sql_checkpoint_hook.ts";
 
 /**
  * A query of the `postgres` package: a promise of rows that can be cancelled.
@@ -284,7 +290,49 @@ export function postgresStore(
     });
   }
 
-  return {
+  /**
+   * Stores a position fenced by `generation`, in one statement: the
+   * update, and the generation it found when it did not match (read from
+   * the same snapshot).
+   */
+  async function fencedCommit(
+    run: SqlQuery,
+    id: string,
+    json: string,
+    generation: number,
+  ): Promise<void> {
+    const row = first(
+      await run(
+        `WITH updated AS (
+           UPDATE ${table} SET position = $2::text::jsonb, updated_at = now()
+           WHERE id = $1 AND generation = $3::bigint
+           RETURNING 1
+         )
+         SELECT EXISTS (SELECT 1 FROM updated) AS committed,
+           (SELECT generation::text FROM ${table} WHERE id = $1) AS current`,
+        [id, json, generation],
+      ),
+    ) as { committed: boolean; current: string | null };
+    if (!row.committed) {
+      throw new FencedError(
+        id,
+        generation,
+        row.current === null ? 0 : generationOf(row.current),
+      );
+    }
+  }
+
+  const hook: SqlCheckpointHook = {
+    dialect: "postgres",
+    client: sql,
+    async commitIn(run, id, position, generation) {
+      // The sink's transaction runs on the same client: the table exists
+      // once the pipeline has acquired its checkpoint.
+      await fencedCommit(run, id, positionJson(id, position), generation);
+    },
+  };
+
+  const store: CheckpointStore = {
     async get(id: string, options?: StoreCallOptions): Promise<Checkpoint> {
       const signal = start("read", id, options?.signal);
       await prepared(signal);
@@ -330,28 +378,12 @@ export function postgresStore(
     ): Promise<void> {
       const call = beginCommit(start, id, position, options, generation);
       await prepared(call.signal);
-      // One statement: the update, and the generation it found when it did
-      // not match (read from the same snapshot).
-      const row = first(
-        await query(
-          `WITH updated AS (
-             UPDATE ${table} SET position = $2::text::jsonb, updated_at = now()
-             WHERE id = $1 AND generation = $3::bigint
-             RETURNING 1
-           )
-           SELECT EXISTS (SELECT 1 FROM updated) AS committed,
-             (SELECT generation::text FROM ${table} WHERE id = $1) AS current`,
-          [id, call.json, generation],
-          call.signal,
-        ),
-      ) as { committed: boolean; current: string | null };
-      if (!row.committed) {
-        throw new FencedError(
-          id,
-          generation,
-          row.current === null ? 0 : generationOf(row.current),
-        );
-      }
+      await fencedCommit(
+        (text, parameters) => query(text, parameters, call.signal),
+        id,
+        call.json,
+        generation,
+      );
     },
 
     async delete(id: string, options?: StoreCallOptions): Promise<void> {
@@ -371,4 +403,7 @@ export function postgresStore(
       return Promise.resolve();
     },
   };
+  // An exactly-once postgresSink on the same client commits through it.
+  Object.defineProperty(store, SQL_CHECKPOINT, { value: hook });
+  return store;
 }

@@ -4,6 +4,7 @@
 import type { CheckpointStore } from "./checkpoint_store.ts";
 import { DoneRanges } from "./done_ranges.ts";
 import type { Position } from "./position.ts";
+import type { SinkCheckpoint } from "./sink_checkpoint.ts";
 
 /**
  * A commit waits at least this many times the previous commit's duration
@@ -85,6 +86,8 @@ export class Checkpointer {
   #acks: Promise<void> = Promise.resolve();
   #failed = false;
   #closed = false;
+  /** An exactly-once sink commits the positions: the store is not called. */
+  #bySink = false;
 
   constructor(settings: CheckpointSettings) {
     this.#settings = settings;
@@ -127,11 +130,6 @@ export class Checkpointer {
   /** How many commits succeeded. */
   get commits(): number {
     return this.#commits;
-  }
-
-  /** The generation this instance acquired. */
-  get generation(): number {
-    return this.#generation;
   }
 
   /** The source emitted records up to sequence `to`, ending at `position`. */
@@ -192,6 +190,23 @@ export class Checkpointer {
   }
 
   /**
+   * For an exactly-once sink about to store a batch ending at sequence
+   * `to`: what it commits with it. From then on the sink commits every
+   * position and this instance only keeps count.
+   */
+  forSink(to: number): SinkCheckpoint | undefined {
+    const { store, id } = this.#settings;
+    if (!store) return;
+    this.#bySink = true;
+    return {
+      store,
+      id,
+      generation: this.#generation,
+      position: this.#pending.find((read) => read.to == to)?.position,
+    };
+  }
+
+  /**
    * Commits the done position, if it moved, and stops the timer. Resolves
    * once it is stored; rejects with the store's error (a `FencedError` when
    * a newer instance took over).
@@ -207,7 +222,7 @@ export class Checkpointer {
   /** Stops timers without committing (after a failure). */
   close(): void {
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    clearTimeout(this.#timer);
     this.#wake();
   }
 
@@ -238,18 +253,17 @@ export class Checkpointer {
 
   #arm(): void {
     if (this.#timer !== undefined || this.#closed) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#commitSoon();
-    }, this.#settings.everyMs ?? 5000);
+    // #commitSoon() forgets the timer that called it.
+    this.#timer = setTimeout(
+      () => this.#commitSoon(),
+      this.#settings.everyMs ?? 5000,
+    );
   }
 
   #commitSoon(): void {
     if (this.#closed || this.#failed) return;
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     if (this.#inFlight) {
       this.#again = true;
       return;
@@ -257,10 +271,7 @@ export class Checkpointer {
     const pause = this.#lastEnd + DUTY_FACTOR * this.#lastDuration -
       performance.now();
     if (pause > 0 && !this.#urgent()) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#commitSoon();
-      }, pause);
+      this.#timer = setTimeout(() => this.#commitSoon(), pause);
       return;
     }
     this.#inFlight = this.#commit().then(
@@ -291,7 +302,7 @@ export class Checkpointer {
     this.#sinceCommit = 0;
     const { store, id } = this.#settings;
     const started = performance.now();
-    await store!.commit(id, position, this.#generation);
+    if (!this.#bySink) await store!.commit(id, position, this.#generation);
     this.#lastEnd = performance.now();
     this.#lastDuration = this.#lastEnd - started;
     this.#committed = position;

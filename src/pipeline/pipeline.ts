@@ -657,7 +657,7 @@ function parseArguments(args: unknown[]): ParsedArguments {
       throw new TypeError(
         `Cannot build pipeline: processor ${i} (argument ${
           i + 2
-        }) is locked, it is already used in another pipe`,
+        }) is locked, it is already used elsewhere`,
       );
     }
   });
@@ -712,25 +712,36 @@ function checkOptions(
   if (checkpoint !== undefined) {
     checkCheckpoint(checkpoint, id, source, processors);
   }
-  if (
-    batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)
-  ) {
-    throw new RangeError(
-      `Cannot build pipeline: options.batchSize must be a positive integer, got ${batchSize}`,
-    );
-  }
-  if (
-    lingerMs !== undefined && !(Number.isFinite(lingerMs) && lingerMs >= 0)
-  ) {
-    throw new RangeError(
-      `Cannot build pipeline: options.lingerMs must be a non-negative number, got ${lingerMs}`,
-    );
-  }
+  positive("batchSize", batchSize, true);
+  positive("lingerMs", lingerMs, false, true);
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(
       `Cannot build pipeline: options.signal must be an AbortSignal, got ${
         describe(signal)
       }`,
+    );
+  }
+}
+
+/**
+ * Throws a RangeError naming `options.<field>` unless `value` is undefined
+ * or a number above zero (at or above it, with `orZero`).
+ */
+function positive(
+  field: string,
+  value: unknown,
+  integer?: boolean,
+  orZero?: boolean,
+): void {
+  if (
+    value !== undefined &&
+    !((integer ? Number.isInteger(value) : Number.isFinite(value)) &&
+      (orZero ? (value as number) >= 0 : (value as number) > 0))
+  ) {
+    throw new RangeError(
+      `Cannot build pipeline: options.${field} must be a ${
+        orZero ? "non-negative" : "positive"
+      } ${integer ? "integer" : "number"}, got ${value}`,
     );
   }
 }
@@ -765,39 +776,24 @@ function checkCheckpoint(
       fail(`.store.${method}`, "a function", store[method]);
     }
   }
-  const { everyRecords, everyMs, reset } = checkpoint;
-  if (
-    everyRecords !== undefined &&
-    !(Number.isInteger(everyRecords) && everyRecords > 0)
-  ) {
-    throw new RangeError(
-      `Cannot build pipeline: options.checkpoint.everyRecords must be a positive integer, got ${everyRecords}`,
-    );
-  }
-  if (everyMs !== undefined && !(Number.isFinite(everyMs) && everyMs > 0)) {
-    throw new RangeError(
-      `Cannot build pipeline: options.checkpoint.everyMs must be a positive number, got ${everyMs}`,
-    );
-  }
-  const { maxUncommittedRecords: max } = checkpoint;
+  const { everyRecords, everyMs, reset, maxUncommittedRecords: max } =
+    checkpoint;
+  positive("checkpoint.everyRecords", everyRecords, true);
+  positive("checkpoint.everyMs", everyMs);
   if (max !== undefined) {
     if (typeof max !== "number") {
       fail(".maxUncommittedRecords", "a number", max);
     }
-    if (!(Number.isInteger(max) && max > 0)) {
-      throw new RangeError(
-        `Cannot build pipeline: options.checkpoint.maxUncommittedRecords must be a positive integer, got ${max}`,
-      );
-    }
+    positive("checkpoint.maxUncommittedRecords", max, true);
     processors.forEach((processor, i) => {
       if (
         specOf(processor as TransformStream) === undefined &&
         !isOneToOne(processor)
       ) {
         throw new TypeError(
-          `Cannot build pipeline: options.checkpoint.maxUncommittedRecords needs processors that let records through as more arrive, and processor ${i} (argument ${
+          `Cannot build pipeline: options.checkpoint.maxUncommittedRecords needs processors that pass each record on: processor ${i} (argument ${
             i + 2
-          }) is your own TransformStream, which holds the checkpoint until it drains; declare it with oneToOne() if it emits one record per record`,
+          }) is your own TransformStream (declare it with oneToOne() if it emits one record per record)`,
         );
       }
     });
@@ -812,14 +808,14 @@ function checkCheckpoint(
   const cannotResume = graph
     ? graph.resumeError
     : !(RESUMABLE_SOURCE in (source as object)) &&
-      "Cannot build pipeline: options.checkpoint needs a resumable source (one made with resumableSource(), such as fileSource()), the source (argument 1) cannot resume";
+      "Cannot build pipeline: options.checkpoint needs a resumable source (made with resumableSource(), such as fileSource()): the source (argument 1) cannot resume";
   if (cannotResume) throw new TypeError(cannotResume);
 }
 
 class PipelineRun implements RunningPipeline {
   #state: PipelineState = "running";
-  #error: unknown = undefined;
-  #abortReason: unknown = undefined;
+  #error: unknown;
+  #abortReason: unknown;
   #aborted = false;
   #settled = false;
   #source: SourceHandle<unknown>;
@@ -834,7 +830,7 @@ class PipelineRun implements RunningPipeline {
   #deadLetter: WritableStreamDefaultWriter<DeadLetter> | undefined;
   #deadLettered = 0;
   /** A checkpoint failure (fenced, store down): it stops the pipeline. */
-  #failure: unknown = undefined;
+  #failure: unknown;
   #durationMs = 0;
   /** The source ended of itself (ran dry, or a processor ended the input). */
   #sourceEnded = false;
@@ -897,6 +893,7 @@ class PipelineRun implements RunningPipeline {
       stored,
       divertFor?.(sinkIndex, sinkName),
       this.#abort.signal,
+      checkpointer,
     );
     const node = (sink as { [GRAPH]?: GraphSink })[GRAPH];
     node?.attach(divertFor, sinkIndex);

@@ -14,6 +14,7 @@ import type { RecordBatch } from "./record_batch.ts";
 import { isThenable } from "../util/is_thenable.ts";
 import { StageError } from "../errors/stage_error.ts";
 import { toStageError } from "./to_stage_error.ts";
+import type { Checkpointer } from "../checkpoint/checkpointer.ts";
 
 /** The sink side of a running pipeline. */
 export interface SinkHandle<T> {
@@ -39,6 +40,7 @@ export function sinkStream<T>(
   onStored?: (from: number, to: number) => void,
   divert?: Divert,
   aborted?: AbortSignal,
+  checkpointer?: Checkpointer,
 ): SinkHandle<T> {
   const underlying = (sink as { [BATCH_SINK]?: BatchUnderlyingSink<T> })[
     BATCH_SINK
@@ -67,6 +69,9 @@ export function sinkStream<T>(
     };
     const context: BatchWriteContext = {
       signal: writeSignal(),
+      get checkpoint() {
+        return checkpointer?.forSink(batch.to);
+      },
       defer() {
         later = true;
         deferred++;

@@ -361,5 +361,5 @@ function describeBatch(batch: unknown): string {
   const { records, position } = batch as Partial<SourceBatch<unknown>>;
   return `{ records: ${
     Array.isArray(records) ? "array" : typeof records
-  }, position: ${position === undefined ? "undefined" : typeof position} }`;
+  }, position: ${typeof position} }`;
 }

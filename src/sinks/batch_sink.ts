@@ -5,6 +5,7 @@ import type { RetryPolicy } from "../failures/retry_policy.ts";
 import type { ConnectionHealth } from "../health/connection_health.ts";
 import { checkRetryPolicy } from "../failures/retrying.ts";
 import { SINK_RETRY } from "./sink_retry.ts";
+import type { SinkCheckpoint } from "../checkpoint/sink_checkpoint.ts";
 
 /**
  * Options for {@linkcode batchSink}.
@@ -98,6 +99,15 @@ export interface BatchWriteContext {
    * `abort` only after the write in flight settles.
    */
   readonly signal: AbortSignal;
+  /**
+   * For a sink that stores each batch and the pipeline's position in one
+   * transaction (exactly-once): the pipeline's checkpoint store, id,
+   * generation and the position this batch ends at. `undefined` outside a
+   * pipeline, without a checkpoint store, and inside `fanOut()` or
+   * `route()`. Reading it hands the commits to the sink: see
+   * {@linkcode SinkCheckpoint}.
+   */
+  readonly checkpoint?: SinkCheckpoint | undefined;
 }
 
 /**
