@@ -13,6 +13,7 @@ import { mqttDefinitions } from "../mqtt/mqtt_definitions.ts";
 import { natsDefinitions } from "../nats/nats_definitions.ts";
 import { mariadbDefinitions } from "../mariadb/mariadb_definitions.ts";
 import { postgresDefinitions } from "../postgres/postgres_definitions.ts";
+import { postgresDefinitionStoreDefinitions } from "../postgres/postgres_definition_store_definition.ts";
 import { redisDefinitions } from "../redis/redis_definitions.ts";
 
 /**
@@ -45,6 +46,7 @@ export function defaultRegistry(): Registry {
     ...denoKvDefinitions(),
     ...redisDefinitions(),
     ...postgresDefinitions(),
+    ...postgresDefinitionStoreDefinitions(),
     ...mariadbDefinitions(),
     ...httpDefinitions(),
     ...natsDefinitions(),

@@ -29,6 +29,7 @@ const TITLES: Readonly<Record<DefinitionKind, string>> = {
   sink: "Sinks",
   store: "Checkpoint stores",
   transport: "Channel transports",
+  definitionStore: "Definition stores",
 };
 
 /**

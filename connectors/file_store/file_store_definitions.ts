@@ -1,9 +1,11 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
 import * as z from "zod/mini";
+import { defineDefinitionStore } from "../../src/config/define_definition_store.ts";
 import { defineStore } from "../../src/config/define_store.ts";
 import type { Definition } from "../../src/config/definition_kinds.ts";
 import { toFilePath } from "../runtime/to_file_path.ts";
+import { fileDefinitionStore } from "./file_definition_store.ts";
 import { fileStore } from "./file_store.ts";
 
 const store = defineStore({
@@ -14,10 +16,20 @@ const store = defineStore({
   create: ({ dir }, { baseUrl }) => fileStore(toFilePath(dir, baseUrl)),
 });
 
+const definitions = defineDefinitionStore({
+  name: "file",
+  description:
+    "Keeps a connector host's definitions in an append-only log file, one JSON line per event, fsynced; a lock file serializes appends across processes.",
+  args: z.strictObject({ path: z.string().check(z.minLength(1)) }),
+  create: ({ path }, { baseUrl }) =>
+    fileDefinitionStore(toFilePath(path, baseUrl)),
+});
+
 /**
- * The file store's definitions for pipeline configs: the `file` checkpoint
- * store (`checkpoint.store: { type: file, dir }`, `dir` relative to the
- * config file).
+ * The file store's definitions: the `file` checkpoint store for pipeline
+ * configs (`checkpoint.store: { type: file, dir }`, `dir` relative to the
+ * config file), and the `file` definition store for a connector host
+ * (`{ type: file, path }`, `path` relative to the host's root).
  *
  * @returns A new array of the definitions.
  *
@@ -26,9 +38,9 @@ const store = defineStore({
  * import { fileStoreDefinitions } from "./file_store_definitions.ts";
  *
  * const names = fileStoreDefinitions().map((d) => `${d.kind}:${d.name}`);
- * if (names.join() !== "store:file") throw new Error(`unexpected ${names}`);
+ * if (names.join() !== "store:file,definitionStore:file") throw new Error(`unexpected ${names}`);
  * ```
  */
 export function fileStoreDefinitions(): Definition[] {
-  return [store as Definition];
+  return [store as Definition, definitions as Definition];
 }

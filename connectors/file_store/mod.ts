@@ -31,3 +31,4 @@
  */
 
 export * from "./file_store.ts";
+export * from "./file_definition_store.ts";

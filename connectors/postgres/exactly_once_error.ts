@@ -33,6 +33,8 @@ export class ExactlyOnceError extends Error {
   readonly table: string;
 
   /**
+   * Builds the message from the details.
+   *
    * @param details The connector, the table, why, and what to do.
    * @param options The cause, if any.
    */

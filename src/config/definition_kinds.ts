@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import type { DefinitionStoreDefinition } from "./define_definition_store.ts";
 import type { ProcessorDefinition } from "./define_processor.ts";
 import type { StoreDefinition } from "./define_store.ts";
 import type { TransportDefinition } from "./define_transport.ts";
@@ -32,10 +33,13 @@ export interface DefinitionOfKind {
   store: StoreDefinition;
   /** A channel transport: `channels[].transport` in a config. */
   transport: TransportDefinition;
+  /** A definition store: where a connector host keeps its connectors (`ca serve --definitions`). */
+  definitionStore: DefinitionStoreDefinition;
 }
 
 /**
- * What a definition is: `"source"`, `"processor"`, `"sink"`, `"store"` or `"transport"`.
+ * What a definition is: `"source"`, `"processor"`, `"sink"`, `"store"`,
+ * `"transport"` or `"definitionStore"`.
  *
  * @example Count the definitions of each kind
  * ```ts
@@ -88,7 +92,7 @@ export interface DefinitionKindInfo {
    * The namespace its names live in: names are unique within a namespace,
    * and a config names a definition of any kind of that namespace in one
    * place. Sources, processors and sinks share `"processor"` (a config's
-   * `use`); stores and transports have their own.
+   * `use`); stores, transports and definition stores have their own.
    */
   readonly namespace: string;
   /** Where a config names it, for messages, such as `"checkpoint.store.type"`. */
@@ -128,5 +132,10 @@ export const DEFINITION_KINDS: Readonly<
     namespace: "transport",
     namedBy: "channels[].transport",
     members: ["listen", "connect"],
+  },
+  definitionStore: {
+    namespace: "definitionStore",
+    namedBy: "ca serve --definitions",
+    members: ["create"],
   },
 });

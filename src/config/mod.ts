@@ -45,3 +45,4 @@ export * from "./plan_pipeline.ts";
 export * from "./builtins/builtin_processors.ts";
 export * from "./builtins/builtin_definitions.ts";
 export * from "./builtins/console_sink.ts";
+export * from "./define_definition_store.ts";

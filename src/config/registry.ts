@@ -23,10 +23,11 @@ function namespaceOf(kind: DefinitionKind): string {
 /**
  * Everything a pipeline config can name, by kind and name: sources,
  * processors and sinks (a config's `use`, one namespace), checkpoint
- * stores (`checkpoint.store.type`) and channel transports
- * (`channels[].transport`). `ca` starts from the library's own
- * (`defaultRegistry()` of `@ca/streams/cli`) and adds the definitions of
- * the modules a config lists.
+ * stores (`checkpoint.store.type`), channel transports
+ * (`channels[].transport`) and the definition stores a connector host
+ * keeps its connectors in (`ca serve --definitions`). `ca` starts from
+ * the library's own (`defaultRegistry()` of `@ca/streams/cli`) and adds
+ * the definitions of the modules a config lists.
  *
  * @example Register definitions and look them up
  * ```ts
@@ -59,7 +60,7 @@ export class Registry {
    * Adds a definition of any kind.
    *
    * @param definition A definition, such as one `defineProcessor()`,
-   * `defineStore()` or `defineTransport()` made.
+   * `defineStore()`, `defineTransport()` or `defineDefinitionStore()` made.
    * @param origin Where it comes from, for error messages (default `"code"`).
    * @returns This registry.
    * @throws {TypeError} When it is not a definition or its name is taken in
@@ -107,7 +108,7 @@ export class Registry {
    * `get("processor", "file-sink")` finds the sink: check its `kind`.
    *
    * @param kind Where to look: `"source"`, `"processor"`, `"sink"`,
-   * `"store"` or `"transport"`.
+   * `"store"`, `"transport"` or `"definitionStore"`.
    * @param name The name a config writes.
    * @returns The definition, or `undefined`.
    */
@@ -243,7 +244,7 @@ export class Registry {
     }
     if (found.length === 0) {
       throw new TypeError(
-        `Cannot register module ${origin}: it exports no definition (export one made with defineProcessor(), defineStore() or defineTransport(), or an array of them)`,
+        `Cannot register module ${origin}: it exports no definition (export one made with defineProcessor(), defineStore(), defineTransport() or defineDefinitionStore(), or an array of them)`,
       );
     }
     // Check every name first, so a failure registers nothing.

@@ -4,6 +4,8 @@ import { test } from "node:test";
 import * as z from "zod/mini";
 import * as classic from "zod";
 import { memoryStore } from "../checkpoint/memory_store.ts";
+import { memoryDefinitionStore } from "../definition_store/memory_definition_store.ts";
+import { defineDefinitionStore } from "./define_definition_store.ts";
 import { defineProcessor } from "./define_processor.ts";
 import { defineStore } from "./define_store.ts";
 import { defineTransport } from "./define_transport.ts";
@@ -37,18 +39,26 @@ const transport = defineTransport({
   listen: () => Promise.reject(new Error("not here")),
   connect: () => Promise.reject(new Error("not here")),
 });
+const definitionStore = defineDefinitionStore({
+  name: "numbers",
+  description: "A definition store that shares a name with a store.",
+  args: z.strictObject({}),
+  create: () => memoryDefinitionStore(),
+});
 
 test("Registry adds, gets and lists definitions of every kind in order", () => {
   const registry = new Registry([source]);
   assert.equal(registry.add(sink), registry);
-  registry.add(store).add(transport);
+  registry.add(store).add(transport).add(definitionStore);
   assert.equal(registry.get("source", "numbers"), source);
   assert.equal(registry.processor("numbers"), source);
   // Sources, processors and sinks share one namespace: a config's `use`.
   assert.equal(registry.get("processor", "acme/out"), sink);
   assert.equal(registry.get("store", "numbers"), store);
   assert.equal(registry.get("transport", "pipe"), transport);
+  assert.equal(registry.get("definitionStore", "numbers"), definitionStore);
   assert.equal(registry.get("store", "pipe"), undefined);
+  assert.equal(registry.get("definitionStore", "pipe"), undefined);
   assert.equal(registry.processor("nope"), undefined);
   assert.ok(registry.has("sink", "acme/out"));
   assert.ok(!registry.has("transport", "numbers"));
@@ -57,11 +67,14 @@ test("Registry adds, gets and lists definitions of every kind in order", () => {
     "sink:acme/out",
     "store:numbers",
     "transport:pipe",
+    "definitionStore:numbers",
   ]);
   assert.deepEqual(registry.list("sink"), [sink]);
+  assert.deepEqual(registry.list("definitionStore"), [definitionStore]);
   assert.deepEqual(registry.list("store"), [store]);
   assert.deepEqual(registry.names("sink"), ["numbers", "acme/out"]);
   assert.deepEqual(registry.names("store"), ["numbers"]);
+  assert.deepEqual(registry.names("definitionStore"), ["numbers"]);
   assert.equal(registry.origin(store), "code");
 });
 
@@ -77,7 +90,7 @@ test("Registry refuses a duplicate name in a namespace and a non-definition", ()
   );
   assert.throws(
     () => registry.add({ name: "x" } as never),
-    /^TypeError: Cannot add definition "x": kind must be "source", "processor", "sink", "store" or "transport", got undefined$/,
+    /^TypeError: Cannot add definition "x": kind must be "source", "processor", "sink", "store", "transport" or "definitionStore", got undefined$/,
   );
   assert.throws(
     () => registry.add({ ...transport, connect: undefined } as never),
@@ -85,9 +98,19 @@ test("Registry refuses a duplicate name in a namespace and a non-definition", ()
   );
 });
 
-test("defineStore() and defineTransport() set the kind and check the rest", () => {
+test("defineStore(), defineTransport() and defineDefinitionStore() set the kind and check the rest", () => {
   assert.equal(store.kind, "store");
   assert.equal(transport.kind, "transport");
+  assert.equal(definitionStore.kind, "definitionStore");
+  assert.throws(
+    () => defineDefinitionStore({ ...definitionStore, kind: "store" } as never),
+    /^TypeError: Cannot define definitionStore "numbers": kind must be "definitionStore", got "store"$/,
+  );
+  assert.throws(
+    () =>
+      defineDefinitionStore({ ...definitionStore, create: undefined } as never),
+    /^TypeError: Cannot define definitionStore "numbers": create must be a function, got undefined$/,
+  );
   assert.throws(
     () =>
       defineStore({
@@ -148,15 +171,30 @@ test("registerModule() registers definitions of every kind and arrays of them", 
       numbers: source,
       checkpoints: store,
       pipe: transport,
+      definitions: definitionStore,
       helper: () => 1,
       VERSION: 2,
     },
     "file:///m.ts",
   );
-  assert.deepEqual(found, [source, sink, store, transport]);
-  assert.deepEqual(registry.list(), [source, sink, store, transport]);
+  assert.deepEqual(found, [source, sink, store, transport, definitionStore]);
+  assert.deepEqual(registry.list(), [
+    source,
+    sink,
+    store,
+    transport,
+    definitionStore,
+  ]);
   assert.equal(registry.origin(transport), "file:///m.ts");
-  for (const kind of ["source", "sink", "store", "transport"] as const) {
+  for (
+    const kind of [
+      "source",
+      "sink",
+      "store",
+      "transport",
+      "definitionStore",
+    ] as const
+  ) {
     assert.equal(registry.list(kind).length, 1, kind);
   }
 });
@@ -165,7 +203,7 @@ test("registerModule() names the module that exports no definition", () => {
   const registry = new Registry();
   assert.throws(
     () => registry.registerModule({ helper: () => 1 }, "file:///empty.ts"),
-    /^TypeError: Cannot register module file:\/\/\/empty\.ts: it exports no definition \(export one made with defineProcessor\(\), defineStore\(\) or defineTransport\(\)/,
+    /^TypeError: Cannot register module file:\/\/\/empty\.ts: it exports no definition \(export one made with defineProcessor\(\), defineStore\(\), defineTransport\(\) or defineDefinitionStore\(\)/,
   );
 });
 
@@ -204,9 +242,21 @@ test("DEFINITION_KINDS lists every kind with its namespace", () => {
     "sink",
     "store",
     "transport",
+    "definitionStore",
   ]);
   assert.deepEqual(
     Object.values(DEFINITION_KINDS).map((info) => info.namespace),
-    ["processor", "processor", "processor", "store", "transport"],
+    [
+      "processor",
+      "processor",
+      "processor",
+      "store",
+      "transport",
+      "definitionStore",
+    ],
+  );
+  assert.equal(
+    DEFINITION_KINDS.definitionStore.namedBy,
+    "ca serve --definitions",
   );
 });

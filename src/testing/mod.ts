@@ -42,3 +42,6 @@ export * from "./sink_fixture.ts";
 export * from "./conformance_options.ts";
 export * from "./test_function.ts";
 export * from "./conformance_error.ts";
+export * from "./definition_store_conformance.ts";
+export * from "./definition_store_harness.ts";
+export * from "./definition_store_fixture.ts";

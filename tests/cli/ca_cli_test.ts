@@ -833,6 +833,7 @@ test("ca list shows every kind with its args; ca list FILE adds the config's mod
   }[];
   const kinds = new Set(json.map((d) => d.kind));
   assert.deepEqual([...kinds].sort(), [
+    "definitionStore",
     "processor",
     "sink",
     "source",

@@ -4,6 +4,7 @@
 import type { Definition } from "../definition_kinds.ts";
 import { builtinProcessors } from "./builtin_processors.ts";
 import { memoryStoreDefinition } from "./memory_store.ts";
+import { memoryDefinitionStoreDefinition } from "./memory_definition_store.ts";
 
 /**
  * Every definition of the web-standard core: the processors of
@@ -24,5 +25,9 @@ import { memoryStoreDefinition } from "./memory_store.ts";
  * ```
  */
 export function builtinDefinitions(): Definition[] {
-  return [...builtinProcessors(), memoryStoreDefinition as Definition];
+  return [
+    ...builtinProcessors(),
+    memoryStoreDefinition as Definition,
+    memoryDefinitionStoreDefinition as Definition,
+  ];
 }

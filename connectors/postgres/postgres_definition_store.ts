@@ -1,0 +1,416 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+
+import type { StoreCallOptions } from "../../src/checkpoint/checkpoint_store.ts";
+import {
+  beginDefinitionCall,
+  byConnector,
+  checkConnectorId,
+} from "../../src/definition_store/begin_definition_call.ts";
+import type { DefinitionEvent } from "../../src/definition_store/definition_event.ts";
+import type { DefinitionStore } from "../../src/definition_store/definition_store.ts";
+import type { DefinitionStreamInfo } from "../../src/definition_store/definition_stream_info.ts";
+import {
+  encodeDefinitionEvents,
+  storedEvent,
+} from "../../src/definition_store/encode_definition_events.ts";
+import type { StoredDefinitionEvent } from "../../src/definition_store/stored_definition_event.ts";
+import { WrongExpectedVersionError } from "../../src/definition_store/wrong_expected_version_error.ts";
+import { describeValue } from "../../src/util/describe_value.ts";
+import { importOptional } from "../runtime/import_optional.ts";
+import type { PostgresSql } from "./postgres_store.ts";
+
+/**
+ * Options for {@linkcode postgresDefinitionStore}.
+ *
+ * @example A table made by a migration, in a schema of its own
+ * ```ts
+ * import { postgresDefinitionStore } from "@ca/streams/postgres";
+ * import type { PostgresDefinitionStoreOptions } from "@ca/streams/postgres";
+ *
+ * const queries: string[] = [];
+ * const sql = { // a stand-in for postgres(url)
+ *   unsafe(query: string) {
+ *     queries.push(query);
+ *     return Object.assign(Promise.resolve([]), { cancel() {} });
+ *   },
+ * };
+ * const options: PostgresDefinitionStoreOptions = { table: "ops.connectors", createTable: false };
+ * await postgresDefinitionStore(sql, options).list();
+ * if (queries.length !== 1 || !queries[0]!.includes('FROM "ops"."connectors"')) {
+ *   throw new Error(`unexpected ${queries}`);
+ * }
+ * ```
+ */
+export interface PostgresDefinitionStoreOptions {
+  /**
+   * The table, optionally schema-qualified (`"ops.connectors"`); default
+   * `"ca_definitions"`. Each part is quoted as given, so it is
+   * case-sensitive and may hold any character but a dot.
+   */
+  table?: string;
+  /**
+   * Create the table on first use if it is missing (default `true`). Turn
+   * off when the role may not create tables and the table is made by a
+   * migration.
+   */
+  createTable?: boolean;
+  /** Aborting it makes every call of the store, pending or later, give up. */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_TABLE = "ca_definitions";
+/** unique_violation: the primary key refused a version another append took. */
+const UNIQUE_VIOLATION = "23505";
+/**
+ * unique_violation, duplicate_object, duplicate_table: what a concurrent
+ * `CREATE TABLE IF NOT EXISTS` fails with when another session created the
+ * table (or its primary key index) first.
+ */
+const CREATE_RACE_CODES = new Set(["23505", "42710", "42P07"]);
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
+
+function quoteIdentifier(name: string): string {
+  return name.split(".").map((part) => `"${part.replaceAll('"', '""')}"`)
+    .join(".");
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return code === undefined ? undefined : String(code);
+}
+
+/** A `postgres` instance this store made from a URL, and ends. */
+type OwnClient = PostgresSql & {
+  end(options: { timeout: number }): Promise<void>;
+};
+
+/**
+ * Creates a definition store in a PostgreSQL table: one row per event,
+ * `connector text`, `version integer`, `type text`, `at timestamptz`,
+ * `data jsonb`, with `primary key (connector, version)`. The table is
+ * created on first use if missing, safely when several hosts start at once.
+ *
+ * An append is one statement: it inserts its events at the versions after
+ * `expectedVersion` only if the stream's highest version is
+ * `expectedVersion`. Two appends at the same version, from any number of
+ * hosts, both find it so, but the primary key lets only one insert: the
+ * other fails and gets a {@linkcode WrongExpectedVersionError} naming the
+ * version the stream is at. An append is atomic and durable when it
+ * resolves (the server's `synchronous_commit`).
+ *
+ * `data` is `jsonb`: it reads back equal, but the keys of an object come
+ * back in `jsonb` order (shorter keys first). A call given up by `signal`
+ * cancels its query on the server; an append may still have happened if
+ * the cancel came too late.
+ *
+ * @param client A `postgres` (porsager) instance (`postgres(url)`), which
+ * stays the caller's, or a `postgres://` URL: then the store loads the
+ * `postgres` package on first use, opens its own client (at most 2
+ * connections) and ends it in `close()`.
+ * @param options `table`, `createTable`, and a `signal` that stops the whole store.
+ * @returns A {@linkcode DefinitionStore} backed by the table.
+ *
+ * @example Keep a host's connectors in PostgreSQL
+ * ```ts ignore
+ * import { postgresDefinitionStore } from "@ca/streams/postgres";
+ *
+ * const store = postgresDefinitionStore("postgres://postgres@127.0.0.1:5432/test", {
+ *   table: "host_definitions",
+ * });
+ * const at = new Date().toISOString();
+ * await store.append("orders", [
+ *   { type: "created", connector: "orders", at, data: { config: { id: "orders" } } },
+ * ], 0);
+ * console.log(await store.list()); // [{ connector: "orders", version: 1, deleted: false }]
+ * await store.close();
+ * ```
+ */
+export function postgresDefinitionStore(
+  client: PostgresSql | string,
+  options: PostgresDefinitionStoreOptions = {},
+): DefinitionStore {
+  const where = "PostgreSQL definition store";
+  if (typeof client === "string") {
+    if (!URL.canParse(client) || !POSTGRES_URL.test(client)) {
+      throw new TypeError(
+        `Cannot create ${where}: the url must be a postgres:// or postgresql:// URL`,
+      );
+    }
+  } else if (
+    typeof client !== "function" &&
+      (typeof client !== "object" || client === null) ||
+    typeof client.unsafe !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot create ${where}: give a postgres instance (postgres(url)) or a postgres:// URL, got ${
+        describeValue(client)
+      }`,
+    );
+  }
+  const tableName = options.table ?? DEFAULT_TABLE;
+  if (
+    typeof tableName !== "string" ||
+    tableName.split(".").some((part) => part === "")
+  ) {
+    throw new TypeError(
+      `Cannot create ${where}: table must be a name such as "definitions" or "schema.definitions", got ${
+        JSON.stringify(tableName)
+      }`,
+    );
+  }
+  const table = quoteIdentifier(tableName);
+  const createTable = options.createTable ?? true;
+  const storeSignal = options.signal;
+  const url = typeof client === "string" ? client : undefined;
+  let own: Promise<OwnClient> | undefined;
+  let closed = false;
+  let ready: Promise<void> | undefined;
+  const pending = new Set<Promise<unknown>>();
+
+  function sql(): PostgresSql | Promise<PostgresSql> {
+    if (url === undefined) return client as PostgresSql;
+    own ??= importOptional(
+      () => import("postgres"),
+      "postgres",
+      "open the PostgreSQL definition store",
+    ).then(({ default: postgres }) =>
+      postgres(url, { max: 2, onnotice: () => {} }) as unknown as OwnClient
+    );
+    own.catch(() => own = undefined);
+    return own;
+  }
+
+  /** Runs a query; when `signal` aborts, cancels it and rejects with the reason. */
+  async function query(
+    text: string,
+    parameters: (string | number | null)[],
+    signal: AbortSignal | undefined,
+  ): Promise<readonly object[]> {
+    signal?.throwIfAborted();
+    const running = (await sql()).unsafe(text, parameters);
+    if (signal === undefined) return await running;
+    return await new Promise((resolve, reject) => {
+      const onAbort = () => {
+        running.cancel();
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      running.then((rows) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(rows);
+      }, (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      });
+    });
+  }
+
+  async function tableExists(
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const [found] = await query(
+      "SELECT to_regclass($1) IS NOT NULL AS present",
+      [table],
+      signal,
+    ) as { present: boolean }[];
+    return found!.present;
+  }
+
+  async function ensureTable(signal: AbortSignal | undefined): Promise<void> {
+    if (await tableExists(signal)) return;
+    try {
+      await query(
+        `CREATE TABLE IF NOT EXISTS ${table} (
+          connector text NOT NULL,
+          version integer NOT NULL CHECK (version > 0),
+          type text NOT NULL,
+          at timestamptz NOT NULL,
+          data jsonb NOT NULL,
+          PRIMARY KEY (connector, version)
+        )`,
+        [],
+        signal,
+      );
+    } catch (error) {
+      // Two sessions creating the table at once: one wins, the other fails
+      // with unique_violation on the catalog; the table now exists.
+      if (
+        !CREATE_RACE_CODES.has(String(errorCode(error))) ||
+        !(await tableExists(signal))
+      ) {
+        throw error;
+      }
+    }
+  }
+
+  /** Creates the table once; a call's own signal stops only its wait. */
+  async function prepared(signal: AbortSignal | undefined): Promise<void> {
+    if (!createTable) return;
+    ready ??= ensureTable(storeSignal).catch((error) => {
+      ready = undefined;
+      throw error;
+    });
+    if (signal === undefined || signal === storeSignal) return await ready;
+    const creating = ready;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      creating.then(resolve, reject).finally(() =>
+        signal.removeEventListener("abort", onAbort)
+      );
+    });
+  }
+
+  /** Runs a call, tracked so that `close()` waits for it. */
+  function tracked<T>(
+    doing: string,
+    callSignal: AbortSignal | undefined,
+    body: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = beginDefinitionCall(doing, closed, storeSignal, callSignal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const call = body(signal);
+    pending.add(call);
+    const forget = () => pending.delete(call);
+    call.then(forget, forget);
+    return call;
+  }
+
+  async function currentVersion(
+    connector: string,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    const [row] = await query(
+      `SELECT coalesce(max(version), 0) AS version FROM ${table}
+       WHERE connector = $1`,
+      [connector],
+      signal,
+    ) as { version: number }[];
+    return Number(row!.version);
+  }
+
+  return {
+    append(
+      connector: string,
+      events: readonly DefinitionEvent[],
+      expectedVersion: number,
+      callOptions?: StoreCallOptions,
+    ): Promise<number> {
+      let encoded: string[];
+      try {
+        encoded = encodeDefinitionEvents(connector, events, expectedVersion);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return tracked(
+        `append to connector "${connector}"`,
+        callOptions?.signal,
+        async (signal) => {
+          await prepared(signal);
+          let row: { inserted: number; current: number };
+          try {
+            // One statement: the current version and the insert see one
+            // snapshot; of concurrent inserts at the same versions, the
+            // primary key lets one through.
+            [row] = await query(
+              `WITH current AS (
+                 SELECT coalesce(max(version), 0) AS version FROM ${table}
+                 WHERE connector = $1
+               ), inserted AS (
+                 INSERT INTO ${table} (connector, version, type, at, data)
+                 SELECT $1, $3::integer + e.n::integer, e.event->>'type',
+                   (e.event->>'at')::timestamptz, e.event->'data'
+                 FROM jsonb_array_elements($2::text::jsonb)
+                   WITH ORDINALITY AS e(event, n), current
+                 WHERE current.version = $3::integer
+                 RETURNING 1
+               )
+               SELECT (SELECT count(*) FROM inserted)::integer AS inserted,
+                 (SELECT version FROM current) AS current`,
+              [connector, `[${encoded.join(",")}]`, expectedVersion],
+              signal,
+            ) as { inserted: number; current: number }[];
+          } catch (error) {
+            if (errorCode(error) !== UNIQUE_VIOLATION) throw error;
+            throw new WrongExpectedVersionError(
+              connector,
+              expectedVersion,
+              await currentVersion(connector, signal),
+            );
+          }
+          if (Number(row!.inserted) !== encoded.length) {
+            throw new WrongExpectedVersionError(
+              connector,
+              expectedVersion,
+              Number(row!.current),
+            );
+          }
+          return expectedVersion + encoded.length;
+        },
+      );
+    },
+
+    read(
+      connector: string,
+      callOptions?: StoreCallOptions,
+    ): Promise<StoredDefinitionEvent[]> {
+      return tracked(
+        `read connector "${connector}"`,
+        callOptions?.signal,
+        async (signal) => {
+          checkConnectorId(connector, "read");
+          await prepared(signal);
+          const rows = await query(
+            `SELECT version, type,
+               to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at,
+               data::text AS data
+             FROM ${table} WHERE connector = $1 ORDER BY version`,
+            [connector],
+            signal,
+          ) as { version: number; type: string; at: string; data: string }[];
+          return rows.map((row) =>
+            storedEvent(
+              {
+                type: row.type,
+                connector,
+                at: row.at,
+                data: JSON.parse(row.data),
+              },
+              Number(row.version),
+            )
+          );
+        },
+      );
+    },
+
+    list(callOptions?: StoreCallOptions): Promise<DefinitionStreamInfo[]> {
+      return tracked("list connectors", callOptions?.signal, async (signal) => {
+        await prepared(signal);
+        const rows = await query(
+          `SELECT DISTINCT ON (connector) connector, version, type
+           FROM ${table} ORDER BY connector, version DESC`,
+          [],
+          signal,
+        ) as { connector: string; version: number; type: string }[];
+        return byConnector(rows.map((row) => ({
+          connector: row.connector,
+          version: Number(row.version),
+          deleted: row.type === "deleted",
+        })));
+      });
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([...pending]);
+      const opened = await own?.catch(() => undefined);
+      own = undefined;
+      await opened?.end({ timeout: 5 });
+    },
+  };
+}
