@@ -95,3 +95,12 @@ export async function endPool(pool: { end(): Promise<void> }): Promise<void> {
   ]);
   clearTimeout(timer);
 }
+
+/**
+ * A statement's result as the `SqlQuery` of an exactly-once sink gives it:
+ * the rows of a `SELECT`, or for another statement its result
+ * (`affectedRows`, `info`) as the one element.
+ */
+export function resultRows(result: unknown): readonly object[] {
+  return Array.isArray(result) ? result : [result as object];
+}

@@ -19,13 +19,31 @@ import {
   VALUE_HINT,
 } from "../postgres/_sql_batch_sink.ts";
 import { SqlTableError } from "../postgres/sql_table_error.ts";
-import { isConnectionError, withConnection } from "./_mariadb_connection.ts";
+import type { CheckpointStore } from "../../src/checkpoint/checkpoint_store.ts";
+import type {
+  SqlCheckpointHook,
+  SqlQuery,
+} from "../postgres/_sql_checkpoint_hook.ts";
+import {
+  isConnectionError,
+  resultRows,
+  withConnection,
+} from "./_mariadb_connection.ts";
 import type { MariadbPool, MariadbPoolConnection } from "./mariadb_pool.ts";
 
 /** A column as the sink writes it. */
 export interface MyColumn extends SqlColumn {
   /** A JSON column (MariaDB: LONGTEXT with a json_valid() check): every value as JSON. */
   readonly json: boolean;
+}
+
+/** A transaction of the sink, on a connection of its own. */
+export interface MyTransaction extends SqlTransaction<MyColumn> {
+  /**
+   * Runs a query in the transaction: the rows of a `SELECT`, or for
+   * another statement its result (`affectedRows`, `info`) as the one element.
+   */
+  query: SqlQuery;
 }
 
 /** What the sink knows of its target, and how it gets its pool. */
@@ -38,6 +56,12 @@ export interface MyTarget {
   pool(): Promise<MariadbPool>;
   /** Ends a pool the sink opened. */
   end(): Promise<void>;
+  /**
+   * For exactlyOnce: the hook of `store` when it is a mariadbStore the
+   * sink can write through (the pool the sink writes with from then on);
+   * throws an ExactlyOnceError saying why not.
+   */
+  bind(store: CheckpointStore): SqlCheckpointHook;
 }
 
 function quoteIdentifier(name: string): string {
@@ -150,7 +174,7 @@ function columnIn(message: string): string | undefined {
 /** The dialect of mariadbSink(). */
 export function mariadbDialect(
   target: MyTarget,
-): SqlDialect<MyColumn, SqlTransaction<MyColumn>> {
+): SqlDialect<MyColumn, MyTransaction> {
   const { connector, table, mode, key } = target;
   const relation = quoteName(table);
   const [schema, bare] = table.includes(".")
@@ -378,6 +402,16 @@ export function mariadbDialect(
         }
       };
       return {
+        async write(rows, writeSignal) {
+          // Several statements past max_allowed_packet: the transaction
+          // keeps them whole.
+          for (const text of statements(pool, rows)) {
+            writeSignal.throwIfAborted();
+            await connection.query(text);
+          }
+        },
+        query: (text, values) =>
+          connection.query(text, values).then(([result]) => resultRows(result)),
         async tryWrite(rows, writeSignal) {
           writeSignal.throwIfAborted();
           await connection.query("SAVEPOINT ca_sink");
@@ -398,6 +432,12 @@ export function mariadbDialect(
     },
 
     fault,
+
+    bindStore(store) {
+      const hook = target.bind(store);
+      return (tx, id, position, generation) =>
+        hook.commitIn(tx.query, id, position, generation);
+    },
 
     sqlState(error) {
       const { sqlState } = (error ?? {}) as MyError;

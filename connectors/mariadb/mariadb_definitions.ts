@@ -11,6 +11,7 @@ import { defineStore } from "../../src/config/define_store.ts";
 import type { Definition } from "../../src/config/definition_kinds.ts";
 import { fieldSelectorArg } from "../../src/config/message_args.ts";
 import { urlArg } from "../../src/config/url_arg.ts";
+import { SQL_CHECKPOINT } from "../postgres/_sql_checkpoint_hook.ts";
 import { importOptional } from "../runtime/import_optional.ts";
 import { endPool } from "./_mariadb_connection.ts";
 import { mariadbSink } from "./mariadb_sink.ts";
@@ -33,11 +34,23 @@ const store = defineStore({
       "mysql2",
       "open the mariadb store",
     );
-    const pool = mysql.createPool({ uri: url, connectionLimit: 2 });
-    return ownedStore(
-      mariadbStore(pool, table === undefined ? {} : { table }),
-      () => endPool(pool),
-    );
+    // As the sink's own pool: an exactly-once mariadb-sink on the same
+    // database writes through this one.
+    const pool = mysql.createPool({
+      uri: url,
+      connectionLimit: 2,
+      timezone: "Z",
+    });
+    pool.pool.on("connection", (connection) => {
+      connection.query("SET time_zone = '+00:00'");
+    });
+    const store = mariadbStore(pool, table === undefined ? {} : { table });
+    const owned = ownedStore(store, () => endPool(pool));
+    // ownedStore() copies the methods: the hook of exactly-once sinks too.
+    Object.defineProperty(owned, SQL_CHECKPOINT, {
+      value: (store as { [SQL_CHECKPOINT]?: unknown })[SQL_CHECKPOINT],
+    });
+    return owned;
   },
 });
 
@@ -54,6 +67,7 @@ const sink = defineProcessor({
     key: z.optional(z.union([name, z.array(name).check(z.minLength(1))])),
     columns: z.optional(z.record(name, fieldSelectorArg())),
     maxAttempts: z.optional(z.int().check(z.positive())),
+    exactlyOnce: z.optional(z.boolean()),
   }).check(
     z.refine((args) => args.mode !== "upsert" || args.key !== undefined, {
       message: 'mode "upsert" needs key: the column(s) to update by',

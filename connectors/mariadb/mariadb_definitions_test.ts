@@ -53,6 +53,7 @@ test("mariadbDefinitions() check args without connecting", async () => {
     mode: "upsert",
     columns: { id: "/id", customer: "/customer/name" },
     maxAttempts: 3,
+    exactlyOnce: true,
   });
   assert.ok(!("issues" in ok && ok.issues), JSON.stringify(ok));
   const defaults = await validate("sink", "mariadb-sink", {
@@ -83,7 +84,7 @@ test("mariadbDefinitions() check args without connecting", async () => {
       ["sink", "mariadb-sink", {
         url: "mysql://x/y",
         table: "t",
-        exactlyOnce: true,
+        exactlyOnce: "yes",
       }],
       ["store", "mariadb", { url: "redis://x" }],
       ["store", "mariadb", { url: "mysql://x/y", table: "" }],

@@ -6,6 +6,8 @@ import type { BatchSink } from "../../src/sinks/batch_sink.ts";
 import { describeValue } from "../../src/util/describe_value.ts";
 import { sqlBatchSink } from "../postgres/_sql_batch_sink.ts";
 import { sqlSinkSettings } from "../postgres/_sql_sink_options.ts";
+import { sqlCheckpointHook } from "../postgres/_sql_checkpoint_hook.ts";
+import { ExactlyOnceError } from "../postgres/exactly_once_error.ts";
 import { importOptional } from "../runtime/import_optional.ts";
 import { endPool } from "./_mariadb_connection.ts";
 import { mariadbDialect } from "./_mariadb_sink_dialect.ts";
@@ -75,6 +77,18 @@ export interface MariadbSinkOptions<T> {
   retry?: RetryPolicy;
   /** Aborting it fails the write in flight and the sink. */
   signal?: AbortSignal;
+  /**
+   * Exactly-once effects (default false): each batch and the pipeline's
+   * position are stored in one InnoDB transaction, fenced by the
+   * checkpoint's generation, and the pipeline commits no position itself.
+   * A crash then repeats no row, even in `insert` mode. It needs the
+   * pipeline's checkpoint store to be a `mariadbStore` on the same pool:
+   * the same `pool` object, or, with `url`, a store of the same host, port
+   * and database (the sink then writes through the store's pool, with its
+   * settings, such as its `timezone`). See {@linkcode mariadbSink} for when
+   * it applies.
+   */
+  exactlyOnce?: boolean;
 }
 
 const CONNECTOR = "mariadb-sink";
@@ -108,8 +122,24 @@ const CONNECTOR = "mariadb-sink";
  * and `undefined` are NULL. Delivery is at-least-once: after a crash a
  * batch may be written again (use `upsert` to make that harmless).
  *
+ * With `exactlyOnce: true` a crash repeats no row: each batch is written
+ * with the pipeline's position in one InnoDB transaction (`START
+ * TRANSACTION`, the rows, an `UPDATE` of the checkpoint row fenced by the
+ * generation, `COMMIT`), and a retry after a lost `COMMIT` first looks
+ * whether the position landed. It applies when the sink is the pipeline's
+ * own sink (not inside `fanOut()` or `route()`: a record fanned out to an
+ * exactly-once sink and another sink is exactly-once only in this one, so
+ * it is refused there), the source is not a `merge()`, and no processor
+ * holds records back across source batches (a `TransformStream` of your
+ * own that buffers): otherwise the first batch fails with an
+ * `ExactlyOnceError`. Records that go to the dead letter are committed
+ * with their batch once the pipeline has stored their dead letters. The
+ * table must be transactional (InnoDB: a MyISAM table keeps rows of a
+ * batch whose position was rolled back), and effects outside the table (a
+ * trigger writing elsewhere outside InnoDB) are not covered.
+ *
  * @typeParam T The record type.
- * @param options `pool` or `url`, `table`, `mode`, `key`, `columns`, `retry`, `signal`.
+ * @param options `pool` or `url`, `table`, `mode`, `key`, `columns`, `retry`, `signal`, `exactlyOnce`.
  * @returns A batch sink for `pipeline()`, with `health()`.
  * @throws {TypeError} When an option is not what it must be.
  *
@@ -182,8 +212,11 @@ export function mariadbSink<T = Record<string, unknown>>(
   type OwnPool = MariadbPool & { end(): Promise<void> };
   let own: Promise<OwnPool> | undefined;
   let ended = false;
+  /** With exactlyOnce and a url: the checkpoint store's pool. */
+  let borrowed: MariadbPool | undefined;
   const opened = async (): Promise<MariadbPool> => {
     if (pool !== undefined) return pool;
+    if (borrowed !== undefined) return borrowed;
     if (ended) {
       throw new Error(
         `Cannot write to MariaDB (${CONNECTOR}): the sink is closed`,
@@ -220,6 +253,60 @@ export function mariadbSink<T = Record<string, unknown>>(
       own = undefined;
       if (made !== undefined) await endPool(made);
     },
+    bind(store) {
+      const fail = (reason: string, todo: string): never => {
+        throw new ExactlyOnceError({
+          connector: CONNECTOR,
+          table: settings.table,
+          reason,
+          todo,
+        });
+      };
+      const hook = sqlCheckpointHook(store, "mariadb") ??
+        fail(
+          "the pipeline's checkpoint store is not a MariaDB store",
+          "set options.checkpoint.store to mariadbStore(pool) on the sink's pool (in a config: checkpoint.store type mariadb, the same url)",
+        );
+      if (pool !== undefined) {
+        if (hook.client !== pool) {
+          fail(
+            "the pipeline's checkpoint store runs on another mysql2 pool",
+            "give mariadbStore() and the sink the same pool",
+          );
+        }
+      } else if (!sameDatabase(url!, hook.client)) {
+        fail(
+          "the pipeline's checkpoint store is in another database than the sink's url",
+          "point the sink's url and the checkpoint store at the same host, port and database",
+        );
+      } else borrowed = hook.client as MariadbPool;
+      return hook;
+    },
   });
   return sqlBatchSink(CONNECTOR, dialect, settings);
+}
+
+/**
+ * Whether `pool` (a mysql2/promise pool, whose core pool's
+ * `config.connectionConfig` names its host, port and database) is
+ * connected where `url` points.
+ */
+function sameDatabase(url: string, pool: unknown): boolean {
+  const config = (pool as {
+    pool?: {
+      config?: {
+        connectionConfig?: {
+          host?: unknown;
+          port?: unknown;
+          database?: unknown;
+        };
+      };
+    };
+  }).pool?.config?.connectionConfig;
+  if (config === undefined) return false;
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[|\]$/g, "") || "localhost";
+  return String(config.host ?? "localhost") === host &&
+    Number(config.port ?? 3306) === Number(parsed.port || 3306) &&
+    (config.database ?? "") === decodeURIComponent(parsed.pathname.slice(1));
 }

@@ -14,8 +14,17 @@ import type {
 } from "../../src/checkpoint/checkpoint_store.ts";
 import { FencedError } from "../../src/checkpoint/fenced_error.ts";
 import type { Position } from "../../src/checkpoint/position.ts";
+import { positionJson } from "../../src/checkpoint/position_json.ts";
 import { describeValue } from "../../src/util/describe_value.ts";
-import { withConnection as onConnection } from "./_mariadb_connection.ts";
+import {
+  SQL_CHECKPOINT,
+  type SqlCheckpointHook,
+  type SqlQuery,
+} from "../postgres/_sql_checkpoint_hook.ts";
+import {
+  resultRows,
+  withConnection as onConnection,
+} from "./_mariadb_connection.ts";
 import type { MariadbPool, MariadbPoolConnection } from "./mariadb_pool.ts";
 
 /**
@@ -99,7 +108,9 @@ function matched(result: unknown): number {
  * back under its lock; `commit()` one `UPDATE ... WHERE id = ? AND
  * generation = ?`, fenced when it matches no row. So fencing holds across
  * any number of processes, and a commit is durable when it resolves
- * (InnoDB's `innodb_flush_log_at_trx_commit`).
+ * (InnoDB's `innodb_flush_log_at_trx_commit`). A `mariadbSink` with
+ * `exactlyOnce` on the same pool commits through the same fenced `UPDATE`,
+ * inside the transaction that writes its batch.
  *
  * Each call takes a connection of its own from the pool. A call given up
  * by `signal` stops its statement on the server (`KILL QUERY`) and drops
@@ -270,7 +281,46 @@ export function mariadbStore(
     return (rows as Record<string, unknown>[])[0];
   }
 
-  return {
+  /**
+   * Stores a position fenced by `generation`: an `UPDATE` that matches the
+   * row only at that generation (matched, not changed: the same position
+   * again is no fence), and when it matched none, the generation it found,
+   * for the error.
+   */
+  async function fencedCommit(
+    run: SqlQuery,
+    id: string,
+    json: string,
+    generation: number,
+  ): Promise<void> {
+    const [result] = await run(
+      `UPDATE ${table} SET position = ?, updated_at = CURRENT_TIMESTAMP(6)
+       WHERE id = ? AND generation = ?`,
+      [json, id, generation],
+    );
+    if (matched(result) > 0) return;
+    const [row] = await run(
+      `SELECT CAST(generation AS CHAR) AS generation FROM ${table} WHERE id = ?`,
+      [id],
+    ) as { generation?: unknown }[];
+    throw new FencedError(
+      id,
+      generation,
+      row === undefined ? 0 : generationOf(row.generation),
+    );
+  }
+
+  const hook: SqlCheckpointHook = {
+    dialect: "mariadb",
+    client: pool,
+    async commitIn(run, id, position, generation) {
+      // The sink's transaction runs on the same pool: the table exists once
+      // the pipeline has acquired its checkpoint.
+      await fencedCommit(run, id, positionJson(id, position), generation);
+    },
+  };
+
+  const store: CheckpointStore = {
     async get(id: string, options?: StoreCallOptions): Promise<Checkpoint> {
       const signal = start("read", id, options?.signal);
       await prepared(signal);
@@ -314,20 +364,19 @@ export function mariadbStore(
     ): Promise<void> {
       const call = beginCommit(start, id, position, options, generation);
       await prepared(call.signal);
-      const current = await withConnection(call.signal, async (connection) => {
-        const [result] = await connection.query(
-          `UPDATE ${table} SET position = ?, updated_at = CURRENT_TIMESTAMP(6)
-           WHERE id = ? AND generation = ?`,
-          [call.json, id, generation],
-        );
-        if (matched(result) > 0) return undefined;
-        // Fenced: the generation it found, for the error.
-        const row = await read(connection, id, false);
-        return row === undefined ? 0 : generationOf(row.generation);
-      });
-      if (current !== undefined) {
-        throw new FencedError(id, generation, current);
-      }
+      await withConnection(
+        call.signal,
+        (connection) =>
+          fencedCommit(
+            (text, values) =>
+              connection.query(text, values).then(([result]) =>
+                resultRows(result)
+              ),
+            id,
+            call.json,
+            generation,
+          ),
+      );
     },
 
     async delete(id: string, options?: StoreCallOptions): Promise<void> {
@@ -349,4 +398,7 @@ export function mariadbStore(
       return Promise.resolve();
     },
   };
+  // An exactly-once mariadbSink on the same pool commits through it.
+  Object.defineProperty(store, SQL_CHECKPOINT, { value: hook });
+  return store;
 }

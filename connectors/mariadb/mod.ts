@@ -40,3 +40,4 @@ export * from "./mariadb_store.ts";
 export * from "./mariadb_pool.ts";
 export * from "../postgres/sql_record_error.ts";
 export * from "../postgres/sql_table_error.ts";
+export * from "../postgres/exactly_once_error.ts";

@@ -12,6 +12,7 @@ import type { Definition } from "../../src/config/definition_kinds.ts";
 import { fieldSelectorArg } from "../../src/config/message_args.ts";
 import { urlArg } from "../../src/config/url_arg.ts";
 import { importOptional } from "../runtime/import_optional.ts";
+import { SQL_CHECKPOINT } from "./_sql_checkpoint_hook.ts";
 import { postgresChangeSource } from "./postgres_change_source.ts";
 import { postgresSink } from "./postgres_sink.ts";
 import { postgresStore } from "./postgres_store.ts";
@@ -31,10 +32,13 @@ const store = defineStore({
       "open the postgres store",
     );
     const sql = postgres(url, { max: 2, onnotice: () => {} });
-    return ownedStore(
-      postgresStore(sql, table === undefined ? {} : { table }),
-      () => sql.end({ timeout: 5 }),
-    );
+    const store = postgresStore(sql, table === undefined ? {} : { table });
+    const owned = ownedStore(store, () => sql.end({ timeout: 5 }));
+    // ownedStore() copies the methods: the hook of exactly-once sinks too.
+    Object.defineProperty(owned, SQL_CHECKPOINT, {
+      value: (store as { [SQL_CHECKPOINT]?: unknown })[SQL_CHECKPOINT],
+    });
+    return owned;
   },
 });
 
@@ -55,6 +59,7 @@ const sink = defineProcessor({
     ),
     columns: z.optional(z.record(sinkName, fieldSelectorArg())),
     maxAttempts: z.optional(z.int().check(z.positive())),
+    exactlyOnce: z.optional(z.boolean()),
   }).check(
     z.refine((args) => args.mode !== "upsert" || args.key !== undefined, {
       message: 'mode "upsert" needs key: the column(s) to update by',

@@ -52,6 +52,7 @@ test("postgres-sink checks args without connecting", async () => {
     mode: "upsert",
     columns: { id: "/id", customer: "/customer/name" },
     maxAttempts: 3,
+    exactlyOnce: true,
   });
   assert.ok(!("issues" in ok && ok.issues), JSON.stringify(ok));
   const defaults = await validate({ url: "postgres://x/y", table: "t" });
@@ -66,7 +67,7 @@ test("postgres-sink checks args without connecting", async () => {
       { url: "postgres://x/y", table: "t", columns: { a: "id" } },
       { url: "postgres://x/y", table: "t", key: [] },
       { url: "postgres://x/y", table: "t", maxAttempts: 1.5 },
-      { url: "postgres://x/y", table: "t", exactlyOnce: true },
+      { url: "postgres://x/y", table: "t", exactlyOnce: "yes" },
     ]
   ) {
     const result = await validate(args);
