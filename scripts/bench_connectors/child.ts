@@ -3,9 +3,10 @@
  * Node 24: opens the row's fixtures, runs each implementation untimed
  * `--warmup` times (connector, then baseline), collects garbage when it
  * can, then `--rounds` rounds of one timed run each, the order alternating
- * from round to round (connector first in odd rounds). Prints one JSON
- * line per timed run (`RunReport`) and a last `DoneReport`; progress and
- * errors go to stderr, and a failure exits 1.
+ * from round to round (connector first in odd rounds), then the row's
+ * `extras()` when it has them (not with `--impl`). Prints one JSON line per
+ * timed run (`RunReport`) and a last `DoneReport`; progress and errors go
+ * to stderr, and a failure exits 1.
  *
  * Usage: child.ts --row NAME --records N --rounds N --warmup N [--impl
  * connector|baseline] (`--impl` runs one of them only: for profiling,
@@ -16,7 +17,7 @@
 
 import process from "node:process";
 import { loadRow, ROW_NAMES, type RowName } from "./rows.ts";
-import type { DoneReport, Impl, RunReport } from "./types.ts";
+import type { DoneReport, Impl, RowExtras, RunReport } from "./types.ts";
 
 const deno = (globalThis as { Deno?: typeof Deno }).Deno;
 const args = process.argv.slice(2);
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
   const row = await loadRow(name);
   const session = await row.open(records);
   let server = "";
+  let extras: RowExtras | undefined;
   try {
     server = session.server;
     for (let i = 0; i < warmup; i++) {
@@ -102,10 +104,21 @@ async function main(): Promise<void> {
         );
       }
     }
+    if (only === undefined && session.extras !== undefined) {
+      collectGarbage();
+      extras = await session.extras();
+      for (const note of extras.notes) console.error(`${name} ${note}`);
+    }
   } finally {
     await session.close();
   }
-  const done: DoneReport = { row: name, done: true, runtime, server };
+  const done: DoneReport = {
+    row: name,
+    done: true,
+    runtime,
+    server,
+    ...(extras === undefined ? {} : { extras }),
+  };
   console.log(JSON.stringify(done));
 }
 

@@ -30,20 +30,26 @@ export interface SourceTiming {
  * Runs `source` into a counting sink until it counted `records` messages;
  * the clock stops at that write. Then stops the pipeline (untimed: a
  * stopped source gives back or acknowledges what it holds) and waits for it.
+ * `recordOf` takes the benchmark record out of what the source gives (by
+ * default a message's `value`).
  */
-export async function pipeSource(
-  source: PipelineSource<Message<BenchRecord>>,
+export async function pipeSource<R = Message<BenchRecord>>(
+  source: PipelineSource<R>,
   records: number,
   options: PipelineOptions = {},
+  recordOf: (item: R) => BenchRecord = (item) =>
+    (item as Message<BenchRecord>).value,
 ): Promise<SourceTiming> {
   const tally = new Tally();
   let batches = 0;
   let reached!: () => void;
   const full = new Promise<void>((resolve) => reached = resolve);
-  const sink = batchSink<Message<BenchRecord>>({
+  const sink = batchSink<R>({
     write(messages) {
       batches++;
-      for (let i = 0; i < messages.length; i++) tally.add(messages[i]!.value);
+      for (let i = 0; i < messages.length; i++) {
+        tally.add(recordOf(messages[i]!));
+      }
       if (tally.count >= records) reached();
     },
   });
@@ -66,9 +72,10 @@ export async function pipeSink(
   records: readonly BenchRecord[],
   sink: BatchSink<BenchRecord> | WritableStream<BenchRecord>,
   options: PipelineOptions = {},
+  source: PipelineSource<BenchRecord> = records as BenchRecord[],
 ): Promise<number> {
   const start = performance.now();
-  const summary = await pipeline(records as BenchRecord[], sink, options);
+  const summary = await pipeline(source, sink, options);
   const elapsedMs = performance.now() - start;
   if (summary.recordsWritten !== records.length) {
     throw new Error(

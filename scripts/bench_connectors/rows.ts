@@ -22,6 +22,9 @@ export const ROW_NAMES = [
   "webhook-source",
   "http-poll-source",
   "http-sink",
+  "postgres-sink",
+  "postgres-sink-exactly-once",
+  "postgres-change-source",
 ] as const;
 
 /** A row's name. */
@@ -56,5 +59,11 @@ export async function loadRow(name: RowName): Promise<Row> {
       return (await import("./http.ts")).httpPollSourceRow;
     case "http-sink":
       return (await import("./http.ts")).httpSinkRow;
+    case "postgres-sink":
+      return (await import("./postgres.ts")).postgresSinkRow;
+    case "postgres-sink-exactly-once":
+      return (await import("./postgres.ts")).postgresSinkExactlyOnceRow;
+    case "postgres-change-source":
+      return (await import("./postgres.ts")).postgresChangeSourceRow;
   }
 }

@@ -35,6 +35,11 @@ export interface RowSession {
    * a check fails.
    */
   run(impl: Impl): Promise<RowRun>;
+  /**
+   * Optional: measures what records/s does not say (a latency under a
+   * steady load), once, after the timed rounds; for the header.
+   */
+  extras?(): Promise<RowExtras>;
   /** Deletes what the row made (streams, queues, sessions, processes). */
   close(): Promise<void>;
 }
@@ -53,8 +58,25 @@ export interface Row {
   baseline: string;
   /** The client packages both use (their versions go in the header). */
   clients: readonly string[];
+  /** The ratio the row must reach (default 0.8). */
+  target?: number;
   /** Creates the fixtures for runs of `records` records. */
   open(records: number): Promise<RowSession>;
+}
+
+/** A row's measurements beside records/s (see `RowSession.extras`). */
+export interface RowExtras {
+  /** Lines for the header, each printed as `# <row> <note>`. */
+  notes: string[];
+  /** Targets of the row besides its ratio, for the targets line. */
+  targets: RowTarget[];
+}
+
+/** A target a row meets or not: `CDC lag under 1 s`. */
+export interface RowTarget {
+  /** What it asks, with the figure: `lag under 1 s (max 212 ms)`. */
+  label: string;
+  met: boolean;
 }
 
 /** One line a child prints per timed run (stdout, JSON). */
@@ -73,4 +95,6 @@ export interface DoneReport {
   done: true;
   runtime: string;
   server: string;
+  /** What `RowSession.extras` measured, when the row has it. */
+  extras?: RowExtras;
 }
