@@ -47,6 +47,7 @@ export * from "./sql_record_error.ts";
 export * from "./sql_table_error.ts";
 export * from "./exactly_once_error.ts";
 export * from "./postgres_change_source.ts";
+export * from "./postgres_table_source.ts";
 export * from "./postgres_change.ts";
 export * from "./postgres_change_error.ts";
 export * from "./postgres_change_slot_options.ts";

@@ -16,6 +16,7 @@ import { SQL_CHECKPOINT } from "./_sql_checkpoint_hook.ts";
 import { postgresChangeSource } from "./postgres_change_source.ts";
 import { postgresSink } from "./postgres_sink.ts";
 import { postgresStore } from "./postgres_store.ts";
+import { postgresTableSource } from "./postgres_table_source.ts";
 
 const store = defineStore({
   name: "postgres",
@@ -118,11 +119,36 @@ const changeSource = defineProcessor({
     postgresChangeSource({ ...args, signal: context.signal }),
 });
 
+const columnName = z.string().check(z.minLength(1));
+
+const tableSource = defineProcessor({
+  name: "postgres-table-source",
+  kind: "source",
+  delivery: "at-least-once",
+  description:
+    "Reads the rows inserted or updated in a PostgreSQL table by polling it, in the order of the transactions that wrote them, losing none to transactions that commit out of order; for users without replication rights (needs SELECT on the table and the npm package postgres).",
+  args: z.strictObject({
+    url: urlArg(["postgres", "postgresql"]),
+    table: z.string().check(
+      z.regex(/^[^.]+(\.[^.]+)?$/, 'expected "schema.table" or "table"'),
+    ),
+    key: columnName,
+    columns: z.optional(z.array(columnName).check(z.minLength(1))),
+    batchSize: z.optional(z.int().check(z.positive())),
+    pollIntervalMs: z.optional(z.int().check(z.positive())),
+  }),
+  // The source opens its client on the first read and ends it when the
+  // pipeline ends; the postgres package loads then, not here.
+  create: (args, context) =>
+    postgresTableSource({ ...args, signal: context.signal }),
+});
+
 /**
  * The PostgreSQL connector's definitions for pipeline configs: the
  * `postgres` checkpoint store (`checkpoint.store: { type: postgres, url,
- * table? }`), the source `postgres-change-source` (change data capture)
- * and the sink `postgres-sink`. Importing this file loads no client: the
+ * table? }`), the sources `postgres-change-source` (change data capture)
+ * and `postgres-table-source` (polling a table, without replication
+ * rights), and the sink `postgres-sink`. Importing this file loads no client: the
  * `postgres` package loads when the store is created, the source first
  * reads or the sink first writes, and a missing package is an error that
  * names it.
@@ -134,13 +160,15 @@ const changeSource = defineProcessor({
  * import { postgresDefinitions } from "./postgres_definitions.ts";
  *
  * const names = postgresDefinitions().map((d) => `${d.kind}:${d.name}`);
- * if (names.join() !== "store:postgres,source:postgres-change-source,sink:postgres-sink") throw new Error(`unexpected ${names}`);
+ * const expected = "store:postgres,source:postgres-change-source,source:postgres-table-source,sink:postgres-sink";
+ * if (names.join() !== expected) throw new Error(`unexpected ${names}`);
  * ```
  */
 export function postgresDefinitions(): Definition[] {
   return [
     store as Definition,
     changeSource as ProcessorDefinition as Definition,
+    tableSource as ProcessorDefinition as Definition,
     sink as ProcessorDefinition as Definition,
   ];
 }
