@@ -11,7 +11,6 @@ import { defineStore } from "../../src/config/define_store.ts";
 import type { Definition } from "../../src/config/definition_kinds.ts";
 import { fieldSelectorArg } from "../../src/config/message_args.ts";
 import { urlArg } from "../../src/config/url_arg.ts";
-import { SQL_CHECKPOINT } from "../postgres/_sql_checkpoint_hook.ts";
 import { importOptional } from "../runtime/import_optional.ts";
 import { endPool } from "./_mariadb_connection.ts";
 import { mariadbSink } from "./mariadb_sink.ts";
@@ -45,12 +44,7 @@ const store = defineStore({
       connection.query("SET time_zone = '+00:00'");
     });
     const store = mariadbStore(pool, table === undefined ? {} : { table });
-    const owned = ownedStore(store, () => endPool(pool));
-    // ownedStore() copies the methods: the hook of exactly-once sinks too.
-    Object.defineProperty(owned, SQL_CHECKPOINT, {
-      value: (store as { [SQL_CHECKPOINT]?: unknown })[SQL_CHECKPOINT],
-    });
-    return owned;
+    return ownedStore(store, () => endPool(pool));
   },
 });
 

@@ -12,7 +12,6 @@ import type { Definition } from "../../src/config/definition_kinds.ts";
 import { fieldSelectorArg } from "../../src/config/message_args.ts";
 import { urlArg } from "../../src/config/url_arg.ts";
 import { importOptional } from "../runtime/import_optional.ts";
-import { SQL_CHECKPOINT } from "./_sql_checkpoint_hook.ts";
 import { postgresChangeSource } from "./postgres_change_source.ts";
 import { postgresSink } from "./postgres_sink.ts";
 import { postgresStore } from "./postgres_store.ts";
@@ -34,12 +33,7 @@ const store = defineStore({
     );
     const sql = postgres(url, { max: 2, onnotice: () => {} });
     const store = postgresStore(sql, table === undefined ? {} : { table });
-    const owned = ownedStore(store, () => sql.end({ timeout: 5 }));
-    // ownedStore() copies the methods: the hook of exactly-once sinks too.
-    Object.defineProperty(owned, SQL_CHECKPOINT, {
-      value: (store as { [SQL_CHECKPOINT]?: unknown })[SQL_CHECKPOINT],
-    });
-    return owned;
+    return ownedStore(store, () => sql.end({ timeout: 5 }));
   },
 });
 

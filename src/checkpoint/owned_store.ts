@@ -16,7 +16,7 @@ export function ownedStore(
   store: CheckpointStore,
   release: () => void | Promise<void>,
 ): CheckpointStore {
-  return {
+  const owned: CheckpointStore = {
     ...store,
     async close() {
       try {
@@ -26,4 +26,13 @@ export function ownedStore(
       }
     },
   };
+  // Hidden hooks come along too: a SQL store's link to exactly-once sinks.
+  for (const key of Object.getOwnPropertySymbols(store)) {
+    if (!Object.hasOwn(owned, key)) {
+      Object.defineProperty(owned, key, {
+        value: (store as unknown as Record<symbol, unknown>)[key],
+      });
+    }
+  }
+  return owned;
 }
