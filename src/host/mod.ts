@@ -2,13 +2,40 @@
 // This module is browser compatible.
 
 /**
- * The connector host's building blocks. For now: its event-sourced
- * definitions. Every change of a connector is a {@linkcode DefinitionEvent}
- * appended to the connector's stream in a {@linkcode DefinitionStore} with
- * an expected version, so two concurrent changes cannot both win, and a
- * restarted host rebuilds every connector from its events. The memory
- * store is here; the file store is in `@ca/streams/file-store` and the
- * PostgreSQL store in `@ca/streams/postgres`.
+ * The connector host's web-standard core. A {@linkcode ConnectorHost} keeps
+ * many connectors (pipeline configs, run by a {@linkcode ConnectorRunner})
+ * and serves their management API as a `fetch` handler: create,
+ * reconfigure, start, stop, reset and delete them, see their state,
+ * history, health and metrics. Every change of a connector is a
+ * {@linkcode DefinitionEvent} appended to the connector's stream in a
+ * {@linkcode DefinitionStore} with an expected version, so two concurrent
+ * changes cannot both win, and a restarted host rebuilds every connector
+ * from its events. The memory store is here; the file store is in
+ * `@ca/streams/file-store` and the PostgreSQL store in
+ * `@ca/streams/postgres`.
+ *
+ * ```ts
+ * import { ConnectorHost, memoryDefinitionStore } from "@ca/streams/host";
+ * import type { ConnectorRunner } from "@ca/streams/host";
+ *
+ * // `ca serve` passes a runner that runs pipeline configs; this one runs nothing.
+ * const runner: ConnectorRunner = {
+ *   check: () => Promise.resolve([]),
+ *   start: () => { throw new Error("not in this example"); },
+ *   reset: () => Promise.resolve(),
+ * };
+ * const host = new ConnectorHost({ definitions: memoryDefinitionStore(), runner });
+ * await host.start(); // rebuilds the connectors, starts the enabled ones
+ * const created = await host.fetch(new Request("http://host/connectors", {
+ *   method: "POST",
+ *   headers: { "content-type": "application/json" },
+ *   body: JSON.stringify({ id: "orders", config: { processors: [{ use: "generate" }] } }),
+ * }));
+ * if (created.status !== 201) throw new Error(`unexpected ${created.status}`);
+ * await host.stop(); // stops every connector gracefully
+ * ```
+ *
+ * The definition stores on their own:
  *
  * ```ts
  * import { memoryDefinitionStore, WrongExpectedVersionError } from "@ca/streams/host";
@@ -43,3 +70,11 @@ export * from "../definition_store/definition_stream_info.ts";
 export * from "../definition_store/definition_store.ts";
 export * from "../definition_store/wrong_expected_version_error.ts";
 export * from "../definition_store/memory_definition_store.ts";
+export * from "./connector_host.ts";
+export * from "./connector_host_options.ts";
+export * from "./connector_runner.ts";
+export * from "./connector_state.ts";
+export * from "./connector_states.ts";
+export * from "./connector_status.ts";
+export * from "./connector_details.ts";
+export * from "./host_error_code.ts";

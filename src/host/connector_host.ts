@@ -1,0 +1,1324 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import type { Position } from "../checkpoint/position.ts";
+import type { ConfigIssue } from "../config/config_issue.ts";
+import { decodeConfigText } from "../config/decode_config_text.ts";
+import type { DefinitionEvent } from "../definition_store/definition_event.ts";
+import type { DefinitionStore } from "../definition_store/definition_store.ts";
+import { WrongExpectedVersionError } from "../definition_store/wrong_expected_version_error.ts";
+import { describeError } from "../errors/describe_error.ts";
+import { describeValue } from "../util/describe_value.ts";
+import { BearerTokens, type Role } from "./_bearer_tokens.ts";
+import {
+  foldDefinitionEvents,
+  type FoldedDefinition,
+} from "./_fold_definition_events.ts";
+import { HostError } from "./_host_error.ts";
+import { KeyedQueue } from "./_keyed_queue.ts";
+import { metricsText } from "./_metrics_text.ts";
+import { RateMeter } from "./_rate_meter.ts";
+import { readBody } from "./_read_body.ts";
+import { toFailure } from "./_to_failure.ts";
+import type { ConnectorDetails } from "./connector_details.ts";
+import type { ConnectorHostOptions } from "./connector_host_options.ts";
+import type {
+  ConnectorFailure,
+  ConnectorProgress,
+  ConnectorRunner,
+  RunningConnector,
+} from "./connector_runner.ts";
+import type { ConnectorState } from "./connector_state.ts";
+import type { ConnectorStatus } from "./connector_status.ts";
+
+/** A connector id: as a pipeline config's `id`. */
+const ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
+const JSON_TYPES = ["application/json"];
+const CONFIG_TYPES = [
+  "application/json",
+  "application/yaml",
+  "application/x-yaml",
+  "text/yaml",
+  "text/x-yaml",
+];
+const MiB = 1024 * 1024;
+
+/** One start of a connector's pipeline(s). */
+interface Run {
+  connector: RunningConnector;
+  /** Set once the host stops or aborts it itself: its end is then no failure to handle. */
+  stopping: boolean;
+}
+
+/** A connector as the host keeps it. */
+interface Slot {
+  id: string;
+  /** Its stream's version: the expected version of its next event. */
+  version: number;
+  config: Record<string, unknown>;
+  enabled: boolean;
+  state: ConnectorState;
+  error: { code: string; message: string } | null;
+  updatedAt: string;
+  run: Run | undefined;
+  /** The pending recovery restart. */
+  recovery: { timer: ReturnType<typeof setTimeout> } | undefined;
+  /** When it failed transiently, within the retry window, in ms. */
+  failures: number[];
+  restarts: number;
+  /** The counters of its runs that ended. */
+  totals: { read: number; written: number; deadLettered: number };
+  position: unknown;
+  meter: RateMeter;
+}
+
+/** What a route does for one method. */
+interface Action {
+  /** Whether it changes something: admin only. */
+  change: boolean;
+  handle(request: Request, id: string): Promise<Response>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function mediaType(request: Request): string {
+  return (request.headers.get("content-type") ?? "").split(";")[0]!.trim()
+    .toLowerCase();
+}
+
+function requireType(
+  request: Request,
+  types: readonly string[],
+  doing: string,
+): void {
+  const type = mediaType(request);
+  if (!types.includes(type)) {
+    throw new HostError(
+      "CA_ERR_HOST_UNSUPPORTED_MEDIA_TYPE",
+      `Cannot ${doing}: the body must be ${types.join(" or ")}, got ${
+        type === "" ? "no content-type" : JSON.stringify(type)
+      }`,
+    );
+  }
+}
+
+function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+function checkNumber(
+  value: unknown,
+  name: string,
+  min: number,
+  integer: boolean,
+): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(
+      `Cannot create the connector host: ${name} must be a number, got ${
+        describeValue(value)
+      }`,
+    );
+  }
+  if (value < min || (integer && !Number.isSafeInteger(value))) {
+    throw new RangeError(
+      `Cannot create the connector host: ${name} must be ${
+        integer ? "an integer" : "a number"
+      } of at least ${min}, got ${value}`,
+    );
+  }
+}
+
+/** Stops a run gracefully; aborts it when the graceful stop fails. */
+async function stopRun(run: Run): Promise<void> {
+  run.stopping = true;
+  try {
+    await run.connector.stop();
+  } catch (error) {
+    await run.connector.abort(error).catch(() => {});
+  }
+}
+
+/** Waits until a run started or ended, whichever comes first. */
+function settled(run: Run): Promise<void> {
+  return Promise.race([
+    run.connector.started.then(() => {}, () => {}),
+    run.connector.ended.then(() => {}, () => {}),
+  ]);
+}
+
+/**
+ * Keeps many connectors and serves the web-standard `fetch` handler of
+ * their management API. A connector is a pipeline config as `ca run` takes
+ * it, its id the config's `id` (also its checkpoint id). What runs a
+ * connector is the {@linkcode ConnectorRunner} given; every change of one
+ * is an event appended to its stream in the {@linkcode DefinitionStore}
+ * with the expected version, so of two concurrent changes only one wins
+ * (the other gets 409 and the host reloads the connector), and a
+ * restarted host rebuilds every connector from its events and starts the
+ * enabled ones.
+ *
+ * The API (JSON in and out; errors as
+ * `{ "error": { "code", "message", "issues"? } }`, codes in
+ * {@linkcode HostErrorCode}):
+ *
+ * - `POST /connectors` `{ id, config, start? }` (config an object or
+ *   YAML/JSON text; its `id` is set to `id` or must equal it) → 201 with the
+ *   connector; 400 with `issues` when the config does not validate (nothing
+ *   stored); 409 when the id exists.
+ * - `GET /connectors` → 200 `{ connectors: ConnectorStatus[] }`;
+ *   `GET /connectors/{id}` → 200 {@linkcode ConnectorDetails}; 404 for an
+ *   unknown id.
+ * - `PUT /connectors/{id}/config` (the config as `application/json` or
+ *   `application/yaml`) → 200: stored, and a running connector restarts
+ *   (stopped gracefully, started with the new config from its checkpoint).
+ * - `POST /connectors/{id}/start`, `POST /connectors/{id}/stop` → 200 with
+ *   the connector; idempotent. A start of a `degraded` connector tries
+ *   again.
+ * - `POST /connectors/{id}/reset` `{ position? }` (the start when absent or
+ *   `null`) → 200; 409 unless `stopped`.
+ * - `DELETE /connectors/{id}` → 204; 409 unless `stopped`.
+ * - `GET /connectors/{id}/history` → 200 `{ events: StoredDefinitionEvent[] }`.
+ * - `GET /healthz` → 200 `{ status: "ok" }` when the definition store
+ *   answers, else 503; `GET /readyz` → 200 `{ status: "ready" }` once
+ *   `start()` resolved, else 503; `GET /metrics` → the Prometheus text.
+ *
+ * Commands on one connector run one at a time in the order they came, so
+ * any number of concurrent starts and stops leave one pipeline running or
+ * none, as the last command said. A transient failure
+ * (`ConnectorFailure.transient`) restarts the connector from its checkpoint
+ * after a backoff (`recovering`); a config error, or too many failures
+ * within the window, leave it `degraded`.
+ *
+ * @example Create, start and stop a connector over the API
+ * ```ts
+ * import { ConnectorHost, memoryDefinitionStore } from "@ca/streams/host";
+ * import type { ConnectorRunner, RunningConnector } from "@ca/streams/host";
+ *
+ * // A runner whose connectors run until stopped and count nothing.
+ * const runner: ConnectorRunner = {
+ *   check: (config) =>
+ *     Promise.resolve(Array.isArray(config.processors) ? [] : [{ path: "/processors", message: "required" }]),
+ *   start(): RunningConnector {
+ *     let end!: () => void;
+ *     const ended = new Promise<undefined>((resolve) => (end = () => resolve(undefined)));
+ *     const stop = () => (end(), ended.then(() => {}));
+ *     return {
+ *       started: Promise.resolve(),
+ *       ended,
+ *       stop,
+ *       abort: stop,
+ *       progress: () => ({ recordsRead: 0, recordsWritten: 0, recordsDeadLettered: 0, position: null }),
+ *     };
+ *   },
+ *   reset: () => Promise.resolve(),
+ * };
+ * const host = new ConnectorHost({
+ *   definitions: memoryDefinitionStore(),
+ *   runner,
+ *   tokens: { admin: ["admin-token"] },
+ * });
+ * await host.start();
+ * const headers = { authorization: "Bearer admin-token", "content-type": "application/json" };
+ * const created = await host.fetch(new Request("http://host/connectors", {
+ *   method: "POST",
+ *   headers,
+ *   body: JSON.stringify({ id: "orders", config: "processors:\n  - use: generate\n", start: true }),
+ * }));
+ * if (created.status !== 201 || (await created.json()).state !== "running") throw new Error("unexpected");
+ * const stopped = await host.fetch(new Request("http://host/connectors/orders/stop", { method: "POST", headers }));
+ * if ((await stopped.json()).state !== "stopped") throw new Error("unexpected");
+ * await host.stop();
+ * ```
+ */
+export class ConnectorHost {
+  #definitions: DefinitionStore;
+  #runner: ConnectorRunner;
+  #tokens: BearerTokens | undefined;
+  #recovery: {
+    initialDelayMs: number;
+    maxDelayMs: number;
+    maxRetries: number;
+    windowMs: number;
+  };
+  #maxBodyBytes: number;
+  #corsOrigin: string | undefined;
+  #now: () => number;
+  #slots = new Map<string, Slot>();
+  #queue = new KeyedQueue();
+  #starting: Promise<void> | undefined;
+  #ready = false;
+  #stopped = false;
+
+  /**
+   * Makes a host; nothing runs until {@linkcode ConnectorHost.start}.
+   *
+   * @param options The definition store, the runner, and the optional
+   * tokens, recovery, body limit, CORS origin and clock.
+   * @throws {TypeError} When `definitions` or `runner` is missing, or an
+   * option has the wrong type.
+   * @throws {RangeError} When a number is out of range.
+   */
+  constructor(options: ConnectorHostOptions) {
+    if (!isObject(options)) {
+      throw new TypeError(
+        `Cannot create the connector host: options must be an object, got ${
+          describeValue(options)
+        }`,
+      );
+    }
+    const { definitions, runner, tokens, recovery = {}, cors } = options;
+    for (
+      const [name, value, methods] of [
+        ["definitions", definitions, ["append", "read", "list"]],
+        ["runner", runner, ["check", "start", "reset"]],
+      ] as const
+    ) {
+      if (
+        !isObject(value) ||
+        methods.some((method) =>
+          typeof (value as unknown as Record<string, unknown>)[method] !==
+            "function"
+        )
+      ) {
+        throw new TypeError(
+          `Cannot create the connector host: ${name} must be an object with ${
+            methods.join(", ")
+          }, got ${describeValue(value)}`,
+        );
+      }
+    }
+    if (tokens !== undefined) {
+      for (const role of ["admin", "viewer"] as const) {
+        const list = (tokens as Record<string, unknown>)[role];
+        if (
+          list !== undefined &&
+          (!Array.isArray(list) ||
+            list.some((token) => typeof token !== "string"))
+        ) {
+          throw new TypeError(
+            `Cannot create the connector host: tokens.${role} must be an array of strings, got ${
+              describeValue(list)
+            }`,
+          );
+        }
+      }
+    }
+    checkNumber(recovery.initialDelayMs, "recovery.initialDelayMs", 0, false);
+    checkNumber(recovery.maxDelayMs, "recovery.maxDelayMs", 0, false);
+    checkNumber(recovery.maxRetries, "recovery.maxRetries", 0, true);
+    checkNumber(recovery.windowMs, "recovery.windowMs", 0, false);
+    checkNumber(options.maxBodyBytes, "maxBodyBytes", 1, true);
+    if (
+      cors !== undefined &&
+      (!isObject(cors) || typeof cors.origin !== "string" || cors.origin === "")
+    ) {
+      throw new TypeError(
+        `Cannot create the connector host: cors.origin must be a non-empty string, got ${
+          describeValue(isObject(cors) ? cors.origin : cors)
+        }`,
+      );
+    }
+    this.#definitions = definitions;
+    this.#runner = runner;
+    this.#tokens = tokens === undefined ? undefined : new BearerTokens(tokens);
+    this.#recovery = {
+      initialDelayMs: recovery.initialDelayMs ?? 1000,
+      maxDelayMs: recovery.maxDelayMs ?? 600_000,
+      maxRetries: recovery.maxRetries ?? 10,
+      windowMs: recovery.windowMs ?? 3_600_000,
+    };
+    this.#maxBodyBytes = options.maxBodyBytes ?? MiB;
+    this.#corsOrigin = cors?.origin;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Rebuilds every connector that is not deleted from its events (its last
+   * config; enabled when the last of its `started` and `stopped` events is
+   * `started`) and starts the enabled ones from their checkpoints. Until it
+   * resolves, `GET /readyz` and the `/connectors` endpoints answer 503.
+   * Calling it again returns the same promise (or tries again after a
+   * failure).
+   *
+   * @returns Once every connector is rebuilt and the enabled ones are
+   * starting.
+   * @throws When the definition store cannot be read.
+   */
+  start(): Promise<void> {
+    if (this.#stopped) {
+      return Promise.reject(
+        new Error("Cannot start the connector host: it was stopped"),
+      );
+    }
+    this.#starting ??= this.#rebuild().then(() => {
+      this.#ready = !this.#stopped;
+    }, (error) => {
+      this.#starting = undefined;
+      throw error;
+    });
+    return this.#starting;
+  }
+
+  /**
+   * Stops every connector gracefully (what was read drains to the sinks,
+   * checkpoints are committed), for a SIGTERM. No `stopped` events are
+   * appended, so a host started again on the same store starts the same
+   * connectors. Afterwards the host answers 503 to changes and to
+   * `/readyz`, and reads still work.
+   *
+   * @returns Once every connector ended.
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#ready = false;
+    await Promise.all(
+      [...this.#slots.values()].map((slot) =>
+        this.#queue.run(slot.id, async () => {
+          this.#cancelRecovery(slot);
+          await this.#halt(slot);
+        })
+      ),
+    );
+  }
+
+  /**
+   * Every connector's status now, sorted by id.
+   *
+   * @returns The statuses, as `GET /connectors` lists them.
+   */
+  connectors(): ConnectorStatus[] {
+    return [...this.#slots.values()]
+      .sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+      .map((slot) => this.#status(slot));
+  }
+
+  /**
+   * Answers one request of the API. Never rejects: every error is an
+   * answer (500 for what should not have failed).
+   *
+   * @param request The request; only its path counts, not its host.
+   * @returns The response.
+   */
+  async fetch(request: Request): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.#handle(request);
+    } catch (error) {
+      const hostError = error instanceof HostError ? error : new HostError(
+        "CA_ERR_HOST_INTERNAL",
+        `Cannot answer ${request.method} ${new URL(request.url).pathname}: ${
+          describeError(error)
+        }`,
+      );
+      response = json(hostError.status, hostError.body(), hostError.headers);
+    }
+    response.headers.set("cache-control", "no-store");
+    response.headers.set("x-content-type-options", "nosniff");
+    if (this.#corsOrigin !== undefined) {
+      response.headers.set("access-control-allow-origin", this.#corsOrigin);
+      if (this.#corsOrigin !== "*") response.headers.append("vary", "Origin");
+    }
+    return response;
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  async #handle(request: Request): Promise<Response> {
+    const method = request.method.toUpperCase();
+    const segments = new URL(request.url).pathname.split("/").slice(1);
+    if (method === "OPTIONS" && this.#corsOrigin !== undefined) {
+      return new Response(null, {
+        status: 204,
+        headers: {
+          "access-control-allow-methods": "GET, POST, PUT, DELETE",
+          "access-control-allow-headers": "authorization, content-type",
+          "access-control-max-age": "600",
+        },
+      });
+    }
+    const probe = segments.length === 1 &&
+      (segments[0] === "healthz" || segments[0] === "readyz");
+    const role: Role | undefined = probe ? undefined : await this.#authenticate(
+      request,
+    );
+    const route = this.#route(segments);
+    if (route === undefined) {
+      throw new HostError(
+        "CA_ERR_HOST_NOT_FOUND",
+        `Cannot ${method} ${new URL(request.url).pathname}: no such endpoint`,
+      );
+    }
+    const action = route.actions[method];
+    if (action === undefined) {
+      const allow = Object.keys(route.actions).join(", ");
+      throw new HostError(
+        "CA_ERR_HOST_METHOD_NOT_ALLOWED",
+        `Cannot ${method} ${
+          new URL(request.url).pathname
+        }: the endpoint takes ${allow}`,
+        { headers: { allow } },
+      );
+    }
+    if (action.change && role === "viewer") {
+      throw new HostError(
+        "CA_ERR_HOST_FORBIDDEN",
+        `Cannot ${method} ${
+          new URL(request.url).pathname
+        }: a viewer token may only read`,
+      );
+    }
+    if (route.connectors) {
+      if (!this.#ready && !this.#stopped) {
+        throw new HostError(
+          "CA_ERR_HOST_NOT_READY",
+          "Cannot manage connectors yet: the host is starting",
+        );
+      }
+      if (action.change && this.#stopped) {
+        throw new HostError(
+          "CA_ERR_HOST_STOPPED",
+          "Cannot change connectors: the host was stopped",
+        );
+      }
+    }
+    return await action.handle(request, route.id);
+  }
+
+  /** The caller's role; throws 401 when tokens are set and none of them came. */
+  async #authenticate(request: Request): Promise<Role | undefined> {
+    if (this.#tokens === undefined) return undefined;
+    const role = await this.#tokens.roleOf(
+      request.headers.get("authorization"),
+    );
+    if (role === "admin" || role === "viewer") return role;
+    throw new HostError(
+      "CA_ERR_HOST_UNAUTHORIZED",
+      role === "none"
+        ? "Cannot answer: the request has no Authorization: Bearer token"
+        : "Cannot answer: the token is not valid",
+      {
+        headers: {
+          "www-authenticate": role === "none"
+            ? 'Bearer realm="ca"'
+            : 'Bearer realm="ca", error="invalid_token"',
+        },
+      },
+    );
+  }
+
+  #route(
+    segments: string[],
+  ):
+    | { actions: Record<string, Action>; id: string; connectors: boolean }
+    | undefined {
+    const [first, encodedId, sub, ...rest] = segments;
+    if (segments.length === 1) {
+      const actions: Record<string, Action> | undefined = first === "healthz"
+        ? { GET: { change: false, handle: () => this.#healthz() } }
+        : first === "readyz"
+        ? { GET: { change: false, handle: () => this.#readyz() } }
+        : first === "metrics"
+        ? { GET: { change: false, handle: () => this.#metrics() } }
+        : first === "connectors"
+        ? {
+          GET: { change: false, handle: () => this.#list() },
+          POST: { change: true, handle: (request) => this.#create(request) },
+        }
+        : undefined;
+      return actions && { actions, id: "", connectors: first === "connectors" };
+    }
+    if (first !== "connectors" || encodedId === undefined || rest.length > 0) {
+      return undefined;
+    }
+    let id: string;
+    try {
+      id = decodeURIComponent(encodedId);
+    } catch {
+      return undefined;
+    }
+    if (id === "") return undefined;
+    const actions: Record<string, Action> | undefined = sub === undefined
+      ? {
+        GET: { change: false, handle: (_, id) => this.#details(id) },
+        DELETE: { change: true, handle: (_, id) => this.#delete(id) },
+      }
+      : sub === "config"
+      ? {
+        PUT: {
+          change: true,
+          handle: (request, id) => this.#reconfigure(request, id),
+        },
+      }
+      : sub === "start"
+      ? { POST: { change: true, handle: (_, id) => this.#startCommand(id) } }
+      : sub === "stop"
+      ? { POST: { change: true, handle: (_, id) => this.#stopCommand(id) } }
+      : sub === "reset"
+      ? {
+        POST: {
+          change: true,
+          handle: (request, id) => this.#reset(request, id),
+        },
+      }
+      : sub === "history"
+      ? { GET: { change: false, handle: (_, id) => this.#history(id) } }
+      : undefined;
+    return actions && { actions, id, connectors: true };
+  }
+
+  async #healthz(): Promise<Response> {
+    try {
+      await this.#definitions.list();
+    } catch (error) {
+      throw new HostError(
+        "CA_ERR_HOST_STORE_UNAVAILABLE",
+        `Cannot report healthy: the definition store does not answer: ${
+          describeError(error)
+        }`,
+      );
+    }
+    return json(200, { status: "ok" });
+  }
+
+  #readyz(): Promise<Response> {
+    if (!this.#ready) {
+      throw new HostError(
+        "CA_ERR_HOST_NOT_READY",
+        this.#stopped
+          ? "Cannot report ready: the host was stopped"
+          : "Cannot report ready: the host is starting",
+      );
+    }
+    return Promise.resolve(json(200, { status: "ready" }));
+  }
+
+  #metrics(): Promise<Response> {
+    const text = metricsText(
+      this.connectors().map((status) => ({
+        id: status.id,
+        state: status.state,
+        recordsRead: status.recordsRead,
+        recordsWritten: status.recordsWritten,
+        recordsDeadLettered: status.recordsDeadLettered,
+        restarts: this.#slots.get(status.id)?.restarts ?? 0,
+      })),
+    );
+    return Promise.resolve(
+      new Response(text, {
+        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+      }),
+    );
+  }
+
+  #list(): Promise<Response> {
+    return Promise.resolve(json(200, { connectors: this.connectors() }));
+  }
+
+  #details(id: string): Promise<Response> {
+    const slot = this.#existing(id, `get connector "${id}"`);
+    return Promise.resolve(json(200, this.#detailsOf(slot)));
+  }
+
+  async #history(id: string): Promise<Response> {
+    const doing = `get the history of connector "${id}"`;
+    this.#existing(id, doing);
+    let events;
+    try {
+      events = await this.#definitions.read(id);
+    } catch (error) {
+      throw this.#storeError(doing, error);
+    }
+    return json(200, { events });
+  }
+
+  async #create(request: Request): Promise<Response> {
+    let doing = "create a connector";
+    requireType(request, JSON_TYPES, doing);
+    const body = this.#parseJson(
+      await readBody(request, this.#maxBodyBytes, doing),
+      doing,
+    );
+    if (!isObject(body)) {
+      throw new HostError(
+        "CA_ERR_HOST_BAD_REQUEST",
+        `Cannot ${doing}: the body must be an object { id, config, start? }, got ${
+          describeValue(body)
+        }`,
+      );
+    }
+    const unknown = Object.keys(body).filter((key) =>
+      !["id", "config", "start"].includes(key)
+    );
+    if (unknown.length > 0) {
+      throw new HostError(
+        "CA_ERR_HOST_BAD_REQUEST",
+        `Cannot ${doing}: unknown field ${
+          JSON.stringify(unknown[0])
+        } (the body is { id, config, start? })`,
+      );
+    }
+    const { id, start } = body;
+    if (typeof id !== "string" || !ID_PATTERN.test(id)) {
+      throw new HostError(
+        "CA_ERR_HOST_BAD_REQUEST",
+        `Cannot ${doing}: id must be 1-100 characters of A-Z a-z 0-9 . _ -, got ${
+          describeValue(id)
+        }`,
+      );
+    }
+    if (start !== undefined && typeof start !== "boolean") {
+      throw new HostError(
+        "CA_ERR_HOST_BAD_REQUEST",
+        `Cannot ${doing}: start must be true or false, got ${
+          describeValue(start)
+        }`,
+      );
+    }
+    doing = `create connector "${id}"`;
+    if (body.config === undefined) {
+      throw new HostError(
+        "CA_ERR_HOST_BAD_REQUEST",
+        `Cannot ${doing}: config is missing (an object, or YAML or JSON text)`,
+      );
+    }
+    const config = await this.#checkedConfig(
+      typeof body.config === "string"
+        ? decodeConfigText(body.config, undefined)
+        : { ok: true, value: body.config },
+      id,
+      doing,
+    );
+    const run = await this.#queue.run(id, async () => {
+      this.#refuseWhenStopped(doing);
+      const exists = () =>
+        new HostError(
+          "CA_ERR_HOST_CONNECTOR_EXISTS",
+          `Cannot ${doing}: a connector with that id exists`,
+        );
+      if (this.#slots.has(id)) throw exists();
+      let folded: FoldedDefinition;
+      try {
+        folded = foldDefinitionEvents(await this.#definitions.read(id));
+      } catch (error) {
+        throw this.#storeError(doing, error);
+      }
+      if (!folded.deleted) {
+        // Created meanwhile by another host on the same store.
+        await this.#adopt(id, folded);
+        throw exists();
+      }
+      const events: DefinitionEvent[] = [
+        this.#event(id, "created", { config }),
+      ];
+      if (start === true) events.push(this.#event(id, "started", {}));
+      let version: number;
+      try {
+        version = await this.#definitions.append(id, events, folded.version);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) {
+          throw this.#storeError(doing, error);
+        }
+        const now = await this.#definitions.read(id).then(
+          foldDefinitionEvents,
+          () => undefined,
+        );
+        if (now !== undefined && !now.deleted) await this.#adopt(id, now);
+        throw this.#conflict(doing, error);
+      }
+      const slot = this.#newSlot(id, config, version, start === true);
+      this.#slots.set(id, slot);
+      if (slot.enabled) await this.#launch(slot);
+      return slot.run;
+    });
+    return json(201, this.#detailsOf(await this.#afterStart(id, run)));
+  }
+
+  async #reconfigure(request: Request, id: string): Promise<Response> {
+    const doing = `reconfigure connector "${id}"`;
+    this.#existing(id, doing);
+    requireType(request, CONFIG_TYPES, doing);
+    const text = await readBody(request, this.#maxBodyBytes, doing);
+    const config = await this.#checkedConfig(
+      decodeConfigText(
+        text,
+        mediaType(request) === "application/json" ? "json" : "yaml",
+      ),
+      id,
+      doing,
+    );
+    const run = await this.#queue.run(id, async () => {
+      const slot = this.#existing(id, doing);
+      this.#refuseWhenStopped(doing);
+      await this.#append(
+        slot,
+        [this.#event(id, "reconfigured", { config })],
+        doing,
+      );
+      slot.config = config;
+      slot.error = null;
+      if (slot.run !== undefined) {
+        await this.#halt(slot);
+        await this.#launch(slot);
+      } else if (slot.state === "degraded" && slot.enabled) {
+        slot.failures = [];
+        await this.#launch(slot);
+      }
+      return slot.run;
+    });
+    return json(200, this.#detailsOf(await this.#afterStart(id, run)));
+  }
+
+  async #startCommand(id: string): Promise<Response> {
+    const doing = `start connector "${id}"`;
+    this.#existing(id, doing);
+    const run = await this.#queue.run(id, async () => {
+      const slot = this.#existing(id, doing);
+      this.#refuseWhenStopped(doing);
+      if (
+        slot.state === "running" || slot.state === "activating" ||
+        slot.state === "recovering"
+      ) {
+        return slot.run;
+      }
+      await this.#append(slot, [this.#event(id, "started", {})], doing);
+      slot.enabled = true;
+      slot.error = null;
+      slot.failures = [];
+      this.#cancelRecovery(slot);
+      await this.#launch(slot);
+      return slot.run;
+    });
+    return json(200, this.#detailsOf(await this.#afterStart(id, run)));
+  }
+
+  async #stopCommand(id: string): Promise<Response> {
+    const doing = `stop connector "${id}"`;
+    this.#existing(id, doing);
+    const slot = await this.#queue.run(id, async () => {
+      const slot = this.#existing(id, doing);
+      this.#refuseWhenStopped(doing);
+      if (slot.state === "stopped") return slot;
+      await this.#append(slot, [this.#event(id, "stopped", {})], doing);
+      slot.enabled = false;
+      this.#cancelRecovery(slot);
+      await this.#halt(slot);
+      return slot;
+    });
+    return json(200, this.#detailsOf(slot));
+  }
+
+  async #reset(request: Request, id: string): Promise<Response> {
+    const doing = `reset connector "${id}"`;
+    this.#existing(id, doing);
+    const text = await readBody(request, this.#maxBodyBytes, doing);
+    let position: Position | undefined;
+    if (text.trim() !== "") {
+      requireType(request, JSON_TYPES, doing);
+      const body = this.#parseJson(text, doing);
+      if (
+        !isObject(body) || Object.keys(body).some((key) => key !== "position")
+      ) {
+        throw new HostError(
+          "CA_ERR_HOST_BAD_REQUEST",
+          `Cannot ${doing}: the body must be { position? }, got ${
+            describeValue(body)
+          }`,
+        );
+      }
+      position = (body.position ?? undefined) as Position | undefined;
+    }
+    const slot = await this.#queue.run(id, async () => {
+      const slot = this.#existing(id, doing);
+      this.#refuseWhenStopped(doing);
+      this.#requireStopped(slot, doing);
+      await this.#append(
+        slot,
+        [this.#event(id, "reset", { position: position ?? null })],
+        doing,
+      );
+      try {
+        await this.#runner.reset(id, slot.config, position);
+      } catch (error) {
+        throw new HostError(
+          "CA_ERR_HOST_INTERNAL",
+          `Cannot ${doing}: ${describeError(error)}`,
+        );
+      }
+      slot.position = position ?? null;
+      return slot;
+    });
+    return json(200, this.#detailsOf(slot));
+  }
+
+  async #delete(id: string): Promise<Response> {
+    const doing = `delete connector "${id}"`;
+    this.#existing(id, doing);
+    await this.#queue.run(id, async () => {
+      const slot = this.#existing(id, doing);
+      this.#refuseWhenStopped(doing);
+      this.#requireStopped(slot, doing);
+      await this.#append(slot, [this.#event(id, "deleted", {})], doing);
+      this.#slots.delete(id);
+    });
+    return new Response(null, { status: 204 });
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  #parseJson(text: string, doing: string): unknown {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new HostError(
+        "CA_ERR_HOST_BAD_REQUEST",
+        `Cannot ${doing}: the body is not JSON: ${describeError(error, 200)}`,
+      );
+    }
+  }
+
+  /** The config to store: decoded, an object, its `id` the connector's, checked by the runner. */
+  async #checkedConfig(
+    decoded:
+      | { ok: true; value: unknown }
+      | { ok: false; issues: ConfigIssue[] },
+    id: string,
+    doing: string,
+  ): Promise<Record<string, unknown>> {
+    const invalid = (issues: ConfigIssue[]) =>
+      new HostError(
+        "CA_ERR_HOST_INVALID_CONFIG",
+        `Cannot ${doing}: the config is not valid: ${
+          issues.map((issue) => `${issue.path || "/"}: ${issue.message}`)
+            .join("; ")
+        }`,
+        { issues },
+      );
+    if (!decoded.ok) throw invalid(decoded.issues);
+    const value = decoded.value;
+    if (!isObject(value)) {
+      throw invalid([{
+        path: "",
+        message: `expected a pipeline config (an object), got ${
+          describeValue(value)
+        }`,
+        expected: "a pipeline config (an object)",
+        received: describeValue(value),
+      }]);
+    }
+    if (value.id !== undefined && value.id !== id) {
+      throw invalid([{
+        path: "/id",
+        message: `expected ${JSON.stringify(id)} (the connector's id), got ${
+          describeValue(value.id)
+        }`,
+        expected: JSON.stringify(id),
+        received: describeValue(value.id),
+      }]);
+    }
+    const config: Record<string, unknown> = Object.assign({ id }, value, {
+      id,
+    });
+    let issues: ConfigIssue[];
+    try {
+      issues = await this.#runner.check(config);
+    } catch (error) {
+      throw new HostError(
+        "CA_ERR_HOST_INTERNAL",
+        `Cannot ${doing}: checking the config failed: ${describeError(error)}`,
+      );
+    }
+    if (issues.length > 0) throw invalid(issues);
+    return config;
+  }
+
+  /** Waits until a run started or ended and the host handled what followed. */
+  async #afterStart(id: string, run: Run | undefined): Promise<Slot> {
+    if (run !== undefined) {
+      await settled(run);
+      // Let a failure it ended with be handled first.
+      await this.#queue.run(id, () => Promise.resolve());
+    }
+    const slot = this.#slots.get(id);
+    if (slot === undefined) {
+      throw new HostError(
+        "CA_ERR_HOST_UNKNOWN_CONNECTOR",
+        `Cannot report connector "${id}": it was deleted meanwhile`,
+      );
+    }
+    return slot;
+  }
+
+  #existing(id: string, doing: string): Slot {
+    const slot = this.#slots.get(id);
+    if (slot === undefined) {
+      throw new HostError(
+        "CA_ERR_HOST_UNKNOWN_CONNECTOR",
+        `Cannot ${doing}: no such connector`,
+      );
+    }
+    return slot;
+  }
+
+  #refuseWhenStopped(doing: string): void {
+    if (this.#stopped) {
+      throw new HostError(
+        "CA_ERR_HOST_STOPPED",
+        `Cannot ${doing}: the host was stopped`,
+      );
+    }
+  }
+
+  #requireStopped(slot: Slot, doing: string): void {
+    if (slot.state !== "stopped") {
+      throw new HostError(
+        "CA_ERR_HOST_NOT_STOPPED",
+        `Cannot ${doing}: it is ${slot.state}; stop it first`,
+      );
+    }
+  }
+
+  #storeError(doing: string, error: unknown): HostError {
+    return error instanceof HostError ? error : new HostError(
+      "CA_ERR_HOST_STORE_UNAVAILABLE",
+      `Cannot ${doing}: the definition store failed: ${describeError(error)}`,
+    );
+  }
+
+  #conflict(doing: string, error: WrongExpectedVersionError): HostError {
+    return new HostError(
+      "CA_ERR_WRONG_EXPECTED_VERSION",
+      `Cannot ${doing}: another change came first (expected version ${error.expectedVersion}, the stream is at ${error.actualVersion}); the connector was reloaded, try again`,
+    );
+  }
+
+  #event<T extends DefinitionEvent["type"]>(
+    connector: string,
+    type: T,
+    data: Extract<DefinitionEvent, { type: T }>["data"],
+  ): DefinitionEvent {
+    return {
+      type,
+      connector,
+      at: new Date(this.#now()).toISOString(),
+      data,
+    } as DefinitionEvent;
+  }
+
+  #newSlot(
+    id: string,
+    config: Record<string, unknown>,
+    version: number,
+    enabled: boolean,
+  ): Slot {
+    return {
+      id,
+      version,
+      config,
+      enabled,
+      state: "stopped",
+      error: null,
+      updatedAt: new Date(this.#now()).toISOString(),
+      run: undefined,
+      recovery: undefined,
+      failures: [],
+      restarts: 0,
+      totals: { read: 0, written: 0, deadLettered: 0 },
+      position: null,
+      meter: new RateMeter(),
+    };
+  }
+
+  #setState(slot: Slot, state: ConnectorState): void {
+    if (slot.state === state) return;
+    slot.state = state;
+    slot.updatedAt = new Date(this.#now()).toISOString();
+  }
+
+  #progress(slot: Slot): ConnectorProgress | undefined {
+    try {
+      return slot.run?.connector.progress();
+    } catch {
+      return undefined;
+    }
+  }
+
+  #status(slot: Slot): ConnectorStatus {
+    const progress = this.#progress(slot);
+    const recordsRead = slot.totals.read + (progress?.recordsRead ?? 0);
+    return {
+      id: slot.id,
+      state: slot.state,
+      enabled: slot.enabled,
+      position: progress?.position ?? slot.position ?? null,
+      error: slot.error,
+      recordsRead,
+      recordsWritten: slot.totals.written + (progress?.recordsWritten ?? 0),
+      recordsDeadLettered: slot.totals.deadLettered +
+        (progress?.recordsDeadLettered ?? 0),
+      recordsPerSecond:
+        Math.round(slot.meter.rate(this.#now(), recordsRead) * 100) / 100,
+      uncommittedRecords: progress?.uncommittedRecords ?? null,
+      updatedAt: slot.updatedAt,
+    };
+  }
+
+  #detailsOf(slot: Slot): ConnectorDetails {
+    return {
+      ...this.#status(slot),
+      config: slot.config,
+      version: slot.version,
+      restarts: slot.restarts,
+      health: this.#progress(slot)?.health ?? null,
+    };
+  }
+
+  // ------------------------------------------------------ state machine
+
+  /** Reads every live connector's stream and starts the enabled ones. */
+  async #rebuild(): Promise<void> {
+    const streams = await this.#definitions.list();
+    await Promise.all(
+      streams.filter((stream) => !stream.deleted).map((stream) =>
+        this.#queue.run(stream.connector, async () => {
+          if (this.#slots.has(stream.connector)) return;
+          const folded = foldDefinitionEvents(
+            await this.#definitions.read(stream.connector),
+          );
+          if (!folded.deleted) await this.#adopt(stream.connector, folded);
+        })
+      ),
+    );
+  }
+
+  /** Takes a connector as its stream says (inside its queue), starting it when enabled. */
+  async #adopt(id: string, folded: FoldedDefinition): Promise<void> {
+    const slot = this.#newSlot(
+      id,
+      folded.config,
+      folded.version,
+      folded.enabled,
+    );
+    this.#slots.set(id, slot);
+    if (slot.enabled) await this.#launch(slot);
+  }
+
+  /**
+   * Appends a command's events with the expected version. On a conflict the
+   * connector is reloaded from its stream (and made to match it) and the
+   * command fails with 409.
+   */
+  async #append(
+    slot: Slot,
+    events: DefinitionEvent[],
+    doing: string,
+  ): Promise<void> {
+    try {
+      slot.version = await this.#definitions.append(
+        slot.id,
+        events,
+        slot.version,
+      );
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) {
+        throw this.#storeError(doing, error);
+      }
+      await this.#reload(slot).catch(() => {});
+      throw this.#conflict(doing, error);
+    }
+  }
+
+  /**
+   * Appends an event of the host's own (`failed`, `recovering`, `stopped`
+   * after a pipeline finished). A store that fails is let be (the host goes
+   * on from memory); on a conflict the connector is reloaded and the event
+   * appended once more while the connector is still enabled.
+   *
+   * @returns False when, reloaded, the connector is no longer enabled (or
+   * deleted): the caller stops handling it.
+   */
+  async #record(slot: Slot, event: DefinitionEvent): Promise<boolean> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        slot.version = await this.#definitions.append(
+          slot.id,
+          [event],
+          slot.version,
+        );
+        return true;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) return true;
+        let folded: FoldedDefinition;
+        try {
+          folded = foldDefinitionEvents(await this.#definitions.read(slot.id));
+        } catch {
+          return true;
+        }
+        if (folded.deleted || !folded.enabled) {
+          await this.#reconcile(slot, folded);
+          return false;
+        }
+        slot.version = folded.version;
+        slot.config = folded.config;
+      }
+    }
+    return true;
+  }
+
+  /** Reads the connector's stream again and makes the connector match it. */
+  async #reload(slot: Slot): Promise<void> {
+    const folded = foldDefinitionEvents(await this.#definitions.read(slot.id));
+    await this.#reconcile(slot, folded);
+  }
+
+  /** Makes a connector match its stream: stopped, removed, started or restarted. */
+  async #reconcile(slot: Slot, folded: FoldedDefinition): Promise<void> {
+    const changed = JSON.stringify(folded.config) !==
+      JSON.stringify(slot.config);
+    slot.version = folded.version;
+    slot.config = folded.config;
+    slot.enabled = folded.enabled && !folded.deleted;
+    if (!slot.enabled) {
+      this.#cancelRecovery(slot);
+      await this.#halt(slot);
+      if (folded.deleted && this.#slots.get(slot.id) === slot) {
+        this.#slots.delete(slot.id);
+      }
+    } else if (slot.run !== undefined) {
+      if (changed) {
+        await this.#halt(slot);
+        await this.#launch(slot);
+      }
+    } else if (slot.state === "stopped") {
+      await this.#launch(slot);
+    }
+  }
+
+  /** Starts a connector's pipeline(s) (inside its queue). */
+  async #launch(slot: Slot): Promise<void> {
+    if (this.#stopped) {
+      this.#setState(slot, "stopped");
+      return;
+    }
+    let connector: RunningConnector;
+    try {
+      connector = this.#runner.start(slot.id, slot.config);
+    } catch (error) {
+      await this.#failed(slot, toFailure(error));
+      return;
+    }
+    const run: Run = { connector, stopping: false };
+    slot.run = run;
+    this.#setState(slot, "activating");
+    connector.started.then(() => {
+      if (slot.run === run && slot.state === "activating") {
+        this.#setState(slot, "running");
+      }
+    }, (error) => this.#ended(slot, run, toFailure(error), true));
+    connector.ended.then(
+      (failure) => this.#ended(slot, run, failure ?? undefined, false),
+      (error) => this.#ended(slot, run, toFailure(error), false),
+    );
+  }
+
+  /** A run ended (or could not start) without the host stopping it. */
+  #ended(
+    slot: Slot,
+    run: Run,
+    failure: ConnectorFailure | undefined,
+    fromStart: boolean,
+  ): void {
+    if (run.stopping) return;
+    this.#queue.run(slot.id, async () => {
+      if (run.stopping || slot.run !== run) return;
+      run.stopping = true;
+      if (fromStart) await run.connector.abort(failure).catch(() => {});
+      this.#retire(slot);
+      if (this.#slots.get(slot.id) !== slot) return;
+      if (failure !== undefined) {
+        await this.#failed(slot, failure);
+      } else {
+        // It finished: it no longer runs, here or after a restart.
+        this.#setState(slot, "stopped");
+        if (await this.#record(slot, this.#event(slot.id, "stopped", {}))) {
+          slot.enabled = false;
+        }
+      }
+    }).catch(() => {});
+  }
+
+  /** Handles a failure (inside the queue): backoff and restart, or degraded. */
+  async #failed(slot: Slot, failure: ConnectorFailure): Promise<void> {
+    slot.error = { code: failure.code, message: failure.message };
+    const failed = this.#event(slot.id, "failed", { error: slot.error });
+    if (!(await this.#record(slot, failed))) return;
+    const { initialDelayMs, maxDelayMs, maxRetries, windowMs } = this.#recovery;
+    const now = this.#now();
+    slot.failures = slot.failures.filter((at) => now - at < windowMs);
+    if (!failure.transient || slot.failures.length >= maxRetries) {
+      this.#setState(slot, "degraded");
+      return;
+    }
+    slot.failures.push(now);
+    const attempt = slot.failures.length;
+    const delayMs = Math.min(initialDelayMs * 2 ** (attempt - 1), maxDelayMs);
+    const recovering = this.#event(slot.id, "recovering", { attempt, delayMs });
+    if (!(await this.#record(slot, recovering))) return;
+    this.#setState(slot, "recovering");
+    if (this.#stopped) return;
+    const recovery = {
+      timer: setTimeout(() => {
+        this.#queue.run(slot.id, async () => {
+          if (slot.recovery !== recovery) return;
+          slot.recovery = undefined;
+          if (
+            this.#slots.get(slot.id) !== slot || slot.state !== "recovering"
+          ) {
+            return;
+          }
+          slot.restarts++;
+          await this.#launch(slot);
+        }).catch(() => {});
+      }, delayMs),
+    };
+    slot.recovery = recovery;
+  }
+
+  #cancelRecovery(slot: Slot): void {
+    if (slot.recovery !== undefined) clearTimeout(slot.recovery.timer);
+    slot.recovery = undefined;
+  }
+
+  /** Stops the connector's run, if any, gracefully (inside the queue); leaves it `stopped`. */
+  async #halt(slot: Slot): Promise<void> {
+    const run = slot.run;
+    if (run !== undefined) {
+      run.stopping = true;
+      this.#setState(slot, "deactivating");
+      await stopRun(run);
+      this.#retire(slot);
+    }
+    this.#setState(slot, "stopped");
+  }
+
+  /** Folds the ended run's counters into the connector's totals. */
+  #retire(slot: Slot): void {
+    const progress = this.#progress(slot);
+    if (progress !== undefined) {
+      slot.totals.read += progress.recordsRead;
+      slot.totals.written += progress.recordsWritten;
+      slot.totals.deadLettered += progress.recordsDeadLettered;
+      if (progress.position !== undefined) slot.position = progress.position;
+    }
+    slot.run = undefined;
+  }
+}

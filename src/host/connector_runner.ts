@@ -1,0 +1,166 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+// This module is browser compatible.
+
+import type { ConfigIssue } from "../config/config_issue.ts";
+import type { Position } from "../checkpoint/position.ts";
+import type { ConnectionHealth } from "../health/connection_health.ts";
+
+/**
+ * What a host needs to run connectors: check, start, reset. `ca serve`
+ * uses one that runs pipeline configs as `ca run` does; tests and
+ * embedders pass their own.
+ *
+ * @example A runner whose connectors run until stopped
+ * ```ts
+ * import { ConnectorHost, memoryDefinitionStore } from "@ca/streams/host";
+ * import type { ConnectorRunner, RunningConnector } from "@ca/streams/host";
+ *
+ * const live = new Set<string>();
+ * const runner: ConnectorRunner = {
+ *   check: (config) =>
+ *     Promise.resolve(typeof config.id === "string" ? [] : [{ path: "/id", message: "required" }]),
+ *   start(id): RunningConnector {
+ *     live.add(id);
+ *     let end!: () => void;
+ *     const ended = new Promise<undefined>((resolve) => (end = () => resolve(undefined)));
+ *     const stop = () => (live.delete(id), end(), ended.then(() => {}));
+ *     return {
+ *       started: Promise.resolve(),
+ *       ended,
+ *       stop,
+ *       abort: stop,
+ *       progress: () => ({ recordsRead: 0, recordsWritten: 0, recordsDeadLettered: 0, position: null }),
+ *     };
+ *   },
+ *   reset: () => Promise.resolve(),
+ * };
+ * const host = new ConnectorHost({ definitions: memoryDefinitionStore(), runner });
+ * await host.start();
+ * await host.fetch(new Request("http://host/connectors", {
+ *   method: "POST",
+ *   headers: { "content-type": "application/json" },
+ *   body: JSON.stringify({ id: "orders", config: { processors: [] }, start: true }),
+ * }));
+ * if (!live.has("orders")) throw new Error("expected it to run");
+ * await host.stop();
+ * if (live.size !== 0) throw new Error("expected it stopped");
+ * ```
+ */
+export interface ConnectorRunner {
+  /**
+   * Checks a connector config (a JSON object as stored: `${ENV}` unresolved) without
+   * running it. Returns the issues (path + message), empty when it is valid. Refuses
+   * `modules:`, a runner `executable:` and a `script:` unless the runner allows them.
+   */
+  check(config: Record<string, unknown>): Promise<ConfigIssue[]>;
+  /** Starts the connector: its pipeline(s), resumed from its checkpoint (checkpoint id = connector id). */
+  start(id: string, config: Record<string, unknown>): RunningConnector;
+  /** Moves the connector's checkpoint to `position` (undefined: the start). Called only while it is stopped. */
+  reset(
+    id: string,
+    config: Record<string, unknown>,
+    position: Position | undefined,
+  ): Promise<void>;
+}
+
+/**
+ * A started connector, as `ConnectorRunner.start()` returns it.
+ *
+ * @example Stop a connector and wait for its end
+ * ```ts
+ * import type { RunningConnector } from "@ca/streams/host";
+ *
+ * async function stopAndReport(running: RunningConnector): Promise<string> {
+ *   await running.stop();
+ *   const failure = await running.ended;
+ *   return failure === undefined ? "stopped" : `failed: ${failure.message}`;
+ * }
+ * let end!: () => void;
+ * const ended = new Promise<undefined>((resolve) => (end = () => resolve(undefined)));
+ * const running: RunningConnector = {
+ *   started: Promise.resolve(),
+ *   ended,
+ *   stop: () => (end(), ended.then(() => {})),
+ *   abort: () => (end(), ended.then(() => {})),
+ *   progress: () => ({ recordsRead: 0, recordsWritten: 0, recordsDeadLettered: 0, position: null }),
+ * };
+ * if (await stopAndReport(running) !== "stopped") throw new Error("unexpected");
+ * ```
+ */
+export interface RunningConnector {
+  /** Resolves once every runner of it runs; rejects with a ConnectorFailure-carrying error when it cannot start. */
+  readonly started: Promise<void>;
+  /** Settles once it ended: `undefined` when it stopped or finished, else why it failed. Never rejects. */
+  readonly ended: Promise<ConnectorFailure | undefined>;
+  /** Graceful: sources stop, what was read drains to the sinks, checkpoints are committed. Resolves when ended. */
+  stop(): Promise<void>;
+  /** At once. Resolves when ended. */
+  abort(reason?: unknown): Promise<void>;
+  /** Counters now (cheap; polled by the host for the API and metrics). */
+  progress(): ConnectorProgress;
+}
+
+/**
+ * Why a connector failed, as `RunningConnector.ended` reports it: the host
+ * restarts it with backoff when `transient`, and leaves it `degraded` at
+ * once when not.
+ *
+ * @example Tell a config error from a lost connection
+ * ```ts
+ * import type { ConnectorFailure } from "@ca/streams/host";
+ *
+ * const lost: ConnectorFailure = { code: "ECONNREFUSED", message: "connect ECONNREFUSED 127.0.0.1:6379", transient: true };
+ * const broken: ConnectorFailure = { code: "CA_ERR_CONFIG", message: "Cannot load package \"redis\"", transient: false };
+ * const retried = [lost, broken].filter((failure) => failure.transient);
+ * if (retried.length !== 1) throw new Error("unexpected");
+ * ```
+ */
+export interface ConnectorFailure {
+  /** A stable code (`CA_ERR_...`) when the error has one, else "CA_ERR_CONNECTOR". */
+  code: string;
+  /** What went wrong, in words ("Cannot X: reason"); no secrets in it. */
+  message: string;
+  /**
+   * Worth restarting with backoff (a lost connection, a sink that fails, a crashed runner).
+   * False for a config error (bad args, a missing package, a module that does not load):
+   * the host then goes `degraded` at once.
+   */
+  transient: boolean;
+}
+
+/**
+ * A connector's counters now, as `RunningConnector.progress()` reports
+ * them; the host shows them in the API and the metrics.
+ *
+ * @example How much of what was read is written
+ * ```ts
+ * import type { ConnectorProgress } from "@ca/streams/host";
+ *
+ * const progress: ConnectorProgress = {
+ *   recordsRead: 1000,
+ *   recordsWritten: 990,
+ *   recordsDeadLettered: 10,
+ *   position: { offset: 4096 },
+ *   uncommittedRecords: 0,
+ * };
+ * const handled = progress.recordsWritten + progress.recordsDeadLettered;
+ * if (handled !== progress.recordsRead) throw new Error("unexpected");
+ * ```
+ */
+export interface ConnectorProgress {
+  /** Records its sources read. */
+  recordsRead: number;
+  /** Records its sinks wrote. */
+  recordsWritten: number;
+  /** Records sent to a dead-letter sink. */
+  recordsDeadLettered: number;
+  /** The last committed position (per segment when several: by segment id). */
+  position: unknown;
+  /** Records read and not yet committed, when known. */
+  uncommittedRecords?: number;
+  /** Connection health by source/sink name, when reported. */
+  health?: {
+    sources: Record<string, ConnectionHealth>;
+    sinks: Record<string, ConnectionHealth>;
+  };
+}
