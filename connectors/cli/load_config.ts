@@ -62,8 +62,45 @@ export async function loadConfig(
       message: `cannot read ${file}: ${describeError(error)}`,
     }]);
   }
-  const env = runtime.env();
-  const registry = defaultRegistry();
+  return await loadConfigText(text, runtime, { file, baseUrl });
+}
+
+/** Options for {@linkcode loadConfigText}. */
+export interface LoadConfigTextOptions {
+  /** The base of the config's relative paths, a `file:` URL ending in `/`. */
+  baseUrl: string;
+  /** What to call the config in {@linkcode LoadedConfig.file} (default `"<config>"`). */
+  file?: string;
+  /** The variables `${NAME}` refers to (default `runtime.env()`). */
+  env?: Record<string, string | undefined>;
+  /**
+   * The definitions the config may name (default `defaultRegistry()`); the
+   * config's modules register theirs into it.
+   */
+  registry?: Registry;
+}
+
+/**
+ * Checks a pipeline config given as text (YAML or JSON), as
+ * {@linkcode loadConfig} checks a file, its relative paths resolved
+ * against `options.baseUrl`: for a config that is not a file, such as a
+ * connector host's.
+ *
+ * @param text The config's text.
+ * @param runtime The runtime services.
+ * @param options The base URL, and optionally a name, the environment and
+ * the registry.
+ * @returns The loaded config.
+ * @throws {ConfigError} With every issue found, each naming its path.
+ */
+export async function loadConfigText(
+  text: string,
+  runtime: CliRuntime,
+  options: LoadConfigTextOptions,
+): Promise<LoadedConfig> {
+  const { baseUrl } = options;
+  const env = options.env ?? runtime.env();
+  const registry = options.registry ?? defaultRegistry();
   // First pass, structure only: which modules and Python runners to ask
   // before the full check, which needs their processors.
   let shape: PipelineConfig;
@@ -109,7 +146,7 @@ export async function loadConfig(
     pythonProcessors,
   });
   return {
-    file,
+    file: options.file ?? "<config>",
     baseUrl,
     config,
     registry,

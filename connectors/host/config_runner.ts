@@ -1,0 +1,560 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+
+import type { Position } from "../../src/checkpoint/position.ts";
+import { ConfigError } from "../../src/config/config_error.ts";
+import type { ConfigIssue } from "../../src/config/config_issue.ts";
+import { parsePipelineConfig } from "../../src/config/parse_pipeline_config.ts";
+import type { StoreConfig } from "../../src/config/pipeline_config.ts";
+import { Registry } from "../../src/config/registry.ts";
+import { substituteEnv } from "../../src/config/substitute_env.ts";
+import type {
+  ConnectorFailure,
+  ConnectorProgress,
+  ConnectorRunner,
+  RunningConnector,
+} from "../../src/host/connector_runner.ts";
+import { isWithin, toPointer } from "../../src/util/json_pointer.ts";
+import { type CliLog, cliLog } from "../cli/cli_log.ts";
+import { loadCliRuntime } from "../cli/cli_runtime.ts";
+import { ConfigRun, type ConfigRunFailure } from "../cli/config_run.ts";
+import { defaultRegistry } from "../cli/default_registry.ts";
+import { errorLine } from "../cli/error_line.ts";
+import { exitCodeOf } from "../cli/exit_code_of.ts";
+import { EXIT_CODES } from "../cli/exit_codes.ts";
+import { loadConfigText, type LoadedConfig } from "../cli/load_config.ts";
+import { openStore } from "../cli/open_store.ts";
+
+/**
+ * Options for {@linkcode configRunner}.
+ *
+ * @example Refuse modules outside a directory
+ * ```ts
+ * import { configRunner } from "@ca/streams/host";
+ * import type { ConfigRunnerOptions } from "@ca/streams/host";
+ *
+ * const options: ConfigRunnerOptions = {
+ *   root: "/srv/connectors",
+ *   allowModules: "/srv/connectors/modules",
+ *   checkpointStore: { type: "memory" },
+ *   env: {},
+ * };
+ * const issues = await configRunner(options).check({
+ *   id: "numbers",
+ *   modules: ["./elsewhere/processors.ts"],
+ *   runners: { main: { runtime: "deno" } },
+ *   processors: [
+ *     { name: "numbers", use: "generate", args: { count: 3 } },
+ *     { name: "out", use: "console-sink" },
+ *   ],
+ * });
+ * if (issues[0]?.path !== "/modules/0") throw new Error("expected a refusal");
+ * ```
+ */
+export interface ConfigRunnerOptions {
+  /**
+   * The directory relative paths in configs are relative to (as a config
+   * file's directory is for `ca run`); relative to the working directory.
+   */
+  root: string;
+  /**
+   * A directory of modules: a config may then name `modules:`, a runner's
+   * `executable:` and a Python runner's `script:`, but only inside it.
+   * Without it, a config that names any of them is refused.
+   */
+  allowModules?: string;
+  /**
+   * The checkpoint store of a connector whose config names none
+   * (`checkpoint.store`): a store config from the registry, such as
+   * `{ type: "file", dir: "/var/lib/ca/checkpoints" }`.
+   */
+  checkpointStore?: StoreConfig;
+  /**
+   * The environment `${NAME}` in configs refers to, and that names the
+   * runtimes' executables (`CA_DENO`, `CA_NODE`, `CA_PYTHON`, `PATH`);
+   * default the process's.
+   */
+  env?: Record<string, string | undefined>;
+  /**
+   * The definitions configs may name; default `defaultRegistry()`. Each
+   * config gets a copy, which its modules add to.
+   */
+  registry?: Registry;
+  /**
+   * The child runner program, a `file:` URL; default `runner_main` beside
+   * the `ca` command's modules.
+   */
+  runnerEntry?: string;
+  /**
+   * Where the lines about child runners go: their "running" lines and what
+   * they write to stderr, each line naming the connector (`text`, and
+   * `fields.connector`); default text lines on stderr, as `ca` writes
+   * them.
+   */
+  log?: {
+    write(
+      level: "info" | "error",
+      event: string,
+      text: string,
+      fields?: Record<string, unknown>,
+    ): void;
+  };
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** A directory as a `file:` URL ending in `/`. */
+function directoryUrl(path: string, cwd: string): string {
+  const base = new URL(`file://${cwd.endsWith("/") ? cwd : `${cwd}/`}`);
+  return new URL(path.endsWith("/") ? path : `${path}/`, base).href;
+}
+
+/** The names of the `${NAME}` references in a value's strings. */
+function referencedNames(value: unknown, names = new Set<string>()) {
+  if (typeof value === "string") {
+    const text = value.replaceAll("$${", "");
+    for (const match of text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)) {
+      names.add(match[1]!);
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) referencedNames(item, names);
+  } else if (isObject(value)) {
+    for (const item of Object.values(value)) referencedNames(item, names);
+  }
+  return names;
+}
+
+/** A copy of a registry, so that a config's modules add to the copy only. */
+function copyOf(registry: Registry): Registry {
+  const copy = new Registry();
+  for (const definition of registry.list()) {
+    copy.add(definition, registry.origin(definition));
+  }
+  return copy;
+}
+
+/** A failure as the host sees it. */
+function connectorFailure(failure: ConfigRunFailure): ConnectorFailure {
+  return {
+    code: failure.code,
+    message: failure.message,
+    transient: failure.transient,
+  };
+}
+
+/** Why a connector could not be loaded: its config (2), or else (3). */
+function loadFailure(error: unknown): ConnectorFailure {
+  const exitCode = exitCodeOf(error, EXIT_CODES.runner);
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    code: typeof code === "string" && code.startsWith("CA_ERR_")
+      ? code
+      : "CA_ERR_CONNECTOR",
+    message: errorLine(error),
+    transient: exitCode !== EXIT_CODES.config,
+  };
+}
+
+/** An error that carries a failure, for `started`. */
+function failureError(failure: ConnectorFailure): Error {
+  return Object.assign(new Error(failure.message), {
+    code: failure.code,
+    failure,
+  });
+}
+
+/**
+ * A {@linkcode ConnectorRunner} that runs connector configs as `ca run`
+ * runs a config file: the runners of this runtime in this process, the
+ * others as child processes, wired by their channels. A connector's config
+ * is checked as `ca validate` checks a file; it is refused when it names
+ * `modules:`, a runner's `executable:` or a `script:` outside
+ * `allowModules` (or at all, without it). Its `${NAME}` references are
+ * resolved from `env` when it starts, never stored. The connector's id is
+ * its config's `id`, and so its checkpoint id; a config without a
+ * `checkpoint.store` gets `checkpointStore`, when given.
+ *
+ * A connector that fails because of its config (bad args, a missing
+ * package, a module that does not load, an unset variable) fails with
+ * `transient: false`; any other failure (a processor that fails, a store
+ * or server that cannot be reached, a runner that crashes) is transient.
+ *
+ * @param options The root directory of relative paths, and optionally the
+ * directory of allowed modules, the default checkpoint store, the
+ * environment, the runtime, the registry, the child runner and the log.
+ * @returns The runner.
+ *
+ * @example Check a config, run it to its end, and rerun it from the start
+ * ```ts
+ * import { mkdtemp, readFile, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { configRunner } from "@ca/streams/host";
+ *
+ * const root = await mkdtemp(join(tmpdir(), "ca-host-"));
+ * try {
+ *   const runner = configRunner({
+ *     root,
+ *     checkpointStore: { type: "file", dir: "checkpoints" },
+ *   });
+ *   const config = {
+ *     id: "numbers",
+ *     runners: { main: { runtime: "Deno" in globalThis ? "deno" : "node" } },
+ *     processors: [
+ *       { name: "numbers", use: "generate", args: { count: 3 } },
+ *       { name: "out", use: "file-sink", args: { path: "out.ndjson" } },
+ *     ],
+ *   };
+ *   const issues = await runner.check(config);
+ *   if (issues.length > 0) throw new Error(issues[0]!.message);
+ *   const running = runner.start("numbers", config);
+ *   const failure = await running.ended;
+ *   if (failure || running.progress().recordsWritten !== 3) throw new Error("unexpected");
+ *   await runner.reset("numbers", config, undefined); // the next run starts over
+ *   await runner.start("numbers", config).ended;
+ *   const lines = (await readFile(join(root, "out.ndjson"), "utf8")).trim().split("\n");
+ *   if (lines.length !== 6) throw new Error(`unexpected ${lines.length}`);
+ * } finally {
+ *   await rm(root, { recursive: true });
+ * }
+ * ```
+ */
+export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
+  if (!isObject(options) || typeof options.root !== "string") {
+    throw new TypeError(
+      "Cannot create a config runner: options.root must be a directory",
+    );
+  }
+  if (
+    options.allowModules !== undefined &&
+    typeof options.allowModules !== "string"
+  ) {
+    throw new TypeError(
+      "Cannot create a config runner: options.allowModules must be a directory",
+    );
+  }
+  const store = options.checkpointStore;
+  if (
+    store !== undefined && !(isObject(store) && typeof store.type === "string")
+  ) {
+    throw new TypeError(
+      'Cannot create a config runner: options.checkpointStore must be a store config such as { type: "file", dir: "checkpoints" }',
+    );
+  }
+  const setup = (async () => {
+    const runtime = await loadCliRuntime();
+    const cwd = runtime.cwd();
+    return {
+      runtime,
+      cwd,
+      baseUrl: directoryUrl(options.root, cwd),
+      allowed: options.allowModules === undefined
+        ? undefined
+        : directoryUrl(options.allowModules, cwd),
+      env: options.env ?? runtime.env(),
+      log: options.log ?? cliLog(runtime, "text"),
+    };
+  })();
+  setup.catch(() => {}); // each method awaits it
+  const registry = () =>
+    options.registry ? copyOf(options.registry) : defaultRegistry();
+  const runnerEntry = options.runnerEntry ??
+    new URL(
+      `../cli/runner_main${import.meta.url.endsWith(".js") ? ".js" : ".ts"}`,
+      import.meta.url,
+    ).href;
+
+  /** The config as it runs: its id set, the host's store when it has none. */
+  function prepared(config: Json, id?: string): Json {
+    const copy = structuredClone(config);
+    if (id !== undefined) copy.id = id;
+    if (store !== undefined) {
+      const checkpoint = copy.checkpoint;
+      if (checkpoint === undefined) copy.checkpoint = { store: { ...store } };
+      else if (isObject(checkpoint) && checkpoint.store === undefined) {
+        copy.checkpoint = { ...checkpoint, store: { ...store } };
+      }
+    }
+    return copy;
+  }
+
+  /**
+   * The modules, executables and scripts the config names that this host
+   * does not run: any without `allowModules`, else those outside it.
+   */
+  function refused(
+    config: Json,
+    context: Awaited<typeof setup>,
+  ): ConfigIssue[] {
+    const { value, issues } = substituteEnv(config, context.env);
+    const unresolved = issues.map((issue) => issue.path);
+    const named: { path: string; what: string; url: () => string }[] = [];
+    const data = isObject(value) ? value : {};
+    if (Array.isArray(data.modules)) {
+      data.modules.forEach((specifier: unknown, index) => {
+        if (typeof specifier !== "string") return;
+        named.push({
+          path: `/modules/${index}`,
+          what: `module ${JSON.stringify(specifier)}`,
+          url: () => new URL(specifier, context.baseUrl).href,
+        });
+      });
+    }
+    if (isObject(data.runners)) {
+      for (const [name, runner] of Object.entries(data.runners)) {
+        if (!isObject(runner)) continue;
+        const { executable, script } = runner;
+        if (typeof executable === "string") {
+          named.push({
+            path: toPointer(["runners", name, "executable"]),
+            what: `executable ${JSON.stringify(executable)}`,
+            // As a child process finds it: absolute, else from the
+            // working directory; a bare name is looked up on PATH.
+            url: () =>
+              executable.includes("/")
+                ? new URL(executable, directoryUrl(".", context.cwd)).href
+                : "",
+          });
+        }
+        if (typeof script === "string") {
+          named.push({
+            path: toPointer(["runners", name, "script"]),
+            what: `script ${JSON.stringify(script)}`,
+            url: () => new URL(script, context.baseUrl).href,
+          });
+        }
+      }
+    }
+    const found: ConfigIssue[] = [];
+    for (const { path, what, url } of named) {
+      if (context.allowed === undefined) {
+        found.push({
+          path,
+          message:
+            `refused: this host runs registered definitions only, not a ${what} (a host started with --allow-modules DIR runs those inside DIR)`,
+        });
+        continue;
+      }
+      if (unresolved.some((pointer) => isWithin(path, pointer))) {
+        found.push({
+          path,
+          message:
+            `refused: the ${what} needs an environment variable that is not set, so it cannot be told to be inside the allowed directory`,
+        });
+        continue;
+      }
+      let href = "";
+      try {
+        href = url();
+      } catch {
+        // not a URL: not inside
+      }
+      if (!href.startsWith(context.allowed)) {
+        found.push({
+          path,
+          message: `refused: the ${what} is not inside ${
+            decodeURIComponent(new URL(context.allowed).pathname)
+          }, the directory this host allows modules from`,
+        });
+      }
+    }
+    return found;
+  }
+
+  /** Loads a config to run it, or throws a `ConfigError`. */
+  async function load(config: Json, id: string): Promise<LoadedConfig> {
+    const context = await setup;
+    const candidate = prepared(config, id);
+    const refusals = refused(candidate, context);
+    if (refusals.length > 0) throw new ConfigError(refusals);
+    return await loadConfigText(JSON.stringify(candidate), context.runtime, {
+      file: id,
+      baseUrl: context.baseUrl,
+      env: context.env,
+      registry: registry(),
+    });
+  }
+
+  return {
+    async check(config) {
+      if (!isObject(config)) {
+        return [{ path: "", message: "expected a config object" }];
+      }
+      const context = await setup;
+      const candidate = prepared(config);
+      const refusals = refused(candidate, context);
+      // Variables unset now may be set where it starts: check the rest,
+      // with them empty, and leave the values they make to the start.
+      const unset = substituteEnv(candidate, context.env).issues
+        .filter((issue) => issue.received === "unset")
+        .map((issue) => issue.path);
+      const env = { ...context.env };
+      for (const name of referencedNames(candidate)) env[name] ??= "";
+      const text = JSON.stringify(candidate);
+      let issues: ConfigIssue[] = [];
+      try {
+        // Refused: nothing is imported or executed, only the structure read.
+        if (refusals.length > 0) await parsePipelineConfig(text, { env });
+        else {
+          await loadConfigText(text, context.runtime, {
+            baseUrl: context.baseUrl,
+            env,
+            registry: registry(),
+          });
+        }
+      } catch (error) {
+        issues = error instanceof ConfigError
+          ? error.issues
+          : [{ path: "", message: errorLine(error) }];
+      }
+      return [
+        ...refusals,
+        ...issues.filter((issue) =>
+          !unset.some((pointer) => isWithin(issue.path, pointer))
+        ),
+      ];
+    },
+
+    start(id, config): RunningConnector {
+      let run: ConfigRun | undefined;
+      // Asked before the run exists: it stops or aborts once started.
+      const asked: { stop?: boolean; abort?: { reason: unknown } } = {};
+      /** Stops or aborts a run as asked while it was starting. */
+      const follow = (run: ConfigRun) => {
+        if (asked.abort) void run.abort(asked.abort.reason);
+        else if (asked.stop) void run.stop();
+      };
+      const launching = (async () => {
+        const context = await setup;
+        const loaded = await load(config, id);
+        if (asked.stop || asked.abort) return undefined;
+        const base = context.log;
+        const log: CliLog = {
+          format: "text",
+          write: (level, event, text, fields = {}) =>
+            base.write(
+              level,
+              event,
+              `ca: connector ${id}: ${text.replace(/^ca: /, "")}`,
+              { connector: id, ...fields },
+            ),
+        };
+        run = await ConfigRun.start(loaded, {
+          runtime: context.runtime,
+          runnerEntry,
+          log,
+          env: context.env,
+        });
+        follow(run);
+        return run;
+      })();
+      const ended: Promise<ConnectorFailure | undefined> = launching.then(
+        async (run) => {
+          const failure = await run?.ended;
+          return failure && connectorFailure(failure);
+        },
+        loadFailure,
+      );
+      const started = launching.then((run) => run?.started).catch(
+        async () => {
+          const failure = await ended;
+          throw failureError(
+            failure ?? {
+              code: "CA_ERR_CONNECTOR",
+              message: `connector ${id} did not start`,
+              transient: true,
+            },
+          );
+        },
+      );
+      started.catch(() => {}); // a caller may only await `ended`
+      return {
+        started,
+        ended,
+        async stop() {
+          asked.stop = true;
+          await run?.stop();
+          await ended;
+        },
+        async abort(reason?: unknown) {
+          asked.abort ??= { reason };
+          await run?.abort(reason);
+          await ended;
+        },
+        progress(): ConnectorProgress {
+          if (run === undefined) {
+            return {
+              recordsRead: 0,
+              recordsWritten: 0,
+              recordsDeadLettered: 0,
+              position: undefined,
+            };
+          }
+          const now = run.progress();
+          const ids = Object.keys(now.positions);
+          return {
+            recordsRead: now.recordsRead,
+            recordsWritten: now.recordsWritten,
+            recordsDeadLettered: now.recordsDeadLettered,
+            position: ids.length === 1
+              ? now.positions[ids[0]!]
+              : ids.length === 0
+              ? undefined
+              : now.positions,
+          };
+        },
+      };
+    },
+
+    async reset(id, config, position: Position | undefined) {
+      const loaded = await load(config, id);
+      const checkpoint = loaded.config.checkpoint;
+      if (checkpoint === undefined) {
+        throw new ConfigError([{
+          path: "/checkpoint",
+          message:
+            "cannot reset the connector: it has no checkpoint store (its config names none, and the host has none)",
+        }]);
+      }
+      const ids = loaded.plans.flatMap((plan) =>
+        plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
+      );
+      let positions: [string, Position | undefined][];
+      if (position === undefined || ids.length === 1) {
+        positions = ids.map((segment) => [segment, position]);
+      } else if (
+        isObject(position) && Object.keys(position).length > 0 &&
+        Object.keys(position).every((key) => ids.includes(key))
+      ) {
+        positions = Object.entries(position);
+      } else {
+        throw new RangeError(
+          `Cannot reset connector ${id}: it has a checkpoint per segment (${
+            ids.join(", ")
+          }), so the position must be an object of positions by those ids, got ${
+            JSON.stringify(position)
+          }`,
+        );
+      }
+      const opened = await openStore(checkpoint.store, {
+        registry: loaded.registry,
+        pipelineId: loaded.config.id,
+        baseUrl: loaded.baseUrl,
+      });
+      try {
+        for (const [segment, at] of positions) {
+          if (at === undefined) await opened.delete(segment);
+          else {
+            const { generation } = await opened.acquire(segment);
+            await opened.commit(segment, at, generation);
+          }
+        }
+      } finally {
+        await opened.close?.();
+      }
+    },
+  };
+}
