@@ -105,6 +105,66 @@ stopped by SIGINT/SIGTERM.`,
     ],
   },
   {
+    name: "serve",
+    operands: "",
+    min: 0,
+    max: 0,
+    summary: "run a connector host: many connectors managed over HTTP",
+    description:
+      `Runs a connector host: many connectors, each a pipeline config (as ca run
+takes it) whose id is the connector's id, managed over HTTP:
+
+  POST   /connectors                 { id, config, start? }  create
+  GET    /connectors                 every connector's state and counters
+  GET    /connectors/{id}            one, with its config
+  PUT    /connectors/{id}/config     reconfigure (a running one restarts)
+  POST   /connectors/{id}/start      start (idempotent)
+  POST   /connectors/{id}/stop       stop gracefully (idempotent)
+  POST   /connectors/{id}/reset      { position? } move the checkpoint (stopped)
+  DELETE /connectors/{id}            delete (stopped)
+  GET    /connectors/{id}/history    its events
+  GET    /healthz, /readyz, /metrics
+
+Every request but /healthz and /readyz needs "Authorization: Bearer TOKEN":
+CA_ADMIN_TOKEN may change things, CA_VIEWER_TOKEN only read. CA_ADMIN_TOKEN
+must be set (16 characters or more).
+
+Definitions are kept as events, with the connectors' checkpoints, in --store:
+a directory (default .ca-host under --root), a postgres:// URL, or memory. A
+restarted ca serve starts again the connectors that were running. A config may
+name modules, executables or scripts only inside --allow-modules. SIGINT or
+SIGTERM stops every connector gracefully (checkpoints committed), then exits 0.`,
+    options: [
+      {
+        name: "--port",
+        value: "N",
+        help: "the port to listen on (default 8080)",
+      },
+      {
+        name: "--hostname",
+        value: "ADDR",
+        help: "the address to listen on (default 127.0.0.1)",
+      },
+      {
+        name: "--store",
+        value: "STORE",
+        help:
+          "a directory, a postgres:// URL or memory (default ROOT/.ca-host)",
+      },
+      {
+        name: "--root",
+        value: "DIR",
+        help: "the base of relative paths in configs (default .)",
+      },
+      {
+        name: "--allow-modules",
+        value: "DIR",
+        help: "configs may name modules, executables and scripts inside DIR",
+      },
+      LOG_FORMAT,
+    ],
+  },
+  {
     name: "list",
     operands: "[FILE]",
     min: 0,

@@ -14,7 +14,8 @@ export type LogEvent =
   | "signal"
   | "progress"
   | "summary"
-  | "connect";
+  | "connect"
+  | "serve";
 
 /** The lines `ca` writes on stderr. */
 export interface CliLog {

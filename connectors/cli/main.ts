@@ -13,6 +13,7 @@ import { loadConfig } from "./load_config.ts";
 import { reportFailure } from "./report_failure.ts";
 import { runPipeline } from "./run_pipeline.ts";
 import { starterConfig } from "./starter_config.ts";
+import { serveCommand } from "./serve_command.ts";
 import { UsageError } from "./usage_error.ts";
 import { validateCommand } from "./validate_command.ts";
 
@@ -233,6 +234,33 @@ async function runCommand(
         file: file!,
         debug: line.debug,
       });
+    }
+    case "serve": {
+      const port = line.options.get("--port") ?? "8080";
+      if (
+        typeof port !== "string" || !/^\d+$/.test(port) || Number(port) > 65535
+      ) {
+        throw new UsageError(
+          `ca serve: --port must be a port number from 0 to 65535, got ${
+            JSON.stringify(port)
+          }`,
+          "serve",
+        );
+      }
+      const text = (name: string) => {
+        const value = line.options.get(name);
+        return typeof value === "string" ? value : undefined;
+      };
+      return await serveCommand({
+        port: Number(port),
+        hostname: text("--hostname") ?? "127.0.0.1",
+        store: text("--store"),
+        root: text("--root"),
+        allowModules: text("--allow-modules"),
+        runnerEntry: options.runnerEntry ??
+          new URL("./runner_main.ts", import.meta.url).href,
+        log: cliLog(runtime, logFormat(line, command)),
+      }, runtime);
     }
     case "list":
     case "schema": {

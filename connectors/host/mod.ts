@@ -20,5 +20,5 @@
  */
 
 export * from "../../src/host/mod.ts";
-export * from "./connector_host.ts";
-export * from "./config_runner.ts";
+export * from "../cli/connector_host.ts";
+export * from "../cli/config_runner.ts";

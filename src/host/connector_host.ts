@@ -30,6 +30,7 @@ import type {
 } from "./connector_runner.ts";
 import type { ConnectorState } from "./connector_state.ts";
 import type { ConnectorStatus } from "./connector_status.ts";
+import { statusPage } from "./status_page.ts";
 
 /** A connector id: as a pipeline config's `id`. */
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
@@ -446,8 +447,11 @@ export class ConnectorHost {
         },
       });
     }
+    // The probes, and the status page (no data in it: a browser cannot send
+    // the token when it navigates; the page sends it on each API call).
     const probe = segments.length === 1 &&
-      (segments[0] === "healthz" || segments[0] === "readyz");
+      (segments[0] === "healthz" || segments[0] === "readyz" ||
+        segments[0] === "");
     const role: Role | undefined = probe ? undefined : await this.#authenticate(
       request,
     );
@@ -534,6 +538,8 @@ export class ConnectorHost {
           GET: { change: false, handle: () => this.#list() },
           POST: { change: true, handle: (request) => this.#create(request) },
         }
+        : first === ""
+        ? { GET: { change: false, handle: () => statusPage() } }
         : undefined;
       return actions && { actions, id: "", connectors: first === "connectors" };
     }

@@ -279,7 +279,12 @@ test("unknown paths and ids answer 404 JSON, other methods 405 with Allow", asyn
   const unknownPath = await answer(call(host, "GET", "/nothing/here"));
   assert.equal(unknownPath.status, 404);
   assert.equal(unknownPath.body.error.code, "CA_ERR_HOST_NOT_FOUND");
-  assert.equal((await answer(call(host, "GET", "/"))).status, 404);
+  // "/" is the status page: HTML, no token needed (it holds no data).
+  const page = await host.fetch(new Request("http://host/"));
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+  await page.body?.cancel();
+  assert.equal((await answer(call(host, "POST", "/"))).status, 405);
   assert.equal(
     (await answer(call(host, "GET", "/connectors/a/b/c"))).status,
     404,

@@ -78,3 +78,4 @@ export * from "./connector_states.ts";
 export * from "./connector_status.ts";
 export * from "./connector_details.ts";
 export * from "./host_error_code.ts";
+export * from "./status_page.ts";

@@ -23,7 +23,7 @@ import type {
   ConnectorFailure,
   RunningConnector,
 } from "../../src/host/connector_runner.ts";
-import { defaultRegistry } from "../cli/default_registry.ts";
+import { defaultRegistry } from "./default_registry.ts";
 import { fileStore } from "../file_store/file_store.ts";
 import { MissingPackageError } from "../runtime/missing_package_error.ts";
 import { configRunner } from "./config_runner.ts";

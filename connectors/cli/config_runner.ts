@@ -14,15 +14,15 @@ import type {
   RunningConnector,
 } from "../../src/host/connector_runner.ts";
 import { isWithin, toPointer } from "../../src/util/json_pointer.ts";
-import { type CliLog, cliLog } from "../cli/cli_log.ts";
-import { loadCliRuntime } from "../cli/cli_runtime.ts";
-import { ConfigRun, type ConfigRunFailure } from "../cli/config_run.ts";
-import { defaultRegistry } from "../cli/default_registry.ts";
-import { errorLine } from "../cli/error_line.ts";
-import { exitCodeOf } from "../cli/exit_code_of.ts";
-import { EXIT_CODES } from "../cli/exit_codes.ts";
-import { loadConfigText, type LoadedConfig } from "../cli/load_config.ts";
-import { openStore } from "../cli/open_store.ts";
+import { type CliLog, cliLog } from "./cli_log.ts";
+import { loadCliRuntime } from "./cli_runtime.ts";
+import { ConfigRun, type ConfigRunFailure } from "./config_run.ts";
+import { defaultRegistry } from "./default_registry.ts";
+import { errorLine } from "./error_line.ts";
+import { exitCodeOf } from "./exit_code_of.ts";
+import { EXIT_CODES } from "./exit_codes.ts";
+import { loadConfigText, type LoadedConfig } from "./load_config.ts";
+import { openStore } from "./open_store.ts";
 
 /**
  * Options for {@linkcode configRunner}.

@@ -1,0 +1,212 @@
+// Copyright 2026 the @ca/streams authors. MIT license.
+
+import type { DefinitionStore } from "../../src/definition_store/definition_store.ts";
+import { memoryDefinitionStore } from "../../src/definition_store/memory_definition_store.ts";
+import type { StoreConfig } from "../../src/config/pipeline_config.ts";
+import { connectorHost } from "./connector_host.ts";
+import { serveNode } from "../node_server/serve_node.ts";
+import type { CliLog } from "./cli_log.ts";
+import type { CliRuntime } from "./cli_runtime.ts";
+import { defaultRegistry } from "./default_registry.ts";
+import { EXIT_CODES } from "./exit_codes.ts";
+import { UsageError } from "./usage_error.ts";
+
+/** What `ca serve` was given. */
+export interface ServeSettings {
+  port: number;
+  hostname: string;
+  /** `memory`, a directory, or a `postgres://` URL. */
+  store: string | undefined;
+  /** The base of relative paths in configs (default the working directory). */
+  root: string | undefined;
+  allowModules: string | undefined;
+  /** The child runner program, a `file:` URL. */
+  runnerEntry: string;
+  log: CliLog;
+}
+
+/** The directory under the root where `ca serve` keeps its state by default. */
+const DEFAULT_STORE = ".ca-host";
+
+/** `/a/b` + `c` -> `/a/b/c`; an absolute `path` stays. */
+function resolvePath(base: string, path: string): string {
+  if (path.startsWith("/")) return path;
+  const parts = path.split("/").filter((part) => part !== "" && part !== ".");
+  return [base.replace(/\/+$/, ""), ...parts].join("/") || "/";
+}
+
+/**
+ * Where definitions and checkpoints go: the definition store, and the
+ * checkpoint store config of connectors that name none.
+ */
+async function openStores(
+  spec: string,
+  root: string,
+  signal: AbortSignal,
+): Promise<{
+  definitions: DefinitionStore;
+  checkpointStore: StoreConfig | undefined;
+  where: string;
+}> {
+  if (spec === "memory") {
+    return {
+      definitions: memoryDefinitionStore(),
+      checkpointStore: { type: "memory" },
+      where: "memory (lost when ca serve ends)",
+    };
+  }
+  const registry = defaultRegistry();
+  const baseUrl = `file://${root.replace(/\/*$/, "/")}`;
+  if (/^postgres(ql)?:\/\//.test(spec)) {
+    const definition = registry.get("definitionStore", "postgres")!;
+    const definitions = await definition.create(
+      { url: spec } as never,
+      { baseUrl, signal },
+    ) as DefinitionStore;
+    const url = new URL(spec);
+    if (url.password !== "") url.password = "***";
+    return {
+      definitions,
+      checkpointStore: { type: "postgres", url: spec } as StoreConfig,
+      where: `PostgreSQL ${url.href}`,
+    };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
+    throw new UsageError(
+      `ca serve: --store must be memory, a directory or a postgres:// URL, got ${
+        JSON.stringify(spec)
+      }`,
+      "serve",
+    );
+  }
+  const dir = resolvePath(root, spec);
+  const definition = registry.get("definitionStore", "file")!;
+  const definitions = await definition.create(
+    { path: `${dir}/definitions.log` } as never,
+    { baseUrl, signal },
+  ) as DefinitionStore;
+  return {
+    definitions,
+    checkpointStore: { type: "file", dir: `${dir}/checkpoints` } as StoreConfig,
+    where: `the directory ${dir}`,
+  };
+}
+
+/**
+ * `ca serve`: a connector host on `--port`, its definitions (as events)
+ * and checkpoints in `--store`, the tokens from `CA_ADMIN_TOKEN` and
+ * `CA_VIEWER_TOKEN`. SIGINT or SIGTERM stops every connector gracefully
+ * (their checkpoints committed; they start again with the next `ca
+ * serve`), then the server; exit 0.
+ *
+ * @param settings The options as given.
+ * @param runtime The runtime services.
+ * @returns The exit code.
+ */
+export async function serveCommand(
+  settings: ServeSettings,
+  runtime: CliRuntime,
+): Promise<number> {
+  const { log } = settings;
+  const env = runtime.env();
+  const admin = env.CA_ADMIN_TOKEN ?? "";
+  const viewer = env.CA_VIEWER_TOKEN ?? "";
+  if (admin === "") {
+    log.write(
+      "error",
+      "error",
+      "ca serve: cannot start: set CA_ADMIN_TOKEN (and CA_VIEWER_TOKEN for read-only access) to the tokens clients send as Authorization: Bearer <token>",
+    );
+    return EXIT_CODES.config;
+  }
+  for (
+    const [name, token] of [["CA_ADMIN_TOKEN", admin], [
+      "CA_VIEWER_TOKEN",
+      viewer,
+    ]]
+  ) {
+    if (token !== "" && token.length < 16) {
+      log.write(
+        "error",
+        "error",
+        `ca serve: cannot start: ${name} must be at least 16 characters long (a random token, such as openssl rand -hex 24 prints)`,
+      );
+      return EXIT_CODES.config;
+    }
+  }
+  const root = resolvePath(runtime.cwd(), settings.root ?? ".");
+  const allowModules = settings.allowModules === undefined
+    ? undefined
+    : resolvePath(runtime.cwd(), settings.allowModules);
+  const closing = new AbortController();
+  let stores;
+  try {
+    stores = await openStores(
+      settings.store ?? resolvePath(root, DEFAULT_STORE),
+      root,
+      closing.signal,
+    );
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    log.write(
+      "error",
+      "error",
+      `ca serve: cannot open the store: ${(error as Error)?.message ?? error}`,
+    );
+    return EXIT_CODES.runner;
+  }
+  const host = connectorHost({
+    definitions: stores.definitions,
+    root,
+    ...(allowModules === undefined ? {} : { allowModules }),
+    ...(stores.checkpointStore === undefined
+      ? {}
+      : { checkpointStore: stores.checkpointStore }),
+    runnerEntry: settings.runnerEntry,
+    tokens: { admin: [admin], viewer: viewer === "" ? [] : [viewer] },
+  });
+  let server;
+  try {
+    server = await serveNode((request) => host.fetch(request), {
+      port: settings.port,
+      hostname: settings.hostname,
+    });
+  } catch (error) {
+    await stores.definitions.close();
+    log.write(
+      "error",
+      "error",
+      `ca serve: cannot listen on ${settings.hostname}:${settings.port}: ${
+        (error as Error)?.message ?? error
+      }`,
+    );
+    return EXIT_CODES.runner;
+  }
+  let stop!: (signal: string) => void;
+  const stopped = new Promise<string>((resolve) => stop = resolve);
+  const stopListening = runtime.onStopSignal((signal) => stop(signal));
+  log.write(
+    "info",
+    "serve",
+    `ca serve: listening on ${server.url.href} (${runtime.name} ${runtime.version}); definitions and checkpoints in ${stores.where}; relative paths from ${root}`,
+    { url: server.url.href, root },
+  );
+  try {
+    await host.start();
+    log.write("info", "serve", "ca serve: ready");
+    const signal = await stopped;
+    log.write(
+      "info",
+      "signal",
+      `ca serve: ${signal}: stopping every connector gracefully`,
+    );
+    await host.stop();
+  } finally {
+    stopListening();
+    await server.close();
+    closing.abort();
+    await stores.definitions.close();
+  }
+  log.write("info", "serve", "ca serve: stopped");
+  return EXIT_CODES.ok;
+}
