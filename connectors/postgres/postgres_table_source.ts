@@ -856,15 +856,10 @@ class TableReader {
         table: this.#settings.table,
         reason,
         todo,
+        verb: "read",
         ...(column === undefined ? {} : { column }),
       },
       cause === undefined ? undefined : { cause },
-    );
-    // SqlTableError is worded for sinks ("Cannot write to table"); this
-    // source reads.
-    error.message = error.message.replace(
-      /^Cannot write to table/,
-      "Cannot read table",
     );
     return error;
   }

@@ -50,11 +50,13 @@ export class SqlTableError extends Error {
       column?: string;
       reason: string;
       todo?: string;
+      /** What failed: `"write to"` (default, a sink) or `"read"` (a source). */
+      verb?: "write to" | "read";
     },
     options?: ErrorOptions,
   ) {
     super(
-      `Cannot write to table ${
+      `Cannot ${details.verb ?? "write to"} table ${
         JSON.stringify(details.table)
       } (${details.connector}): ${details.reason}${
         details.todo ? `; ${details.todo}` : ""
