@@ -608,7 +608,7 @@ const steps: Step[] = [
   {
     name: "crash",
     title:
-      "crash scenarios, short form: SIGKILL a pipeline 3 times over 10,000 records (file store), a graph (two sources merged, fanned out to two sinks, one behind a route) 3 times over 10,000 records per source, and a pipeline twice over 4,000,000 unthrottled records without and with checkpoint.maxUncommittedRecords (scripts/crash_test.ts; all of them in full: npm run test:crash:all)",
+      "crash scenarios, short form: SIGKILL a pipeline 3 times over 10,000 records (file store), a graph (two sources merged, fanned out to two sinks, one behind a route) 3 times over 10,000 records per source, `ca serve` with 20 connectors on the PostgreSQL definition and checkpoint stores 3 times over 20,000 records per connector, and a pipeline twice over 4,000,000 unthrottled records without and with checkpoint.maxUncommittedRecords (scripts/crash_test.ts; all of them in full: npm run test:crash:all)",
     async run() {
       const crash = (scenario: string, records: string, kills: string) =>
         exec(DENO, [
@@ -624,6 +624,7 @@ const steps: Step[] = [
         ]);
       await crash("file", "10000", "3");
       await crash("graph", "10000", "3");
+      await crash("host", "20000", "3");
       await crash("unthrottled", "4000000", "2");
     },
   },
