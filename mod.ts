@@ -42,6 +42,7 @@ export * from "./src/processors/map.ts";
 export * from "./src/processors/filter.ts";
 export * from "./src/processors/flat_map.ts";
 export * from "./src/processors/tap.ts";
+export * from "./src/processors/observe_batches.ts";
 export * from "./src/processors/take.ts";
 export * from "./src/processors/batch.ts";
 export * from "./src/processors/unbatch.ts";

@@ -9,6 +9,7 @@ import {
   flatMap,
   map,
   mapConcurrent,
+  observeBatches,
   pipeline,
   take,
   tap,
@@ -37,6 +38,7 @@ const factories: Array<[string, Make]> = [
   ["async filter", () => filter((n: number) => Promise.resolve(n % 4 !== 1))],
   ["flatMap", () => flatMap((n: number) => n % 3 === 0 ? [] : [n, n + 1])],
   ["tap", () => tap(() => {})],
+  ["observeBatches", () => observeBatches(() => {})],
   ["take", () => take(150)],
   [
     "batch+unbatch",

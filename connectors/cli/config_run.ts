@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
 import type { Position } from "../../src/checkpoint/position.ts";
+import type { ConnectionHealth } from "../../src/health/connection_health.ts";
 import type { RunnerConfig } from "../../src/config/pipeline_config.ts";
 import { processorInputs } from "../../src/config/processor_inputs.ts";
 import type { RunnerPlan, SegmentPlan } from "../../src/config/runner_plan.ts";
@@ -14,7 +15,11 @@ import type { LoadedConfig } from "./load_config.ts";
 import { probeStore } from "./probe_store.ts";
 import type { RunSnapshot } from "./render_progress.ts";
 import { runnerCommand } from "./runner_command.ts";
-import { RunnerHost, type RunnerProgress } from "./runner_host.ts";
+import {
+  RunnerHost,
+  type RunnerProgress,
+  type SinkWrites,
+} from "./runner_host.ts";
 
 /** How long aborted child runners get to exit before SIGKILL, in ms. */
 const ABORT_GRACE_MS = 2000;
@@ -78,6 +83,29 @@ export interface ConfigRunProgress extends RunSnapshot {
   recordsDeadLettered: number;
   /** The last committed position of each segment with a checkpoint, by segment id. */
   positions: Record<string, Position | undefined>;
+  /**
+   * Records out of each processor of the config, by name: read by a
+   * source, emitted by a processor (into a route: its input), stored by a
+   * sink. Counted once per batch.
+   */
+  stages: Record<string, { recordsOut: number }>;
+  /** The batch writes of each sink made with `batchSink()`, by name. */
+  sinkWrites: Record<string, SinkWrites>;
+  /** Checkpoint commits that succeeded, over every runner. */
+  commits: number;
+  /** When the last of them succeeded (ms since the epoch), if one did. */
+  lastCommitAt?: number;
+  /**
+   * Records read and not yet committed, over every runner with a
+   * checkpoint (see `RunnerProgress.uncommittedRecords`); absent when no
+   * runner reports it.
+   */
+  uncommittedRecords?: number;
+  /** The connection health of the sources and sinks that report one, by name. */
+  health: {
+    sources: Record<string, ConnectionHealth>;
+    sinks: Record<string, ConnectionHealth>;
+  };
 }
 
 /** One runner of the pipeline as a run sees it. */
@@ -264,8 +292,10 @@ export class ConfigRun {
 
   /**
    * The progress now: every runner and processor as `ca run` shows them,
-   * the records read by the sources and stored by the sinks, and the
-   * checkpoint positions.
+   * the records read by the sources and stored by the sinks, the
+   * checkpoint positions and commits, the records out of each processor,
+   * the batch writes of each sink and the connection health. Child runners
+   * report theirs every second or so.
    *
    * @returns The progress.
    */
@@ -293,23 +323,49 @@ export class ConfigRun {
     };
     const records = new Map<string, number>();
     const positions: Record<string, Position | undefined> = {};
+    const sinkWrites: Record<string, SinkWrites> = {};
+    const health: ConfigRunProgress["health"] = { sources: {}, sinks: {} };
+    let commits = 0;
+    let lastCommitAt: number | undefined;
+    let uncommitted: number | undefined;
     for (const runner of snapshot.runners) {
-      for (
-        const [name, p] of Object.entries(runner.progress?.processors ?? {})
-      ) {
+      const progress = runner.progress;
+      if (progress === undefined) continue;
+      for (const [name, p] of Object.entries(progress.processors ?? {})) {
         records.set(name, p.records);
       }
-      Object.assign(positions, runner.progress?.positions ?? {});
+      Object.assign(positions, progress.positions ?? {});
+      Object.assign(sinkWrites, progress.sinkWrites ?? {});
+      Object.assign(health.sources, progress.health?.sources ?? {});
+      Object.assign(health.sinks, progress.health?.sinks ?? {});
+      commits += progress.commits ?? 0;
+      if (progress.lastCommitAt !== undefined) {
+        lastCommitAt = Math.max(lastCommitAt ?? 0, progress.lastCommitAt);
+      }
+      if (progress.uncommittedRecords !== undefined) {
+        uncommitted = (uncommitted ?? 0) + progress.uncommittedRecords;
+      }
     }
     const sum = (names: readonly string[]) =>
       names.reduce((total, name) => total + (records.get(name) ?? 0), 0);
-    return {
+    const stages: Record<string, { recordsOut: number }> = {};
+    for (const name of snapshot.processors) {
+      stages[name] = { recordsOut: records.get(name) ?? 0 };
+    }
+    const progress: ConfigRunProgress = {
       ...snapshot,
       recordsRead: sum(this.#sources),
       recordsWritten: sum(this.#sinks),
       recordsDeadLettered: 0,
       positions,
+      stages,
+      sinkWrites,
+      commits,
+      health,
     };
+    if (lastCommitAt !== undefined) progress.lastCommitAt = lastCommitAt;
+    if (uncommitted !== undefined) progress.uncommittedRecords = uncommitted;
+    return progress;
   }
 
   /** Settles the run once every runner is done, or one failed. */
@@ -541,10 +597,13 @@ export class ConfigRun {
             if (runner.state === "starting") runner.state = "running";
             runner.announced = true;
             this.#whenUp();
-            runner.progress = {
-              processors: message.processors,
-              positions: message.positions ?? {},
-            };
+            {
+              const { type: _, ...progress } = message;
+              runner.progress = {
+                ...progress,
+                positions: progress.positions ?? {},
+              };
+            }
             break;
           case "output":
             runtime.writeStdout(`${message.text}\n`);

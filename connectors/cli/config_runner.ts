@@ -495,7 +495,7 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
           }
           const now = run.progress();
           const ids = Object.keys(now.positions);
-          return {
+          const progress: ConnectorProgress = {
             recordsRead: now.recordsRead,
             recordsWritten: now.recordsWritten,
             recordsDeadLettered: now.recordsDeadLettered,
@@ -504,7 +504,18 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
               : ids.length === 0
               ? undefined
               : now.positions,
+            stages: now.stages,
+            sinks: now.sinkWrites,
+            commits: now.commits,
+            health: now.health,
           };
+          if (now.uncommittedRecords !== undefined) {
+            progress.uncommittedRecords = now.uncommittedRecords;
+          }
+          if (now.lastCommitAt !== undefined) {
+            progress.lastCommitAt = new Date(now.lastCommitAt).toISOString();
+          }
+          return progress;
         },
       };
     },

@@ -20,7 +20,9 @@ import {
   type PipelineState,
   type RunningPipeline,
 } from "../../src/pipeline/pipeline.ts";
-import { tap } from "../../src/processors/tap.ts";
+import { observeBatches } from "../../src/processors/observe_batches.ts";
+import type { ConnectionHealth } from "../../src/health/connection_health.ts";
+import { BATCH_SINK, type BatchSink } from "../../src/sinks/batch_sink.ts";
 import { ROUTE_USE } from "../../src/config/check_graph.ts";
 import {
   type AssembledSegment,
@@ -33,6 +35,9 @@ import type {
   ChannelListener,
 } from "../../src/channel/channel_connection.ts";
 import { openStore } from "./open_store.ts";
+import { LatencyHistogram } from "./latency_histogram.ts";
+import { observedStore } from "./observed_store.ts";
+import { timedSink } from "./timed_sink.ts";
 
 /** One processor's progress, as `ca run` shows it. */
 export interface ProcessorProgress {
@@ -42,12 +47,53 @@ export interface ProcessorProgress {
   records: number;
 }
 
-/** A runner's progress: every processor it hosts, and its checkpoints. */
+/** A sink's batch writes: how many, and how long they took. */
+export interface SinkWrites {
+  /** Batch writes that succeeded. */
+  batches: number;
+  /**
+   * Their durations in seconds, as a Prometheus histogram: per upper bound
+   * the writes at or below it (cumulative; `+Inf` is `count`).
+   */
+  latency: { buckets: [number, number][]; sum: number; count: number };
+}
+
+/**
+ * A runner's progress: every processor it hosts, and its checkpoints. A
+ * child runner sends it as is (`{ type: "progress", ... }`); the optional
+ * fields may be missing from a runner that does not count them.
+ */
 export interface RunnerProgress {
   /** By processor name. */
   processors: Record<string, ProcessorProgress>;
   /** The last committed position of each segment with a checkpoint, by segment id. */
   positions: Record<string, Position | undefined>;
+  /**
+   * The batch writes of each sink of the config made with `batchSink()`
+   * (every registered sink), by name. Channel writers are left out.
+   */
+  sinkWrites?: Record<string, SinkWrites>;
+  /** Checkpoint commits that succeeded, over every segment. */
+  commits?: number;
+  /** When the last of them succeeded (ms since the epoch). */
+  lastCommitAt?: number;
+  /**
+   * Records read and not yet covered by a commit, over the segments with
+   * a checkpoint; absent without one. An approximation: records read minus
+   * the records the sinks had written when the last successful commit
+   * started. Right when every record read reaches a sink; records that a
+   * processor drops (a `where`) keep counting as uncommitted, so it is high
+   * by those.
+   */
+  uncommittedRecords?: number;
+  /**
+   * The connection health of the sources and sinks (and channel ends)
+   * that report one, by their name in the config.
+   */
+  health?: {
+    sources: Record<string, ConnectionHealth>;
+    sinks: Record<string, ConnectionHealth>;
+  };
 }
 
 /** Options for {@linkcode RunnerHost}. */
@@ -61,7 +107,9 @@ interface RunningSegment {
   plan: SegmentPlan;
   running?: RunningPipeline;
   /** Per processor or route, the count of records out of it (into a route). */
-  counters: Map<string, number>;
+  counters: Map<string, { records: number }>;
+  /** Records its sink had written when its last commit that succeeded started. */
+  doneAtCommit: number;
   /** Where each node ended up in the pipeline (once built). */
   assembled?: AssembledSegment;
   /** Its config sources: `"source"` (and no input channel), or `"mixed"`. */
@@ -94,6 +142,10 @@ export class RunnerHost {
   >();
   #store: CheckpointStore | undefined;
   #stop = new AbortController();
+  /** The batch writes of each sink of the config, by name. */
+  #sinkWrites = new Map<string, LatencyHistogram>();
+  #commits = 0;
+  #lastCommitAt: number | undefined;
 
   constructor(
     plan: RunnerPlan,
@@ -110,6 +162,7 @@ export class RunnerHost {
       return {
         plan: segment,
         counters: new Map(),
+        doneAtCommit: 0,
         sources: !holds
           ? "none"
           : segment.inputs.length === 0
@@ -147,12 +200,13 @@ export class RunnerHost {
   async start(): Promise<{ finished: Promise<void> }> {
     const plan = this.plan;
     if (plan.checkpoint) {
-      this.#store = await openStore(plan.checkpoint.store, {
+      const opened = await openStore(plan.checkpoint.store, {
         registry: this.#registry,
         pipelineId: plan.pipelineId,
         baseUrl: plan.baseUrl,
         signal: this.#stop.signal,
       });
+      this.#store = observedStore(opened, (id) => this.#committing(id));
     }
     const runs: Promise<void>[] = [];
     for (const segment of this.#segments) {
@@ -184,6 +238,22 @@ export class RunnerHost {
     return { finished };
   }
 
+  /**
+   * A commit of segment `id` starts: note what its sink has written; once
+   * the commit succeeded, that is what the checkpoint covers.
+   */
+  #committing(id: string): () => void {
+    const segment = this.#segments.find((s) => s.plan.id === id);
+    const written = segment?.running?.recordsWritten;
+    return () => {
+      this.#commits++;
+      this.#lastCommitAt = Date.now();
+      if (segment !== undefined && written !== undefined) {
+        segment.doneAtCommit = Math.max(segment.doneAtCommit, written);
+      }
+    };
+  }
+
   async #close(): Promise<void> {
     await this.#store?.close?.().catch(() => {});
   }
@@ -192,7 +262,8 @@ export class RunnerHost {
    * The stages of a segment's pipeline: its processors created, a channel
    * reader on each input and a writer on each output, assembled into
    * `merge()`, a line and a tree of `fanOut()`, `route()` and `branch()`,
-   * with a counting tap after each processor.
+   * with a per-batch counter after each processor and a timer on each
+   * batch sink.
    */
   async #createStages(segment: RunningSegment): Promise<unknown[]> {
     const { plan } = segment;
@@ -230,6 +301,17 @@ export class RunnerHost {
       if (definition.kind === "source" && segment.sources === "mixed") {
         part = stoppableSource(part, segment.stopped);
       }
+      if (
+        definition.kind === "sink" && part !== null &&
+        typeof part === "object" && BATCH_SINK in part
+      ) {
+        const histogram = new LatencyHistogram();
+        this.#sinkWrites.set(processor.name, histogram);
+        part = timedSink(
+          part as BatchSink<unknown>,
+          (seconds) => histogram.observe(seconds),
+        );
+      }
       nodes.set(processor.name, {
         name: processor.name,
         role: isRoute ? "route" : definition.kind,
@@ -258,9 +340,11 @@ export class RunnerHost {
     }
     const counters = segment.counters;
     segment.assembled = assembleSegment([...nodes.values()], (name) => {
-      counters.set(name, 0);
-      return tap(() => {
-        counters.set(name, counters.get(name)! + 1);
+      const counter = { records: 0 };
+      counters.set(name, counter);
+      // Once per batch: the per-record cost stays out of the pipeline.
+      return observeBatches((records) => {
+        counter.records += records.length;
       });
     });
     return segment.assembled.stages;
@@ -353,10 +437,18 @@ export class RunnerHost {
     );
   }
 
-  /** The progress of every processor hosted here. */
+  /**
+   * The progress of every processor hosted here, the batch writes of its
+   * sinks, its checkpoint commits and the connection health of its ends.
+   */
   progress(): RunnerProgress {
     const processors: Record<string, ProcessorProgress> = {};
     const positions: Record<string, Position | undefined> = {};
+    const health: NonNullable<RunnerProgress["health"]> = {
+      sources: {},
+      sinks: {},
+    };
+    let uncommitted = 0;
     for (const segment of this.#segments) {
       const { running, assembled } = segment;
       const failed = running?.state === "degraded" &&
@@ -374,9 +466,42 @@ export class RunnerHost {
         }
         processors[name] = { state, records: this.#records(segment, name) };
       }
-      if (this.plan.checkpoint) positions[segment.plan.id] = running?.position;
+      if (this.plan.checkpoint) {
+        positions[segment.plan.id] = running?.position;
+        uncommitted += Math.max(
+          0,
+          (running?.recordsRead ?? 0) - segment.doneAtCommit,
+        );
+      }
+      if (running !== undefined && assembled !== undefined) {
+        const now = running.health;
+        for (const [name, key] of assembled.originKeys) {
+          const found = now.sources[key ?? "source"];
+          if (found !== undefined) health.sources[name] = found;
+        }
+        for (const [name, key] of assembled.sinkKeys) {
+          const found = now.sinks[key ?? "sink"];
+          if (found !== undefined) health.sinks[name] = found;
+        }
+      }
     }
-    return { processors, positions };
+    const sinkWrites: Record<string, SinkWrites> = {};
+    for (const [name, histogram] of this.#sinkWrites) {
+      const latency = histogram.snapshot();
+      sinkWrites[name] = { batches: latency.count, latency };
+    }
+    const progress: RunnerProgress = {
+      processors,
+      positions,
+      sinkWrites,
+      commits: this.#commits,
+      health,
+    };
+    if (this.#lastCommitAt !== undefined) {
+      progress.lastCommitAt = this.#lastCommitAt;
+    }
+    if (this.plan.checkpoint) progress.uncommittedRecords = uncommitted;
+    return progress;
   }
 
   /** Records out of a source or processor, into a route, stored by a sink. */
@@ -384,7 +509,7 @@ export class RunnerHost {
     const { running, assembled } = segment;
     if (running === undefined || assembled === undefined) return 0;
     const counted = segment.counters.get(name);
-    if (counted !== undefined) return counted;
+    if (counted !== undefined) return counted.records;
     if (assembled.originKeys.has(name)) {
       const origin = assembled.originKeys.get(name);
       return origin === undefined

@@ -17,6 +17,7 @@ import {
 import { HostError } from "./_host_error.ts";
 import { KeyedQueue } from "./_keyed_queue.ts";
 import { metricsText } from "./_metrics_text.ts";
+import { ProgressTotals } from "./_progress_totals.ts";
 import { RateMeter } from "./_rate_meter.ts";
 import { readBody } from "./_read_body.ts";
 import { toFailure } from "./_to_failure.ts";
@@ -69,6 +70,8 @@ interface Slot {
   restarts: number;
   /** The counters of its runs that ended. */
   totals: { read: number; written: number; deadLettered: number };
+  /** The other counters of its runs that ended, for the metrics. */
+  counters: ProgressTotals;
   position: unknown;
   meter: RateMeter;
 }
@@ -610,14 +613,21 @@ export class ConnectorHost {
 
   #metrics(): Promise<Response> {
     const text = metricsText(
-      this.connectors().map((status) => ({
-        id: status.id,
-        state: status.state,
-        recordsRead: status.recordsRead,
-        recordsWritten: status.recordsWritten,
-        recordsDeadLettered: status.recordsDeadLettered,
-        restarts: this.#slots.get(status.id)?.restarts ?? 0,
-      })),
+      this.connectors().map((status) => {
+        const slot = this.#slots.get(status.id);
+        const progress = slot && this.#progress(slot);
+        return {
+          id: status.id,
+          state: status.state,
+          recordsRead: status.recordsRead,
+          recordsWritten: status.recordsWritten,
+          recordsDeadLettered: status.recordsDeadLettered,
+          restarts: slot?.restarts ?? 0,
+          uncommittedRecords: status.uncommittedRecords,
+          health: progress?.health,
+          ...slot?.counters.with(progress),
+        };
+      }),
     );
     return Promise.resolve(
       new Response(text, {
@@ -1039,6 +1049,7 @@ export class ConnectorHost {
       failures: [],
       restarts: 0,
       totals: { read: 0, written: 0, deadLettered: 0 },
+      counters: new ProgressTotals(),
       position: null,
       meter: new RateMeter(),
     };
@@ -1323,6 +1334,7 @@ export class ConnectorHost {
       slot.totals.read += progress.recordsRead;
       slot.totals.written += progress.recordsWritten;
       slot.totals.deadLettered += progress.recordsDeadLettered;
+      slot.counters.add(progress);
       if (progress.position !== undefined) slot.position = progress.position;
     }
     slot.run = undefined;

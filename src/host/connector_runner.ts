@@ -142,6 +142,12 @@ export interface ConnectorFailure {
  *   recordsDeadLettered: 10,
  *   position: { offset: 4096 },
  *   uncommittedRecords: 0,
+ *   stages: { orders: { recordsOut: 1000 }, out: { recordsOut: 990 } },
+ *   sinks: {
+ *     out: { batches: 2, latency: { buckets: [[0.01, 1], [0.1, 2]], sum: 0.06, count: 2 } },
+ *   },
+ *   commits: 2,
+ *   lastCommitAt: "2026-01-01T12:00:00.000Z",
  * };
  * const handled = progress.recordsWritten + progress.recordsDeadLettered;
  * if (handled !== progress.recordsRead) throw new Error("unexpected");
@@ -163,4 +169,22 @@ export interface ConnectorProgress {
     sources: Record<string, ConnectionHealth>;
     sinks: Record<string, ConnectionHealth>;
   };
+  /**
+   * Records out of each stage (processor, source or sink of the config),
+   * by name: read by a source, emitted by a processor, stored by a sink.
+   */
+  stages?: Record<string, { recordsOut: number }>;
+  /**
+   * Each sink's batch writes, by name: how many succeeded, and how long
+   * they took in seconds as a histogram (`buckets`: per upper bound the
+   * writes at or below it, cumulative, ascending; `+Inf` is `count`).
+   */
+  sinks?: Record<string, {
+    batches: number;
+    latency: { buckets: [number, number][]; sum: number; count: number };
+  }>;
+  /** Checkpoint commits that succeeded. */
+  commits?: number;
+  /** When the last of them succeeded, as ISO 8601. */
+  lastCommitAt?: string;
 }
