@@ -53,13 +53,14 @@ export interface AssembledSegment {
  * `route()` and `branch()`. The graph was checked to have that shape.
  *
  * @param nodes The segment's nodes, created.
- * @param tap A counting stream to put after a processor (or before a route).
+ * @param tap A counting stream to put after a processor (or before a route);
+ * none: nothing is put between the nodes.
  * @returns The `pipeline()` arguments and where each node ended up.
  * @throws {TypeError} When the nodes do not have that shape.
  */
 export function assembleSegment(
   nodes: readonly SegmentNode[],
-  tap: (name: string) => TransformStream<unknown, unknown>,
+  tap?: (name: string) => TransformStream<unknown, unknown>,
 ): AssembledSegment {
   const byName = new Map(nodes.map((node) => [node.name, node]));
   const node = (name: string): SegmentNode => {
@@ -83,7 +84,11 @@ export function assembleSegment(
 
   /** A node's processors (each followed by its tap), as stream parts. */
   const streams = (names: readonly string[]): unknown[] =>
-    names.flatMap((name) => [node(name).part, tap(name)]);
+    names.flatMap((name) =>
+      tap === undefined ? [node(name).part] : [node(name).part, tap(name)]
+    );
+  /** Stages per processor: itself, and its tap when there is one. */
+  const step = tap === undefined ? 1 : 2;
   /** Notes which node each stage index of a line is. */
   const mark = (
     path: string | undefined,
@@ -93,13 +98,14 @@ export function assembleSegment(
     const at = (index: number, name: string) =>
       stageNodes.set(`${path ?? ""}#${index}`, name);
     names.forEach((name, i) => {
-      at(2 * i, name);
-      at(2 * i + 1, name);
+      for (let k = 0; k < step; k++) at(step * i + k, name);
     });
     if (end === undefined || end.role === "processor") return;
-    at(2 * names.length, end.name);
+    at(step * names.length, end.name);
     // A route's tap, then the route.
-    if (end.role === "route") at(2 * names.length + 1, end.name);
+    if (end.role === "route" && tap !== undefined) {
+      at(step * names.length + 1, end.name);
+    }
   };
 
   /**
@@ -151,7 +157,7 @@ export function assembleSegment(
     const { processors, end } = walk(start);
     mark(path, processors, end);
     const parts = streams(processors);
-    if (end.role === "route") parts.push(tap(end.name));
+    if (end.role === "route" && tap !== undefined) parts.push(tap(end.name));
     const sink = endOf(end, path);
     if (parts.length === 0) return sink;
     return (branch as (...args: unknown[]) => unknown)(...parts, sink);
@@ -208,7 +214,7 @@ export function assembleSegment(
   const { processors, end } = walk(first);
   mark(undefined, processors, end);
   stages.push(...streams(processors));
-  if (end.role === "route") stages.push(tap(end.name));
+  if (end.role === "route" && tap !== undefined) stages.push(tap(end.name));
   stages.push(endOf(end, undefined));
   return { stages, stageNodes, sinkKeys, originKeys };
 }

@@ -110,14 +110,18 @@ test("assembleSegment(): a merge, a line, a fan-out to a sink and a route, each 
   assert.equal(summary.sinks?.["split/refunds-file"]?.recordsWritten, 1);
 });
 
-test("assembleSegment(): a failing processor on a branch is found by its StageError", async () => {
+test("assembleSegment(): a failing processor on a branch is found by its StageError, with taps or without", async () => {
   const { make } = counting();
   const failing = (name: string) =>
     map((r: Row) => {
       if (r.id === 2) throw new Error(`${name} fails`);
       return r;
     });
-  for (const where of ["line", "origin", "branch"] as const) {
+  const same = (r: Row) => r;
+  const cases = (["line", "origin", "branch"] as const).flatMap((where) =>
+    [true, false].map((taps) => ({ where, taps }))
+  );
+  for (const { where, taps } of cases) {
     const assembled = assembleSegment(
       nodes([
         {
@@ -132,10 +136,12 @@ test("assembleSegment(): a failing processor on a branch is found by its StageEr
           inputs: [],
           part: where === "origin" ? [{ id: 3 }] : [],
         },
+        // Not the first of their lines: their stage index depends on taps.
+        { name: "zero", role: "processor", inputs: ["src"], part: map(same) },
         {
           name: "first",
           role: "processor",
-          inputs: ["src"],
+          inputs: ["zero"],
           part: where === "origin" ? failing("first") : map((r: Row) => r),
         },
         {
@@ -145,15 +151,16 @@ test("assembleSegment(): a failing processor on a branch is found by its StageEr
           part: where === "line" ? failing("joined") : map((r: Row) => r),
         },
         { name: "x", role: "sink", inputs: ["joined"], part: collect() },
+        { name: "pre", role: "processor", inputs: ["joined"], part: map(same) },
         {
           name: "deep",
           role: "processor",
-          inputs: ["joined"],
+          inputs: ["pre"],
           part: where === "branch" ? failing("deep") : map((r: Row) => r),
         },
         { name: "y", role: "sink", inputs: ["deep"], part: collect() },
       ]),
-      make,
+      taps ? make : undefined,
     );
     const error = await pipeline(
       ...(assembled.stages as [Iterable<Row>, WritableStream<Row>]),
@@ -163,7 +170,11 @@ test("assembleSegment(): a failing processor on a branch is found by its StageEr
       `${error.branch ?? ""}#${error.stageIndex}`,
     );
     const expected = { line: "joined", origin: "first", branch: "deep" }[where];
-    assert.equal(found, expected, `${where}: ${error.message}`);
+    assert.equal(
+      found,
+      expected,
+      `${where} (${taps ? "taps" : "no taps"}): ${error.message}`,
+    );
   }
 });
 

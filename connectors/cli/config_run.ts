@@ -15,8 +15,10 @@ import type { LoadedConfig } from "./load_config.ts";
 import { probeStore } from "./probe_store.ts";
 import type { RunSnapshot } from "./render_progress.ts";
 import { runnerCommand } from "./runner_command.ts";
+import { TapError } from "../../src/host/tap_error.ts";
 import {
   RunnerHost,
+  type RunnerHostOptions,
   type RunnerProgress,
   type SinkWrites,
 } from "./runner_host.ts";
@@ -43,6 +45,18 @@ export interface ConfigRunOptions {
    * `CA_NODE`, `CA_PYTHON`, `PATH`); default `runtime.env()`.
    */
   env?: Record<string, string | undefined>;
+  /**
+   * Opens the checkpoint stores of the runners of this process (default
+   * `openStore`): a connector host shares one store among its connectors
+   * (see `RunnerHostOptions.openStore`).
+   */
+  openStore?: RunnerHostOptions["openStore"];
+  /**
+   * Count for the metrics in the runners of this process (default true);
+   * with false they put no counters, timers or store observer into the
+   * pipelines (see `RunnerHostOptions.metrics`). Child runners count.
+   */
+  metrics?: boolean;
 }
 
 /** Why a {@linkcode ConfigRun} ended badly: the first failure. */
@@ -291,6 +305,40 @@ export class ConfigRun {
   }
 
   /**
+   * Subscribes to the records out of a processor (or source) of the
+   * config, once per batch: see `RunnerHost.tap`. Only the runners in this
+   * process can be tapped.
+   *
+   * @returns Removes the listener.
+   * @throws {TapError} For a name that is no processor of the config, or
+   * one that cannot be tapped (a sink, a stage of a child runner).
+   */
+  tap(
+    stage: string,
+    listener: (records: readonly unknown[]) => void,
+  ): () => void {
+    const names = this.#loaded.config.processors.map((p) => p.name);
+    const runner = [...this.#runners.values()].find((r) =>
+      r.plan.segments.some((s) => s.processors.some((p) => p.name === stage))
+    );
+    if (runner === undefined) {
+      throw new TapError(
+        "CA_ERR_HOST_UNKNOWN_STAGE",
+        `Cannot tap stage "${stage}": the config has no such processor (${
+          names.join(", ")
+        })`,
+      );
+    }
+    if (runner.host === undefined) {
+      throw new TapError(
+        "CA_ERR_HOST_TAP_UNSUPPORTED",
+        `Cannot tap stage "${stage}": it runs in runner "${runner.plan.runner}", a child process (${runner.plan.runtime}); the tap works for stages of in-process runners (${this.#options.runtime.name})`,
+      );
+    }
+    return runner.host.tap(stage, listener);
+  }
+
+  /**
    * The progress now: every runner and processor as `ca run` shows them,
    * the records read by the sources and stored by the sinks, the
    * checkpoint positions and commits, the records out of each processor,
@@ -461,6 +509,8 @@ export class ConfigRun {
       runner.version = runtime.version;
       const host = new RunnerHost(runner.plan, registry, {
         onListening: (channel, port) => this.#route(runner, channel, port),
+        openStore: this.#options.openStore,
+        metrics: this.#options.metrics,
       });
       runner.host = host;
       try {
@@ -472,6 +522,7 @@ export class ConfigRun {
             pipelineId: runner.plan.pipelineId,
             baseUrl: runner.plan.baseUrl,
             ids: runner.plan.segments.map((segment) => segment.id),
+            open: this.#options.openStore,
           });
         }
         const { finished } = await host.start();

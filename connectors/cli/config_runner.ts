@@ -7,6 +7,7 @@ import { parsePipelineConfig } from "../../src/config/parse_pipeline_config.ts";
 import type { StoreConfig } from "../../src/config/pipeline_config.ts";
 import { Registry } from "../../src/config/registry.ts";
 import { substituteEnv } from "../../src/config/substitute_env.ts";
+import { validateArgs } from "../../src/config/validate_args.ts";
 import type {
   ConnectorFailure,
   ConnectorProgress,
@@ -22,7 +23,8 @@ import { errorLine } from "./error_line.ts";
 import { exitCodeOf } from "./exit_code_of.ts";
 import { EXIT_CODES } from "./exit_codes.ts";
 import { loadConfigText, type LoadedConfig } from "./load_config.ts";
-import { openStore } from "./open_store.ts";
+import type { OpenStoreOptions } from "./open_store.ts";
+import { SharedStores } from "./shared_stores.ts";
 
 /**
  * Options for {@linkcode configRunner}.
@@ -98,6 +100,20 @@ export interface ConfigRunnerOptions {
       fields?: Record<string, unknown>,
     ): void;
   };
+  /**
+   * Count for the metrics (default true): records out of each stage, sink
+   * batch write times, checkpoint commits and uncommitted records, through
+   * a per-batch counter after each processor, a timer on each sink and an
+   * observer on the checkpoint store. With false the runners in this
+   * process put none of them in, so a pipeline runs exactly as `ca run`
+   * would run it without counting, and a connector reports only records
+   * read and written, its position and its connection health (the host's
+   * `GET /metrics` then has no per-stage, sink or commit series for it).
+   * Runners of another runtime, in child processes, count as always, but
+   * what they count is left out as well. For measuring what the metrics
+   * cost (`npm run bench:host`).
+   */
+  metrics?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -175,7 +191,15 @@ function failureError(failure: ConnectorFailure): Error {
  * `allowModules` (or at all, without it). Its `${NAME}` references are
  * resolved from `env` when it starts, never stored. The connector's id is
  * its config's `id`, and so its checkpoint id; a config without a
- * `checkpoint.store` gets `checkpointStore`, when given.
+ * `checkpoint.store` gets `checkpointStore`, when given. The runners of
+ * every connector in this process share one opened store per identical
+ * store config (one PostgreSQL client for all of them), closed when the
+ * last of them ends.
+ *
+ * `remove` (on delete) calls the `remove` of each processor definition of
+ * the config that has one (a `postgres-change-source` drops its
+ * replication slot), then deletes the connector's checkpoints, so a
+ * connector created again with the same id starts from the beginning.
  *
  * A connector that fails because of its config (bad args, a missing
  * package, a module that does not load, an unset variable) fails with
@@ -184,7 +208,8 @@ function failureError(failure: ConnectorFailure): Error {
  *
  * @param options The root directory of relative paths, and optionally the
  * directory of allowed modules, the default checkpoint store, the
- * environment, the runtime, the registry, the child runner and the log.
+ * environment, the runtime, the registry, the child runner, the log and
+ * whether to count for the metrics.
  * @returns The runner.
  *
  * @example Check a config, run it to its end, and rerun it from the start
@@ -244,6 +269,19 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
       'Cannot create a config runner: options.checkpointStore must be a store config such as { type: "file", dir: "checkpoints" }',
     );
   }
+  if (options.metrics !== undefined && typeof options.metrics !== "boolean") {
+    throw new TypeError(
+      `Cannot create a config runner: options.metrics must be a boolean, got ${typeof options
+        .metrics}`,
+    );
+  }
+  const metrics = options.metrics ?? true;
+  // One opened store per identical store config, shared by the runners of
+  // every connector in this process: 20 connectors on one PostgreSQL store
+  // keep one client, not 20. Each connector's ids still fence it.
+  const stores = new SharedStores();
+  const openShared = (config: StoreConfig, options: OpenStoreOptions) =>
+    stores.open(config, options);
   const setup = (async () => {
     const runtime = await loadCliRuntime();
     const cwd = runtime.cwd();
@@ -447,6 +485,8 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
           runnerEntry,
           log,
           env: context.env,
+          openStore: openShared,
+          metrics,
         });
         follow(run);
         return run;
@@ -484,6 +524,14 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
           await run?.abort(reason);
           await ended;
         },
+        tap(stage, listener) {
+          if (run === undefined) {
+            throw new Error(
+              `Cannot tap stage "${stage}" of connector ${id}: it has not started`,
+            );
+          }
+          return run.tap(stage, listener);
+        },
         progress(): ConnectorProgress {
           if (run === undefined) {
             return {
@@ -504,9 +552,13 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
               : ids.length === 0
               ? undefined
               : now.positions,
-            stages: now.stages,
-            sinks: now.sinkWrites,
-            commits: now.commits,
+            ...(metrics
+              ? {
+                stages: now.stages,
+                sinks: now.sinkWrites,
+                commits: now.commits,
+              }
+              : {}),
             health: now.health,
           };
           if (now.uncommittedRecords !== undefined) {
@@ -550,7 +602,7 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
           }`,
         );
       }
-      const opened = await openStore(checkpoint.store, {
+      const opened = await openShared(checkpoint.store, {
         registry: loaded.registry,
         pipelineId: loaded.config.id,
         baseUrl: loaded.baseUrl,
@@ -563,6 +615,45 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
             await opened.commit(segment, at, generation);
           }
         }
+      } finally {
+        await opened.close?.();
+      }
+    },
+
+    async remove(id, config) {
+      const loaded = await load(config, id);
+      // What its processors keep on their systems (a replication slot)
+      // first: when that fails, its checkpoints are still there too.
+      for (const processor of loaded.config.processors) {
+        if (loaded.config.runners[processor.runner]?.runtime === "python") {
+          continue;
+        }
+        const definition = loaded.registry.processor(processor.use);
+        if (definition?.remove === undefined) continue;
+        const result = await validateArgs(definition, processor.args, {
+          path: `/processors/${processor.name}/args`,
+        });
+        if (!result.ok) throw new ConfigError(result.issues);
+        await definition.remove(result.value, {
+          name: processor.name,
+          pipelineId: loaded.config.id,
+          baseUrl: loaded.baseUrl,
+          signal: new AbortController().signal,
+        });
+      }
+      // Then its checkpoints, as a reset to the start removes them.
+      const checkpoint = loaded.config.checkpoint;
+      if (checkpoint === undefined) return;
+      const ids = loaded.plans.flatMap((plan) =>
+        plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
+      );
+      const opened = await openShared(checkpoint.store, {
+        registry: loaded.registry,
+        pipelineId: loaded.config.id,
+        baseUrl: loaded.baseUrl,
+      });
+      try {
+        for (const segment of ids) await opened.delete(segment);
       } finally {
         await opened.close?.();
       }

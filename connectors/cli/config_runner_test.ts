@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
+import postgres from "postgres";
 import * as z from "zod/mini";
 import { defineProcessor } from "../../src/config/define_processor.ts";
 import type { Registry } from "../../src/config/registry.ts";
@@ -38,6 +39,8 @@ const EXECUTABLES = {
   CA_NODE: path("node_modules/node24/bin/node"),
 };
 const STORE = { type: "file", dir: "checkpoints" };
+const POSTGRES_URL = process.env.CA_TEST_POSTGRES_URL ??
+  "postgres://postgres@127.0.0.1:5432/test";
 
 async function withRoot(fn: (root: string) => Promise<void>): Promise<void> {
   const root = await realpath(await mkdtemp(join(tmpdir(), "ca-host-")));
@@ -418,6 +421,147 @@ test("configRunner() ends a connector that misses a package or a module with a f
     const broken = await failureOf(runner.start("copy", config));
     assert.equal(broken.transient, false);
     assert.equal(broken.code, "CA_ERR_CONFIG");
+  });
+});
+
+test("configRunner().remove() calls its processors' remove() and deletes its checkpoints: the id created again starts from the beginning", async () => {
+  await withRoot(async (root) => {
+    await writeInput(root, 10);
+    const removed: unknown[] = [];
+    let failing = false;
+    const keeper = defineProcessor({
+      name: "keeper",
+      kind: "processor",
+      description: "Passes records on; keeps a resource elsewhere.",
+      args: z.strictObject({ resource: z.string() }),
+      create: () => new TransformStream(),
+      remove(args, context) {
+        if (failing) {
+          return Promise.reject(new Error("Cannot remove: no answer"));
+        }
+        removed.push({ args, name: context.name, id: context.pipelineId });
+        return Promise.resolve();
+      },
+    });
+    const runner = configRunner({
+      root,
+      checkpointStore: STORE,
+      registry: registryWith(keeper),
+      env: { ...process.env, RESOURCE: "orders_slot" },
+    });
+    const config = copyConfig([
+      { name: "keep", use: "keeper", args: { resource: "${RESOURCE}" } },
+    ]);
+    const out = join(root, "out.ndjson");
+    const checkpoints = fileStore(join(root, "checkpoints"));
+    try {
+      assert.equal(await runner.start("copy", config).ended, undefined);
+      const resumed = runner.start("copy", config);
+      assert.equal(await resumed.ended, undefined);
+      assert.equal(resumed.progress().recordsRead, 0, "it resumes at the end");
+      assert.deepEqual(removed, [], "nothing removed by running");
+
+      // A remove that fails keeps the checkpoint: the delete can be retried.
+      failing = true;
+      await assert.rejects(runner.remove!("copy", config), /no answer/);
+      assert.notEqual(
+        (await checkpoints.get("copy/read")).position,
+        undefined,
+      );
+
+      failing = false;
+      await runner.remove!("copy", config);
+      assert.deepEqual(removed, [
+        { args: { resource: "orders_slot" }, name: "keep", id: "copy" },
+      ]);
+      assert.equal((await checkpoints.get("copy/read")).position, undefined);
+
+      // Created again with the same id: from the beginning.
+      await rm(out);
+      const again = runner.start("copy", config);
+      assert.equal(await again.ended, undefined);
+      assert.equal(again.progress().recordsRead, 10);
+      assert.deepEqual(await records(out), numbers(0, 10));
+
+      // Removed again: nothing left to remove is no error.
+      await runner.remove!("copy", config);
+      await runner.remove!("copy", config);
+      assert.equal(removed.length, 3);
+    } finally {
+      await checkpoints.close?.();
+    }
+  });
+});
+
+test("configRunner() shares one checkpoint store among its connectors: 20 connectors on PostgreSQL use the store's pool of server connections, not one each", async () => {
+  await withRoot(async (root) => {
+    const suffix = `${Date.now().toString(36)}_${
+      Math.random().toString(36).slice(2, 8)
+    }`;
+    const application = `ca_shared_store_${suffix}`;
+    const table = `ca_shared_checkpoints_${suffix}`;
+    const url = new URL(POSTGRES_URL);
+    url.searchParams.set("application_name", application);
+    const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
+    const connections = async () =>
+      (await admin<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE application_name = ${application}`)[0]!.n;
+    const runner = configRunner({
+      root,
+      checkpointStore: { type: "postgres", url: url.href, table },
+    });
+    const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
+    const running = ids.map((id) =>
+      runner.start(id, {
+        id,
+        runners: { main: { runtime: RUNTIME } },
+        checkpoint: { everyMs: 20 },
+        processors: [
+          {
+            name: "numbers",
+            use: "generate",
+            args: { count: 1_000_000, ratePerSecond: 200 },
+          },
+          { name: "write", use: "file-sink", args: { path: `${id}.ndjson` } },
+        ],
+      })
+    );
+    try {
+      await Promise.all(running.map((connector) => connector.started));
+      await until(
+        () => running.every((c) => typeof c.progress().position === "number"),
+        "a commit of every connector",
+      );
+      const open = await connections();
+      // The postgres store's pool holds at most 2 connections.
+      assert.ok(
+        open >= 1 && open <= 2,
+        `20 connectors keep ${open} connections to the store's server`,
+      );
+      // Each connector commits its own checkpoint, fenced by its own id.
+      const rows = await admin.unsafe<{ id: string }[]>(
+        `SELECT id FROM "${table}" ORDER BY id`,
+      );
+      assert.deepEqual(
+        rows.map((row) => row.id),
+        ids.map((id) => `${id}/numbers`).sort(),
+      );
+
+      await Promise.all(running.map((connector) => connector.stop()));
+      for (let i = 0; (await connections()) > 0; i++) {
+        if (i > 500) {
+          assert.fail(
+            "the store was not closed after the last connector ended",
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await Promise.all(running.map((connector) => connector.abort()));
+      await admin.unsafe(`DROP TABLE IF EXISTS "${table}"`);
+      await admin.end({ timeout: 5 });
+    }
   });
 });
 

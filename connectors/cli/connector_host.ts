@@ -98,6 +98,7 @@ export function connectorHost(options: ConnectorHostSetup): ConnectorHost {
     registry,
     runnerEntry,
     log,
+    metrics,
     ...host
   } = options;
   return new ConnectorHost({
@@ -110,6 +111,7 @@ export function connectorHost(options: ConnectorHostSetup): ConnectorHost {
       ...(registry === undefined ? {} : { registry }),
       ...(runnerEntry === undefined ? {} : { runnerEntry }),
       ...(log === undefined ? {} : { log }),
+      ...(metrics === undefined ? {} : { metrics }),
     }),
   });
 }

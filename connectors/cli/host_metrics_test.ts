@@ -679,3 +679,62 @@ test(`configRunner() reports stage counts and sink batch writes of a child runne
     assert.equal((await lines(join(root, "out.ndjson"))).length, 3000);
   });
 });
+
+test("connectorHost({ metrics: false }): the same output and checkpoint; GET /metrics counts records read and written only", async () => {
+  await withRoot(async (root) => {
+    const host = connectorHost({
+      definitions: memoryDefinitionStore(),
+      root,
+      checkpointStore: { type: "file", dir: "checkpoints" },
+      tokens: { admin: [TOKEN] },
+      metrics: false,
+    });
+    await host.start();
+    try {
+      const count = 20_000;
+      const created = await call(host, "POST", "/connectors", {
+        id: "numbers",
+        start: true,
+        config: {
+          runners: { main: { runtime: RUNTIME } },
+          checkpoint: { everyRecords: 2000 },
+          processors: [
+            { name: "gen", use: "generate", args: { count } },
+            { name: "tag", use: "set", args: { field: "tag", value: "x" } },
+            { name: "out", use: "file-sink", args: { path: "out.ndjson" } },
+          ],
+        },
+      });
+      assert.equal(created.status, 201, await created.text());
+      await until(
+        async () => (await stateOf(host, "numbers")) === "stopped",
+        "the connector to finish",
+      );
+      const output = await lines(join(root, "out.ndjson"));
+      assert.equal(output.length, count);
+      assert.ok(output.every((record) => record.tag === "x"));
+      const details = await (await call(host, "GET", "/connectors/numbers"))
+        .json() as { position: unknown };
+      assert.equal(details.position, count - 1);
+
+      const samples = await metrics(host);
+      const id = { connector: "numbers" };
+      assert.equal(
+        valueOf(samples, "ca_connector_records_read_total", id),
+        count,
+      );
+      assert.equal(
+        valueOf(samples, "ca_connector_records_written_total", id),
+        count,
+      );
+      const counted = samples.filter((s) =>
+        s.labels.connector === "numbers" &&
+        (s.name.startsWith("ca_stage_") || s.name.startsWith("ca_sink_") ||
+          s.name.includes("commit") || s.name.includes("uncommitted"))
+      ).map((s) => s.name);
+      assert.deepEqual(counted, []);
+    } finally {
+      await host.stop();
+    }
+  });
+});

@@ -47,8 +47,8 @@ function deadline(ms: number, what: string): AbortController {
  *
  * @param config The config's `checkpoint.store`.
  * @param options The registry, the pipeline id, the config's directory, the
- * checkpoint ids to read (the segments that start with a source) and the
- * time limit of each step (default 10 s).
+ * checkpoint ids to read (the segments that start with a source), the
+ * time limit of each step (default 10 s) and what opens the store.
  * @returns The stored position of each id (`undefined`: none yet).
  * @throws {ConfigError} For bad args; a `MissingPackageError` when its
  * client package is not installed; else an error "Cannot open the TYPE
@@ -62,22 +62,23 @@ export async function probeStore(
     baseUrl: string;
     ids: string[];
     timeoutMs?: number;
+    /** Opens the store (default {@linkcode openStore}). */
+    open?: typeof openStore;
   },
 ): Promise<Map<string, Position | undefined>> {
   const timeoutMs = options.timeoutMs ?? STORE_TIMEOUT_MS;
   const what = `the ${config.type} store`;
   const limit = deadline(timeoutMs, what);
   let store: CheckpointStore | undefined;
+  let opening: Promise<CheckpointStore> | undefined;
   try {
-    store = await until(
-      openStore(config, {
-        registry: options.registry,
-        pipelineId: options.pipelineId,
-        baseUrl: options.baseUrl,
-        signal: limit.signal,
-      }),
-      limit.signal,
-    );
+    opening = (options.open ?? openStore)(config, {
+      registry: options.registry,
+      pipelineId: options.pipelineId,
+      baseUrl: options.baseUrl,
+      signal: limit.signal,
+    });
+    store = await until(opening, limit.signal);
     const positions = new Map<string, Position | undefined>();
     for (const id of options.ids) {
       const { position } = await until(
@@ -97,6 +98,10 @@ export async function probeStore(
     });
   } finally {
     limit.abort();
+    // Opened only after the time limit: closed once it is.
+    if (store === undefined) {
+      opening?.then((late) => late.close?.(), () => {}).catch(() => {});
+    }
     if (store?.close) {
       const closing = deadline(timeoutMs, `closing ${what}`);
       await until(store.close(), closing.signal).catch(() => {});

@@ -13,6 +13,7 @@ import type {
   SegmentPlan,
 } from "../../src/config/runner_plan.ts";
 import type { Registry } from "../../src/config/registry.ts";
+import type { StoreConfig } from "../../src/config/pipeline_config.ts";
 import type { TransportDefinition } from "../../src/config/define_transport.ts";
 import { StageError } from "../../src/errors/stage_error.ts";
 import {
@@ -34,10 +35,12 @@ import type {
   ChannelConnection,
   ChannelListener,
 } from "../../src/channel/channel_connection.ts";
-import { openStore } from "./open_store.ts";
+import { openStore, type OpenStoreOptions } from "./open_store.ts";
 import { LatencyHistogram } from "./latency_histogram.ts";
 import { observedStore } from "./observed_store.ts";
 import { timedSink } from "./timed_sink.ts";
+import { StageTaps } from "./stage_taps.ts";
+import { TapError } from "../../src/host/tap_error.ts";
 
 /** One processor's progress, as `ca run` shows it. */
 export interface ProcessorProgress {
@@ -100,6 +103,24 @@ export interface RunnerProgress {
 export interface RunnerHostOptions {
   /** Called once the reader of an input channel listens. */
   onListening(channel: string, port: number): void;
+  /**
+   * Opens the checkpoint store (default {@linkcode openStore}): a host of
+   * many connectors passes one that shares a store among them
+   * (`SharedStores`). The runner closes what it returns when it ends.
+   */
+  openStore?: (
+    config: StoreConfig,
+    options: OpenStoreOptions,
+  ) => Promise<CheckpointStore>;
+  /**
+   * Count for the metrics (default true): a per-batch counter after each
+   * processor, a timer on each batch sink, and an observer on the
+   * checkpoint store. With false none of them is put in: the pipelines run
+   * as `pipeline()` runs them, and {@linkcode RunnerHost.progress} counts
+   * only the records read by sources and written by sinks (other
+   * processors count 0; no sink writes, commits or uncommitted records).
+   */
+  metrics?: boolean;
 }
 
 /** A segment being run. */
@@ -146,6 +167,8 @@ export class RunnerHost {
   #sinkWrites = new Map<string, LatencyHistogram>();
   #commits = 0;
   #lastCommitAt: number | undefined;
+  /** The listeners of live taps, by stage. */
+  #taps = new StageTaps();
 
   constructor(
     plan: RunnerPlan,
@@ -200,17 +223,22 @@ export class RunnerHost {
   async start(): Promise<{ finished: Promise<void> }> {
     const plan = this.plan;
     if (plan.checkpoint) {
-      const opened = await openStore(plan.checkpoint.store, {
+      const open = this.#options.openStore ?? openStore;
+      const opened = await open(plan.checkpoint.store, {
         registry: this.#registry,
         pipelineId: plan.pipelineId,
         baseUrl: plan.baseUrl,
         signal: this.#stop.signal,
       });
-      this.#store = observedStore(opened, (id) => this.#committing(id));
+      this.#store = this.#options.metrics === false
+        ? opened
+        : observedStore(opened, (id) => this.#committing(id));
     }
     const runs: Promise<void>[] = [];
     for (const segment of this.#segments) {
-      const stages = await this.#createStages(segment);
+      const stages = await this.#createStages(segment).catch((error) =>
+        this.#unstarted(error, runs)
+      );
       const checkpoint = this.#store && {
         store: this.#store,
         everyRecords: plan.checkpoint?.everyRecords,
@@ -236,6 +264,14 @@ export class RunnerHost {
     );
     finished.catch(() => {}); // the caller handles it; never unhandled
     return { finished };
+  }
+
+  /** A segment could not be made: ends those that run, closes the store, throws. */
+  async #unstarted(error: unknown, runs: Promise<void>[]): Promise<never> {
+    await this.abort(error);
+    await Promise.all(runs.map((run) => run.catch(() => {})));
+    await this.#close();
+    throw error;
   }
 
   /**
@@ -302,6 +338,7 @@ export class RunnerHost {
         part = stoppableSource(part, segment.stopped);
       }
       if (
+        this.#options.metrics !== false &&
         definition.kind === "sink" && part !== null &&
         typeof part === "object" && BATCH_SINK in part
       ) {
@@ -339,14 +376,26 @@ export class RunnerHost {
       });
     }
     const counters = segment.counters;
-    segment.assembled = assembleSegment([...nodes.values()], (name) => {
+    const count = (name: string) => {
       const counter = { records: 0 };
       counters.set(name, counter);
+      const tapped = this.#taps.listeners(name);
       // Once per batch: the per-record cost stays out of the pipeline.
       return observeBatches((records) => {
         counter.records += records.length;
+        StageTaps.emit(tapped, records);
       });
-    });
+    };
+    if (this.#options.metrics !== false) {
+      this.#taps.afterSources(
+        nodes,
+        plan.processors.filter((p) => p.from.length === 0).map((p) => p.name),
+      );
+    }
+    segment.assembled = assembleSegment(
+      [...nodes.values()],
+      this.#options.metrics === false ? undefined : count,
+    );
     return segment.assembled.stages;
   }
 
@@ -405,6 +454,43 @@ export class RunnerHost {
       },
       { stream: channel.name, token: channel.token },
     );
+  }
+
+  /**
+   * Subscribes `listener` to the records out of a processor or source
+   * hosted here, once per batch, through the observers put after each of
+   * them (see `RunningConnector.tap`).
+   *
+   * @returns Removes the listener.
+   * @throws {TapError} For a name that is no processor here, a sink, or
+   * when the runner runs without metrics (no observers to tap).
+   */
+  tap(
+    stage: string,
+    listener: (records: readonly unknown[]) => void,
+  ): () => void {
+    const doing = `Cannot tap stage "${stage}"`;
+    const processor = this.plan.segments.flatMap((s) => s.processors)
+      .find((p) => p.name === stage);
+    if (processor === undefined) {
+      throw new TapError(
+        "CA_ERR_HOST_UNKNOWN_STAGE",
+        `${doing}: runner "${this.plan.runner}" has no such processor`,
+      );
+    }
+    if (this.#registry.processor(processor.use)?.kind === "sink") {
+      throw new TapError(
+        "CA_ERR_HOST_TAP_UNSUPPORTED",
+        `${doing}: it is a sink, which has no records out; tap the stage it reads from`,
+      );
+    }
+    if (this.#options.metrics === false) {
+      throw new TapError(
+        "CA_ERR_HOST_TAP_UNSUPPORTED",
+        `${doing}: the connector runs without metrics, so without the per-stage observers a tap uses`,
+      );
+    }
+    return this.#taps.add(stage, listener);
   }
 
   /** Tells the writer of `channel` where its reader listens. */
@@ -500,7 +586,9 @@ export class RunnerHost {
     if (this.#lastCommitAt !== undefined) {
       progress.lastCommitAt = this.#lastCommitAt;
     }
-    if (this.plan.checkpoint) progress.uncommittedRecords = uncommitted;
+    if (this.plan.checkpoint && this.#options.metrics !== false) {
+      progress.uncommittedRecords = uncommitted;
+    }
     return progress;
   }
 

@@ -5,6 +5,7 @@ import { memoryDefinitionStore } from "../../src/definition_store/memory_definit
 import type { StoreConfig } from "../../src/config/pipeline_config.ts";
 import { connectorHost } from "./connector_host.ts";
 import { serveNode } from "../node_server/serve_node.ts";
+import { serveTaps } from "./tap_server.ts";
 import type { CliLog } from "./cli_log.ts";
 import type { CliRuntime } from "./cli_runtime.ts";
 import { defaultRegistry } from "./default_registry.ts";
@@ -182,6 +183,8 @@ export async function serveCommand(
     );
     return EXIT_CODES.runner;
   }
+  // GET /connectors/{id}/tap: WebSocket upgrades of the same server.
+  const taps = serveTaps(server.server, host);
   let stop!: (signal: string) => void;
   const stopped = new Promise<string>((resolve) => stop = resolve);
   const stopListening = runtime.onStopSignal((signal) => stop(signal));
@@ -203,6 +206,7 @@ export async function serveCommand(
     await host.stop();
   } finally {
     stopListening();
+    taps.close();
     await server.close();
     closing.abort();
     await stores.definitions.close();

@@ -12,6 +12,7 @@ import type { Definition } from "../../src/config/definition_kinds.ts";
 import { fieldSelectorArg } from "../../src/config/message_args.ts";
 import { urlArg } from "../../src/config/url_arg.ts";
 import { importOptional } from "../runtime/import_optional.ts";
+import { dropPostgresChangeSlot } from "./drop_postgres_change_slot.ts";
 import { postgresChangeSource } from "./postgres_change_source.ts";
 import { postgresSink } from "./postgres_sink.ts";
 import { postgresStore } from "./postgres_store.ts";
@@ -111,6 +112,11 @@ const changeSource = defineProcessor({
   // postgres package loads then, not here.
   create: (args, context) =>
     postgresChangeSource({ ...args, signal: context.signal }),
+  // Deleted: the slot goes, so the server keeps no WAL for it (one that is
+  // gone already is fine). The publication stays: other readers may use it.
+  async remove({ url, slot }) {
+    await dropPostgresChangeSlot({ url, slot });
+  },
 });
 
 const columnName = z.string().check(z.minLength(1));

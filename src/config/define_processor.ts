@@ -1,7 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
-import { checkDefinition } from "./check_definition.ts";
+import { checkDefinition, typeName } from "./check_definition.ts";
 import type { StandardSchemaV1 } from "./standard_schema.ts";
 
 /**
@@ -151,6 +151,20 @@ export interface ProcessorDefinition<Args = unknown> {
    * @returns The source, `TransformStream` or sink, or a promise of it.
    */
   create(args: Args, context: ProcessorContext): unknown | Promise<unknown>;
+  /**
+   * Undoes what the connector keeps outside the pipeline when it is
+   * deleted: a replication slot, a durable consumer. Optional. A connector
+   * host calls it on `DELETE /connectors/{id}`, once the connector is
+   * stopped, for each processor of its config whose definition has one;
+   * when it rejects, the connector is kept and the delete may be tried
+   * again, so it must succeed when there is nothing (left) to remove.
+   *
+   * @param args The validated args, as `create` gets them.
+   * @param context The processor's name, the pipeline id, the config's
+   * directory and an abort signal.
+   * @returns Once it is removed.
+   */
+  remove?(args: Args, context: ProcessorContext): Promise<void>;
 }
 
 /**
@@ -158,7 +172,8 @@ export interface ProcessorDefinition<Args = unknown> {
  * from the args schema, so `create` sees validated, typed args.
  *
  * @typeParam Args The args after validation.
- * @param definition The name, kind, description, args schema and `create`.
+ * @param definition The name, kind, description, args schema and `create`
+ * (and optionally `delivery` and `remove`).
  * @returns The same definition.
  * @throws {TypeError} When a field is wrong: the message names it.
  *
@@ -190,5 +205,13 @@ export function defineProcessor<Args>(
     "processor",
     "sink",
   ]);
+  const { remove } = definition as { remove?: unknown };
+  if (remove !== undefined && typeof remove !== "function") {
+    throw new TypeError(
+      `Cannot define processor "${definition.name}": remove must be a function when given, got ${
+        typeName(remove)
+      }`,
+    );
+  }
   return definition;
 }

@@ -28,6 +28,7 @@ test("defineProcessor() names the wrong field", () => {
     ],
     [{ args: undefined }, /args must be a Standard Schema .*got undefined/],
     [{ create: "nope" }, /create must be a function, got string/],
+    [{ remove: "drop" }, /remove must be a function when given, got string/],
   ];
   for (const [change, message] of cases) {
     assert.throws(

@@ -43,6 +43,10 @@ export class FakeRunner implements ConnectorRunner {
   resets: { id: string; position: Position | undefined }[] = [];
   /** The most runs of one connector live at once, by id. */
   maxLive: Map<string, number> = new Map();
+  /** Every remove, by connector id, in order (those that failed too). */
+  removes: string[] = [];
+  /** When set, remove() fails with it. */
+  removeError: Error | undefined;
   /** Issues check() returns for a config (default: none). */
   issues: (config: Record<string, unknown>) => ConfigIssue[] = () => [];
   /** How each start goes (default: it runs until stopped). */
@@ -64,6 +68,13 @@ export class FakeRunner implements ConnectorRunner {
   ): Promise<void> {
     this.resets.push({ id, position });
     return Promise.resolve();
+  }
+
+  remove(id: string, _config: Record<string, unknown>): Promise<void> {
+    this.removes.push(id);
+    return this.removeError === undefined
+      ? Promise.resolve()
+      : Promise.reject(this.removeError);
   }
 
   start(id: string, config: Record<string, unknown>): RunningConnector {

@@ -10,6 +10,7 @@ import { WrongExpectedVersionError } from "../definition_store/wrong_expected_ve
 import { describeError } from "../errors/describe_error.ts";
 import { describeValue } from "../util/describe_value.ts";
 import { BearerTokens, type Role } from "./_bearer_tokens.ts";
+import { canonicalJson } from "./_canonical_json.ts";
 import {
   foldDefinitionEvents,
   type FoldedDefinition,
@@ -20,6 +21,8 @@ import { metricsText } from "./_metrics_text.ts";
 import { ProgressTotals } from "./_progress_totals.ts";
 import { RateMeter } from "./_rate_meter.ts";
 import { readBody } from "./_read_body.ts";
+import { answerTapRequest } from "./_tap_request.ts";
+import { tapConnector } from "./_tap_stream.ts";
 import { toFailure } from "./_to_failure.ts";
 import type { ConnectorDetails } from "./connector_details.ts";
 import type { ConnectorHostOptions } from "./connector_host_options.ts";
@@ -32,6 +35,9 @@ import type {
 import type { ConnectorState } from "./connector_state.ts";
 import type { ConnectorStatus } from "./connector_status.ts";
 import { statusPage } from "./status_page.ts";
+import type { TapMessage } from "./tap_message.ts";
+import type { TapOptions } from "./tap_options.ts";
+import type { TapUpgrade } from "./tap_upgrade.ts";
 
 /** A connector id: as a pipeline config's `id`. */
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
@@ -190,8 +196,14 @@ function settled(run: Run): Promise<void> {
  *   again.
  * - `POST /connectors/{id}/reset` `{ position? }` (the start when absent or
  *   `null`) → 200; 409 unless `stopped`.
- * - `DELETE /connectors/{id}` → 204; 409 unless `stopped`.
+ * - `DELETE /connectors/{id}` → 204; 409 unless `stopped`. The runner's
+ *   `remove`, when it has one, first removes what the connector keeps
+ *   (its checkpoints, a replication slot); when that fails → 500 and the
+ *   connector is kept, to be deleted again.
  * - `GET /connectors/{id}/history` → 200 `{ events: StoredDefinitionEvent[] }`.
+ * - `GET /connectors/{id}/tap?stage=NAME&sample=N|N/s` → a WebSocket of
+ *   the stage's sampled records (see {@linkcode ConnectorHost.tapRequest});
+ *   426 as a plain request.
  * - `GET /healthz` → 200 `{ status: "ok" }` when the definition store
  *   answers, else 503; `GET /readyz` → 200 `{ status: "ready" }` once
  *   `start()` resolved, else 503; `GET /metrics` → the Prometheus text.
@@ -301,6 +313,13 @@ export class ConnectorHost {
         );
       }
     }
+    if (runner.remove !== undefined && typeof runner.remove !== "function") {
+      throw new TypeError(
+        `Cannot create the connector host: runner.remove must be a function when given, got ${
+          describeValue(runner.remove)
+        }`,
+      );
+    }
     if (tokens !== undefined) {
       for (const role of ["admin", "viewer"] as const) {
         const list = (tokens as Record<string, unknown>)[role];
@@ -404,6 +423,80 @@ export class ConnectorHost {
     return [...this.#slots.values()]
       .sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
       .map((slot) => this.#status(slot));
+  }
+
+  /**
+   * A live tap of a running connector's stage: the records out of it,
+   * sampled (default at most 100 a second), through a queue of at most
+   * `maxQueued` records (default 1000) that drops the newest and counts
+   * them when the reader is slow, so the pipeline never waits for a tap.
+   * It ends when the connector's run ends (stopped, failed, restarted).
+   * Needs a runner with `tap` (`ca serve`'s taps the stages of runners in
+   * its own process).
+   *
+   * @param id The connector.
+   * @param stage A processor (or source) of its config, by name.
+   * @param options The sampling (`every` or `perSecond`), `maxQueued`, `signal`.
+   * @returns The stream of messages; cancel it to end the tap.
+   * @throws An error with a {@linkcode HostErrorCode} `code`:
+   * `CA_ERR_HOST_UNKNOWN_CONNECTOR`, `CA_ERR_HOST_NOT_RUNNING`,
+   * `CA_ERR_HOST_UNKNOWN_STAGE`, `CA_ERR_HOST_TAP_UNSUPPORTED`; a
+   * `TypeError` or `RangeError` for wrong options.
+   */
+  async tap(
+    id: string,
+    stage: string,
+    options: TapOptions = {},
+  ): Promise<ReadableStream<TapMessage>> {
+    const doing = `tap stage "${stage}" of connector "${id}"`;
+    const slot = this.#existing(id, doing);
+    const run = slot.run;
+    if (run !== undefined && !run.stopping) await settled(run);
+    if (
+      run === undefined || run.stopping || slot.run !== run ||
+      slot.state !== "running"
+    ) {
+      throw new HostError(
+        "CA_ERR_HOST_NOT_RUNNING",
+        `Cannot ${doing}: it is ${slot.state}; only a running connector can be tapped`,
+      );
+    }
+    return tapConnector(run.connector, stage, options, doing, this.#now);
+  }
+
+  /**
+   * Decides how to answer a WebSocket upgrade request for `GET
+   * /connectors/{id}/tap?stage=NAME&sample=N|N/s`, for the server that
+   * owns the socket (see {@linkcode TapUpgrade}). Any token will do (a
+   * viewer's too), sent as `Authorization: Bearer TOKEN` or, from a
+   * browser, which cannot set headers on a WebSocket, as the subprotocols
+   * `ca.tap` and `ca.token.TOKEN` (`new WebSocket(url, ["ca.tap",
+   * "ca.token." + token])`; the token must then be made of the characters
+   * of an HTTP token, as hex or base64url are). The server selects
+   * `ca.tap`, never the token. Without a valid token the upgrade is
+   * refused (401) before anything else is told.
+   *
+   * @param request The upgrade request, as a web `Request`.
+   * @returns Refuse, open (with the messages), or open and close at once
+   * with a code and a reason.
+   */
+  tapRequest(request: Request): Promise<TapUpgrade> {
+    return answerTapRequest(request, {
+      tokens: this.#tokens,
+      unavailable: (doing) =>
+        this.#stopped
+          ? new HostError(
+            "CA_ERR_HOST_STOPPED",
+            `Cannot ${doing}: the host was stopped`,
+          )
+          : this.#ready
+          ? undefined
+          : new HostError(
+            "CA_ERR_HOST_NOT_READY",
+            `Cannot ${doing}: the host is starting`,
+          ),
+      tap: (id, stage, options) => this.tap(id, stage, options),
+    });
   }
 
   /**
@@ -581,8 +674,20 @@ export class ConnectorHost {
       }
       : sub === "history"
       ? { GET: { change: false, handle: (_, id) => this.#history(id) } }
+      : sub === "tap"
+      ? { GET: { change: false, handle: (_, id) => this.#tapOverHttp(id) } }
       : undefined;
     return actions && { actions, id, connectors: true };
+  }
+
+  #tapOverHttp(id: string): Promise<Response> {
+    throw new HostError(
+      "CA_ERR_HOST_UPGRADE_REQUIRED",
+      `Cannot tap connector "${id}" over plain HTTP: it is a WebSocket endpoint (ws://HOST/connectors/${
+        encodeURIComponent(id)
+      }/tap?stage=NAME)`,
+      { headers: { upgrade: "websocket" } },
+    );
   }
 
   async #healthz(): Promise<Response> {
@@ -883,6 +988,20 @@ export class ConnectorHost {
       const slot = this.#existing(id, doing);
       this.#refuseWhenStopped(doing);
       this.#requireStopped(slot, doing);
+      // What it keeps outside (its checkpoints, a replication slot) goes
+      // first: when that fails, the connector stays, to be deleted again.
+      if (this.#runner.remove !== undefined) {
+        try {
+          await this.#runner.remove(id, slot.config);
+        } catch (error) {
+          throw new HostError(
+            "CA_ERR_HOST_INTERNAL",
+            `Cannot ${doing}: removing what it keeps failed (it is kept; try again): ${
+              describeError(error)
+            }`,
+          );
+        }
+      }
       await this.#append(slot, [this.#event(id, "deleted", {})], doing);
       this.#slots.delete(id);
     });
@@ -1199,8 +1318,8 @@ export class ConnectorHost {
 
   /** Makes a connector match its stream: stopped, removed, started or restarted. */
   async #reconcile(slot: Slot, folded: FoldedDefinition): Promise<void> {
-    const changed = JSON.stringify(folded.config) !==
-      JSON.stringify(slot.config);
+    // By content: a store may give the keys back in another order (jsonb).
+    const changed = canonicalJson(folded.config) !== canonicalJson(slot.config);
     slot.version = folded.version;
     slot.config = folded.config;
     slot.enabled = folded.enabled && !folded.deleted;

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { memoryDefinitionStore } from "../definition_store/memory_definition_store.ts";
 import type { DefinitionStore } from "../definition_store/definition_store.ts";
+import type { StoredDefinitionEvent } from "../definition_store/stored_definition_event.ts";
 import { FakeRunner } from "./_fake_runner.ts";
 import { ConnectorHost } from "./connector_host.ts";
 import type { ConnectorHostOptions } from "./connector_host_options.ts";
@@ -494,7 +495,7 @@ test("POST /connectors/{id}/reset answers 409 unless stopped, then resets the ch
 });
 
 test("DELETE /connectors/{id} answers 409 unless stopped, 204, then 404; the id can be used again", async () => {
-  const { host, definitions } = await newHost();
+  const { host, runner, definitions } = await newHost();
   await call(host, "POST", "/connectors", {
     body: { id: "orders", config: CONFIG, start: true },
   });
@@ -502,8 +503,11 @@ test("DELETE /connectors/{id} answers 409 unless stopped, 204, then 404; the id 
   assert.equal(running.status, 409);
   assert.equal(running.body.error.code, "CA_ERR_HOST_NOT_STOPPED");
   await call(host, "POST", "/connectors/orders/stop");
+  await call(host, "POST", "/connectors/orders/reset");
+  assert.deepEqual(runner.removes, [], "removed only by a delete that goes");
   const deleted = await call(host, "DELETE", "/connectors/orders");
   assert.equal(deleted.status, 204);
+  assert.deepEqual(runner.removes, ["orders"], "what it kept is removed");
   assert.equal((await call(host, "GET", "/connectors/orders")).status, 404);
   assert.equal(
     (await call(host, "GET", "/connectors/orders/history")).status,
@@ -511,7 +515,7 @@ test("DELETE /connectors/{id} answers 409 unless stopped, 204, then 404; the id 
   );
   assert.equal((await call(host, "DELETE", "/connectors/orders")).status, 404);
   assert.deepEqual(await definitions.list(), [
-    { connector: "orders", version: 4, deleted: true },
+    { connector: "orders", version: 5, deleted: true },
   ]);
   const again = await answer(
     call(host, "POST", "/connectors", {
@@ -519,7 +523,36 @@ test("DELETE /connectors/{id} answers 409 unless stopped, 204, then 404; the id 
     }),
   );
   assert.equal(again.status, 201);
-  assert.equal(again.body.version, 5);
+  assert.equal(again.body.version, 6);
+  assert.deepEqual(runner.removes, ["orders"]);
+  await host.stop();
+});
+
+test("DELETE /connectors/{id} answers 500 and keeps the connector when the runner cannot remove what it keeps; a retry deletes it", async () => {
+  const { host, runner, definitions } = await newHost();
+  await call(host, "POST", "/connectors", {
+    body: { id: "orders", config: CONFIG },
+  });
+  runner.removeError = new Error(
+    'Cannot drop replication slot "orders": the server does not answer',
+  );
+  const failed = await answer(call(host, "DELETE", "/connectors/orders"));
+  assert.equal(failed.status, 500);
+  assert.equal(failed.body.error.code, "CA_ERR_HOST_INTERNAL");
+  assert.match(
+    failed.body.error.message,
+    /^Cannot delete connector "orders": .*Cannot drop replication slot "orders": the server does not answer$/,
+  );
+  assert.equal((await call(host, "GET", "/connectors/orders")).status, 200);
+  assert.deepEqual(await historyTypes(definitions, "orders"), ["created"]);
+
+  runner.removeError = undefined;
+  assert.equal((await call(host, "DELETE", "/connectors/orders")).status, 204);
+  assert.deepEqual(runner.removes, ["orders", "orders"]);
+  assert.deepEqual(await historyTypes(definitions, "orders"), [
+    "created",
+    "deleted",
+  ]);
   await host.stop();
 });
 
@@ -1010,6 +1043,89 @@ test("two hosts changing the same connector: the stale one gets 409 and reloads 
   await b.host.stop();
 });
 
+/**
+ * The store, giving every event back with its keys in reverse order at
+ * every depth, as PostgreSQL's jsonb gives keys back in its own order.
+ */
+function reordering(store: DefinitionStore): DefinitionStore {
+  const reversed = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(reversed)
+      : value !== null && typeof value === "object"
+      ? Object.fromEntries(
+        Object.entries(value).reverse().map(([key, v]) => [key, reversed(v)]),
+      )
+      : value;
+  return {
+    append: (connector, events, expectedVersion, options) =>
+      store.append(connector, events, expectedVersion, options),
+    read: async (connector, options) =>
+      (await store.read(connector, options)).map((event) =>
+        reversed(event) as StoredDefinitionEvent
+      ),
+    list: (options) => store.list(options),
+    close: () => store.close(),
+  };
+}
+
+test("a reload after a version conflict leaves a running connector running when its stored config is the same with its keys in another order", async () => {
+  const definitions = reordering(memoryDefinitionStore());
+  const { host, runner } = await newHost({ definitions });
+  const config = {
+    processors: [{ name: "numbers", use: "generate", args: { count: 3 } }],
+    checkpoint: { everyRecords: 10, everyMs: 1000 },
+  };
+  await call(host, "POST", "/connectors", {
+    body: { id: "orders", config, start: true },
+  });
+  await waitFor("it runs", () => runner.live("orders").length === 1);
+  const stored = (await definitions.read("orders"))[0]!;
+  assert.notEqual(
+    JSON.stringify(stored.data),
+    JSON.stringify({ config: { id: "orders", ...config } }),
+    "the store gives the keys back in another order",
+  );
+  // Another host started it too: this host's version is stale.
+  await definitions.append("orders", [{
+    type: "started",
+    connector: "orders",
+    at: new Date().toISOString(),
+    data: {},
+  }], 2);
+  const stale = await answer(call(host, "POST", "/connectors/orders/stop"));
+  assert.equal(stale.status, 409);
+  assert.equal(runner.runs.length, 1, "not restarted: nothing changed");
+  assert.equal(runner.live("orders").length, 1);
+  assert.equal(stateOf(host, "orders"), "running");
+
+  // A config that did change restarts it on the next reload.
+  await definitions.append("orders", [{
+    type: "reconfigured",
+    connector: "orders",
+    at: new Date().toISOString(),
+    data: {
+      config: {
+        id: "orders",
+        ...config,
+        checkpoint: { everyRecords: 20, everyMs: 1000 },
+      },
+    },
+  }], 3);
+  const again = await answer(call(host, "POST", "/connectors/orders/stop"));
+  assert.equal(again.status, 409);
+  await waitFor(
+    "the new config runs",
+    () => runner.live("orders").length === 1,
+  );
+  assert.equal(runner.runs.length, 2, "restarted once, with the new config");
+  assert.deepEqual(
+    (runner.runs[1]!.config.checkpoint as { everyRecords: number })
+      .everyRecords,
+    20,
+  );
+  await host.stop();
+});
+
 test("after stop() the host refuses changes with 503 and still answers reads", async () => {
   const { host, runner } = await newHost();
   await call(host, "POST", "/connectors", {
@@ -1056,6 +1172,14 @@ test("the constructor refuses wrong options with a TypeError or RangeError", () 
         tokens: { admin: "secret" as unknown as string[] },
       }),
     TypeError,
+  );
+  assert.throws(
+    () =>
+      new ConnectorHost({
+        definitions,
+        runner: Object.assign(new FakeRunner(), { remove: "drop" as never }),
+      }),
+    /^TypeError: Cannot create the connector host: runner\.remove must be a function when given, got "drop"$/,
   );
 });
 

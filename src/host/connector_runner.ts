@@ -6,7 +6,8 @@ import type { Position } from "../checkpoint/position.ts";
 import type { ConnectionHealth } from "../health/connection_health.ts";
 
 /**
- * What a host needs to run connectors: check, start, reset. `ca serve`
+ * What a host needs to run connectors: check, start, reset, and remove
+ * what a deleted one kept. `ca serve`
  * uses one that runs pipeline configs as `ca run` does; tests and
  * embedders pass their own.
  *
@@ -61,6 +62,19 @@ export interface ConnectorRunner {
     config: Record<string, unknown>,
     position: Position | undefined,
   ): Promise<void>;
+  /**
+   * Removes what the connector keeps outside its definition: its
+   * checkpoints, and what its processors keep on their systems (a
+   * replication slot, a durable consumer), so that a connector created
+   * again with the same id starts afresh. Optional.
+   *
+   * `DELETE /connectors/{id}` calls it once the connector is stopped, before
+   * the `deleted` event is appended. When it rejects, the host answers 500
+   * with its message and keeps the connector, so the delete can be tried
+   * again: it must do nothing harmful when called again, or for what is
+   * already gone (a slot that does not exist).
+   */
+  remove?(id: string, config: Record<string, unknown>): Promise<void>;
 }
 
 /**
@@ -98,6 +112,28 @@ export interface RunningConnector {
   abort(reason?: unknown): Promise<void>;
   /** Counters now (cheap; polled by the host for the API and metrics). */
   progress(): ConnectorProgress;
+  /**
+   * Subscribes to the records out of a stage (a processor of the config,
+   * its sources included, by name), once per batch, for the host's live
+   * tap (`GET /connectors/{id}/tap`). Optional: without it the host
+   * answers that the connector cannot be tapped.
+   *
+   * `listener` is called inside the pipeline with each batch's records (the
+   * array moves on: read it, never change or keep it), so it must be quick
+   * and never throw; the host's copies the few records it samples and
+   * never waits. With no listener the pipeline pays nothing more than a
+   * check per batch. Returns the unsubscribe function. After the
+   * connector ended the listener is simply never called again.
+   *
+   * @throws {TapError} `CA_ERR_HOST_UNKNOWN_STAGE` for a name that is no
+   * processor of the config; `CA_ERR_HOST_TAP_UNSUPPORTED` for one whose
+   * records cannot be tapped (a sink, a stage of a child runner, a
+   * connector run without per-stage observers).
+   */
+  tap?(
+    stage: string,
+    listener: (records: readonly unknown[]) => void,
+  ): () => void;
 }
 
 /**

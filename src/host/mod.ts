@@ -79,3 +79,7 @@ export * from "./connector_status.ts";
 export * from "./connector_details.ts";
 export * from "./host_error_code.ts";
 export * from "./status_page.ts";
+export * from "./tap_error.ts";
+export * from "./tap_message.ts";
+export * from "./tap_options.ts";
+export * from "./tap_upgrade.ts";

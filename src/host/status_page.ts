@@ -36,25 +36,31 @@ button:focus-visible, input:focus-visible { outline: 2px solid var(--accent); ou
 .error:empty, .notice:empty { display: none; }
 .notice { color: var(--ok); }
 .scroll { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; min-width: 60rem; }
+table { border-collapse: separate; border-spacing: 0; width: 100%; min-width: 46rem;
+  font-size: 14px; }
 caption { text-align: left; color: var(--muted); padding: .25rem 0 .5rem; }
-th, td { border-bottom: 1px solid var(--line); padding: .45rem .6rem; text-align: left;
+th, td { border-bottom: 1px solid var(--line); padding: .45rem .45rem; text-align: left;
   vertical-align: top; }
-thead th { background: var(--head); font-weight: 600; white-space: nowrap; }
+thead th { background: var(--head); font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.position { min-width: 12rem; max-width: 20rem; overflow-wrap: anywhere; }
+td.num .dead { display: block; white-space: normal; font-size: 12px; color: var(--muted); }
+td.position { min-width: 8rem; max-width: 18rem; overflow-wrap: anywhere; }
 td.position code { white-space: pre-wrap; }
-td.error-cell { max-width: 20rem; overflow-wrap: anywhere; color: var(--bad); }
+td.error-cell { min-width: 8rem; max-width: 20rem; overflow-wrap: anywhere; color: var(--bad); }
 td.actions { white-space: nowrap; }
-td.actions button + button { margin-left: .35rem; }
+td.actions button { padding: .25rem .5rem; }
+td.actions button + button { margin-left: .3rem; }
+/* A table wider than the window scrolls in its box; its actions stay in view. */
+thead th:last-child, td.actions { position: sticky; right: 0; box-shadow: inset 1px 0 0 var(--line); }
+td.actions { background: var(--bg); }
 .state { font-weight: 600; }
 .state-running { color: var(--ok); }
 .state-degraded { color: var(--bad); }
 .state-recovering, .state-activating, .state-deactivating { color: var(--warn); }
 .state-stopped { color: var(--muted); }
-.since { display: block; white-space: nowrap; font-weight: 400; font-size: 12px; color: var(--muted); }
-.rate { display: flex; align-items: center; gap: .5rem; white-space: nowrap;
-  font-variant-numeric: tabular-nums; }
+.since { display: block; font-weight: 400; font-size: 12px; color: var(--muted); }
+.rate { display: flex; flex-wrap: wrap; align-items: center; gap: .15rem .5rem;
+  white-space: nowrap; font-variant-numeric: tabular-nums; }
 .rate svg { flex: none; }
 .rate polyline { fill: none; stroke: var(--accent); stroke-width: 1.5; }
 .rate line { stroke: var(--line); stroke-width: 1; }
@@ -70,7 +76,7 @@ const SCRIPT = `
   "use strict";
   const POLL_MS = ${POLL_MS};
   const HISTORY_MS = ${HISTORY_MS};
-  const SPARK_W = 120;
+  const SPARK_W = 100;
   const SPARK_H = 28;
   const SVG = "http://www.w3.org/2000/svg";
   const $ = (id) => document.getElementById(id);
@@ -308,11 +314,19 @@ const SCRIPT = `
     while (row.history.length > 0 && row.history[0][0] < now - HISTORY_MS) row.history.shift();
     drawSpark(row, now);
     setIf(row.read, formatCount(c.recordsRead));
-    let written = formatCount(c.recordsWritten);
-    if (c.recordsDeadLettered > 0) {
-      written += " (" + formatCount(c.recordsDeadLettered) + " dead-lettered)";
+    const written = formatCount(c.recordsWritten);
+    const dead = c.recordsDeadLettered > 0
+      ? "(" + formatCount(c.recordsDeadLettered) + " dead-lettered)"
+      : "";
+    if (row.written.dataset.text !== written + " " + dead) {
+      row.written.dataset.text = written + " " + dead;
+      row.written.replaceChildren(document.createTextNode(written));
+      if (dead) {
+        const deadNode = cell("span", "dead");
+        deadNode.textContent = dead;
+        row.written.append(deadNode);
+      }
     }
-    setIf(row.written, written);
     const hasPosition = c.position !== null && c.position !== undefined;
     const position = hasPosition ? JSON.stringify(c.position) : "";
     setIf(

@@ -129,6 +129,31 @@ async function waitForState(
   }
 }
 
+/**
+ * Whether connector `id`'s Stop button is in view as the page is now,
+ * without scrolling: inside the window and the table's box, and on top at
+ * its middle (not covered by a neighbouring cell or clipped away).
+ */
+async function stopInView(page: Page, id: string): Promise<string> {
+  // A string, as the other page.evaluate calls: no DOM types in the test.
+  return await page.evaluate(`(() => {
+    const button = document.querySelector(
+      'tr[data-connector=' + ${
+    JSON.stringify(JSON.stringify(id))
+  } + '] button[data-action="stop"]');
+    const box = document.querySelector(".scroll");
+    if (!button || !box) return "no Stop button";
+    const b = button.getBoundingClientRect();
+    const c = box.getBoundingClientRect();
+    const inside = b.left >= c.left && b.right <= c.right && b.left >= 0 &&
+      b.right <= innerWidth;
+    const top = document.elementFromPoint((b.left + b.right) / 2, (b.top + b.bottom) / 2);
+    return inside && top === button ? "in view" : "out of view: the button spans " +
+      Math.round(b.left) + "-" + Math.round(b.right) + " px, the table's box " +
+      Math.round(c.left) + "-" + Math.round(c.right) + " px";
+  })()`) as string;
+}
+
 async function signIn(page: Page, token: string): Promise<void> {
   await page.getByLabel("Token").fill(token);
   await page.getByRole("button", { name: "Connect" }).click();
@@ -235,6 +260,34 @@ test("the status page lists the connectors live, stops one with its button, and 
       name:
         /^Records per second over the last 5 minutes: .*, ([2-9]|\d\d+) samples$/,
     }).waitFor({ timeout: WAIT_MS });
+    // In a 1100 x 700 window the table fits: every Stop button is in view
+    // with no scrolling; in a narrower one the table scrolls in its box and
+    // the actions stay in view.
+    for (const width of [1100, 760]) {
+      await page.setViewportSize({ width, height: 700 });
+      for (const id of ["audit", "orders"]) {
+        assert.equal(
+          await stopInView(page, id),
+          "in view",
+          `${id} at ${width}`,
+        );
+      }
+    }
+    assert.equal(
+      await page.evaluate(
+        "document.querySelector('.scroll').scrollWidth <= document.querySelector('.scroll').clientWidth",
+      ),
+      false,
+      "at 760 px the table scrolls in its box",
+    );
+    await page.setViewportSize({ width: 1100, height: 700 });
+    assert.equal(
+      await page.evaluate(
+        "document.querySelector('.scroll').scrollWidth <= document.querySelector('.scroll').clientWidth",
+      ),
+      true,
+      "at 1100 px the table fits",
+    );
     // The token is in no storage, no cookie, and not left in the input.
     assert.deepEqual(
       await page.evaluate(

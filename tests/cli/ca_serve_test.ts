@@ -6,7 +6,8 @@
 // `ca` on Deno from the source, and on Node 24 (from dist/ under `node
 // --test`, after the build; from the source under `deno test`). Every
 // endpoint once; stop, start and reconfigure lose or repeat no line; reset
-// and delete only when stopped; tokens and roles; refused modules; SIGTERM
+// and delete only when stopped, and a delete removes the checkpoint (the
+// same id created again starts over); tokens and roles; refused modules; SIGTERM
 // commits the checkpoints and a restarted `ca serve` resumes what ran;
 // startup errors. No timing assertions: waits poll with a generous bound.
 import assert from "node:assert/strict";
@@ -559,7 +560,7 @@ for (const host of ["deno", "node"] as const) {
     await rm(root, { recursive: true });
   });
 
-  test(`ca serve on ${host}: reset and delete answer 409 while running; after a stop, reset to the start or to a position and start reads from there; delete 204, then 404`, async () => {
+  test(`ca serve on ${host}: reset and delete answer 409 while running; after a stop, reset to the start or to a position and start reads from there; delete 204, then 404, and created again it starts over`, async () => {
     const root = await tempDir("ca_serve_reset_");
     const input = Array.from(
       { length: 20 },
@@ -660,6 +661,24 @@ for (const host of ["deno", "node"] as const) {
         await api(served, "POST", "/connectors/copy/start"),
         404,
         "start deleted",
+      );
+      // Its checkpoint went with it: created again with the same id, it
+      // reads from the start.
+      expect(
+        await api(served, "POST", "/connectors", {
+          json: { id: "copy", start: true, config: copyYaml(host).join("\n") },
+        }),
+        201,
+        "create copy again",
+      );
+      await ranToEnd(
+        [...input, ...input, ...input.slice(10), ...input],
+        "created again after the delete: from the start",
+      );
+      expect(
+        await api(served, "DELETE", "/connectors/copy"),
+        204,
+        "delete copy again",
       );
       assert.deepEqual(
         (await api(served, "GET", "/connectors")).body.connectors.map(
