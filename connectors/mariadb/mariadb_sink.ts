@@ -6,8 +6,7 @@ import type { BatchSink } from "../../src/sinks/batch_sink.ts";
 import { describeValue } from "../../src/util/describe_value.ts";
 import { sqlBatchSink } from "../postgres/_sql_batch_sink.ts";
 import { sqlSinkSettings } from "../postgres/_sql_sink_options.ts";
-import { sqlCheckpointHook } from "../postgres/_sql_checkpoint_hook.ts";
-import { ExactlyOnceError } from "../postgres/exactly_once_error.ts";
+import { bindSqlStore } from "../postgres/_sql_checkpoint_hook.ts";
 import { importOptional } from "../runtime/import_optional.ts";
 import { endPool } from "./_mariadb_connection.ts";
 import { mariadbDialect } from "./_mariadb_sink_dialect.ts";
@@ -254,32 +253,18 @@ export function mariadbSink<T = Record<string, unknown>>(
       if (made !== undefined) await endPool(made);
     },
     bind(store) {
-      const fail = (reason: string, todo: string): never => {
-        throw new ExactlyOnceError({
-          connector: CONNECTOR,
-          table: settings.table,
-          reason,
-          todo,
-        });
-      };
-      const hook = sqlCheckpointHook(store, "mariadb") ??
-        fail(
-          "the pipeline's checkpoint store is not a MariaDB store",
-          "set options.checkpoint.store to mariadbStore(pool) on the sink's pool (in a config: checkpoint.store type mariadb, the same url)",
-        );
-      if (pool !== undefined) {
-        if (hook.client !== pool) {
-          fail(
-            "the pipeline's checkpoint store runs on another mysql2 pool",
-            "give mariadbStore() and the sink the same pool",
-          );
-        }
-      } else if (!sameDatabase(url!, hook.client)) {
-        fail(
-          "the pipeline's checkpoint store is in another database than the sink's url",
-          "point the sink's url and the checkpoint store at the same host, port and database",
-        );
-      } else borrowed = hook.client as MariadbPool;
+      const hook = bindSqlStore(store, {
+        connector: CONNECTOR,
+        table: settings.table,
+        dialect: "mariadb",
+        database: "MariaDB",
+        store: "mariadbStore(pool) on the sink's pool",
+        client: "mysql2 pool",
+        share: "give mariadbStore() and the sink the same pool",
+        given: pool,
+        sameDatabase: (client) => sameDatabase(url!, client),
+      });
+      if (pool === undefined) borrowed = hook.client as MariadbPool;
       return hook;
     },
   });

@@ -18,6 +18,7 @@ import { WrongExpectedVersionError } from "../../src/definition_store/wrong_expe
 import { describeValue } from "../../src/util/describe_value.ts";
 import { importOptional } from "../runtime/import_optional.ts";
 import type { PostgresSql } from "./postgres_store.ts";
+import { cancellableQuery, quoteTableName, tableCreator } from "./_pg_table.ts";
 
 /**
  * Options for {@linkcode postgresDefinitionStore}.
@@ -61,18 +62,7 @@ export interface PostgresDefinitionStoreOptions {
 const DEFAULT_TABLE = "ca_definitions";
 /** unique_violation: the primary key refused a version another append took. */
 const UNIQUE_VIOLATION = "23505";
-/**
- * unique_violation, duplicate_object, duplicate_table: what a concurrent
- * `CREATE TABLE IF NOT EXISTS` fails with when another session created the
- * table (or its primary key index) first.
- */
-const CREATE_RACE_CODES = new Set(["23505", "42710", "42P07"]);
 const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
-
-function quoteIdentifier(name: string): string {
-  return name.split(".").map((part) => `"${part.replaceAll('"', '""')}"`)
-    .join(".");
-}
 
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null | undefined)?.code;
@@ -158,13 +148,12 @@ export function postgresDefinitionStore(
       }`,
     );
   }
-  const table = quoteIdentifier(tableName);
+  const table = quoteTableName(tableName);
   const createTable = options.createTable ?? true;
   const storeSignal = options.signal;
   const url = typeof client === "string" ? client : undefined;
   let own: Promise<OwnClient> | undefined;
   let closed = false;
-  let ready: Promise<void> | undefined;
   const pending = new Set<Promise<unknown>>();
 
   function sql(): PostgresSql | Promise<PostgresSql> {
@@ -180,86 +169,25 @@ export function postgresDefinitionStore(
     return own;
   }
 
-  /** Runs a query; when `signal` aborts, cancels it and rejects with the reason. */
-  async function query(
+  const query = (
     text: string,
     parameters: (string | number | null)[],
     signal: AbortSignal | undefined,
-  ): Promise<readonly object[]> {
-    signal?.throwIfAborted();
-    const running = (await sql()).unsafe(text, parameters);
-    if (signal === undefined) return await running;
-    return await new Promise((resolve, reject) => {
-      const onAbort = () => {
-        running.cancel();
-        reject(signal.reason);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      running.then((rows) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(rows);
-      }, (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      });
-    });
-  }
-
-  async function tableExists(
-    signal: AbortSignal | undefined,
-  ): Promise<boolean> {
-    const [found] = await query(
-      "SELECT to_regclass($1) IS NOT NULL AS present",
-      [table],
-      signal,
-    ) as { present: boolean }[];
-    return found!.present;
-  }
-
-  async function ensureTable(signal: AbortSignal | undefined): Promise<void> {
-    if (await tableExists(signal)) return;
-    try {
-      await query(
-        `CREATE TABLE IF NOT EXISTS ${table} (
-          connector text NOT NULL,
-          version integer NOT NULL CHECK (version > 0),
-          type text NOT NULL,
-          at timestamptz NOT NULL,
-          data jsonb NOT NULL,
-          PRIMARY KEY (connector, version)
-        )`,
-        [],
-        signal,
-      );
-    } catch (error) {
-      // Two sessions creating the table at once: one wins, the other fails
-      // with unique_violation on the catalog; the table now exists.
-      if (
-        !CREATE_RACE_CODES.has(String(errorCode(error))) ||
-        !(await tableExists(signal))
-      ) {
-        throw error;
-      }
-    }
-  }
-
-  /** Creates the table once; a call's own signal stops only its wait. */
-  async function prepared(signal: AbortSignal | undefined): Promise<void> {
-    if (!createTable) return;
-    ready ??= ensureTable(storeSignal).catch((error) => {
-      ready = undefined;
-      throw error;
-    });
-    if (signal === undefined || signal === storeSignal) return await ready;
-    const creating = ready;
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      creating.then(resolve, reject).finally(() =>
-        signal.removeEventListener("abort", onAbort)
-      );
-    });
-  }
+  ) => cancellableQuery(sql(), text, parameters, signal);
+  const create = tableCreator(
+    query,
+    table,
+    `connector text NOT NULL,
+     version integer NOT NULL CHECK (version > 0),
+     type text NOT NULL,
+     at timestamptz NOT NULL,
+     data jsonb NOT NULL,
+     PRIMARY KEY (connector, version)`,
+    storeSignal,
+  );
+  /** Creates the table once, unless told not to. */
+  const prepared = (signal: AbortSignal | undefined) =>
+    createTable ? create(signal) : Promise.resolve();
 
   /** Runs a call, tracked so that `close()` waits for it. */
   function tracked<T>(

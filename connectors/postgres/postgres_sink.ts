@@ -9,8 +9,7 @@ import { postgresDialect } from "./_postgres_sink_dialect.ts";
 import { sqlBatchSink } from "./_sql_batch_sink.ts";
 import { sqlSinkSettings } from "./_sql_sink_options.ts";
 import type { PostgresSql } from "./postgres_store.ts";
-import { sqlCheckpointHook } from "./_sql_checkpoint_hook.ts";
-import { ExactlyOnceError } from "./exactly_once_error.ts";
+import { bindSqlStore } from "./_sql_checkpoint_hook.ts";
 
 /**
  * What {@linkcode postgresSink} needs of a `postgres` (porsager) `sql`
@@ -195,7 +194,7 @@ const CONNECTOR = "postgres-sink";
  * sink is exactly-once only in this one, so it is refused there), the
  * source is not a `merge()`, and no processor holds records back across
  * source batches (a `TransformStream` of your own that buffers): otherwise the
- * first batch fails with an {@linkcode ExactlyOnceError}. Records that go
+ * first batch fails with an `ExactlyOnceError`. Records that go
  * to the dead letter are committed with their batch once the pipeline has
  * stored their dead letters. Effects outside the table (a trigger calling
  * out) are not covered.
@@ -301,32 +300,18 @@ export function postgresSink<T = Record<string, unknown>>(
       await opened?.end({ timeout });
     },
     bind(store) {
-      const fail = (reason: string, todo: string): never => {
-        throw new ExactlyOnceError({
-          connector: CONNECTOR,
-          table: settings.table,
-          reason,
-          todo,
-        });
-      };
-      const hook = sqlCheckpointHook(store, "postgres") ??
-        fail(
-          "the pipeline's checkpoint store is not a PostgreSQL store",
-          "set options.checkpoint.store to postgresStore(sql) on the sink's sql client (in a config: checkpoint.store type postgres, the same url)",
-        );
-      if (sql !== undefined) {
-        if (hook.client !== sql) {
-          fail(
-            "the pipeline's checkpoint store runs on another postgres client",
-            "give postgresStore() and the sink the same postgres instance",
-          );
-        }
-      } else if (!sameDatabase(url!, hook.client)) {
-        fail(
-          "the pipeline's checkpoint store is in another database than the sink's url",
-          "point the sink's url and the checkpoint store at the same host, port and database",
-        );
-      } else borrowed = hook.client as PostgresSinkSql;
+      const hook = bindSqlStore(store, {
+        connector: CONNECTOR,
+        table: settings.table,
+        dialect: "postgres",
+        database: "PostgreSQL",
+        store: "postgresStore(sql) on the sink's sql client",
+        client: "postgres client",
+        share: "give postgresStore() and the sink the same postgres instance",
+        given: sql,
+        sameDatabase: (client) => sameDatabase(url!, client),
+      });
+      if (sql === undefined) borrowed = hook.client as PostgresSinkSql;
       return hook;
     },
   });

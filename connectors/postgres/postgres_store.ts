@@ -15,6 +15,7 @@ import type {
 import { FencedError } from "../../src/checkpoint/fenced_error.ts";
 import type { Position } from "../../src/checkpoint/position.ts";
 import { positionJson } from "../../src/checkpoint/position_json.ts";
+import { cancellableQuery, quoteTableName, tableCreator } from "./_pg_table.ts";
 import {
   SQL_CHECKPOINT,
   type SqlCheckpointHook,
@@ -126,17 +127,6 @@ export interface PostgresStoreOptions {
 const generationOf = (value: unknown) => storedGeneration(value, "PostgreSQL");
 
 const DEFAULT_TABLE = "ca_checkpoints";
-/**
- * unique_violation, duplicate_object, duplicate_table: what a concurrent
- * `CREATE TABLE IF NOT EXISTS` fails with when another session created the
- * table (or its primary key index) first.
- */
-const CREATE_RACE_CODES = new Set(["23505", "42710", "42P07"]);
-
-function quoteIdentifier(name: string): string {
-  return name.split(".").map((part) => `"${part.replaceAll('"', '""')}"`)
-    .join(".");
-}
 
 /** The first row of a result, `undefined` for none. */
 function first(rows: readonly object[]): Record<string, unknown> | undefined {
@@ -201,94 +191,32 @@ export function postgresStore(
       }`,
     );
   }
-  const table = quoteIdentifier(tableName);
+  const table = quoteTableName(tableName);
   const createTable = options.createTable ?? true;
   const storeSignal = options.signal;
   let closed = false;
-  let ready: Promise<void> | undefined;
 
   function start(verb: string, id: string, callSignal?: AbortSignal) {
     return beginStoreCall(verb, id, closed, storeSignal, callSignal);
   }
 
-  /** Runs a query; when `signal` aborts, cancels it and rejects with the reason. */
-  function query(
+  const query = (
     text: string,
     parameters: (string | number | null)[],
     signal: AbortSignal | undefined,
-  ): Promise<readonly object[]> {
-    signal?.throwIfAborted();
-    const pending = sql.unsafe(text, parameters);
-    if (signal === undefined) return Promise.resolve(pending);
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        pending.cancel();
-        reject(signal.reason);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      pending.then((rows) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(rows);
-      }, (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      });
-    });
-  }
-
-  async function tableExists(
-    signal: AbortSignal | undefined,
-  ): Promise<boolean> {
-    const [found] = await query(
-      "SELECT to_regclass($1) IS NOT NULL AS present",
-      [table],
-      signal,
-    ) as { present: boolean }[];
-    return found.present;
-  }
-
-  async function ensureTable(signal: AbortSignal | undefined): Promise<void> {
-    if (await tableExists(signal)) return;
-    try {
-      await query(
-        `CREATE TABLE IF NOT EXISTS ${table} (
-          id text PRIMARY KEY,
-          generation bigint NOT NULL,
-          position jsonb,
-          updated_at timestamptz NOT NULL DEFAULT now()
-        )`,
-        [],
-        signal,
-      );
-    } catch (error) {
-      // Two sessions creating the table at once: one wins, the other fails
-      // with unique_violation on the catalog; the table now exists.
-      const code = (error as { code?: unknown } | undefined)?.code;
-      if (
-        !CREATE_RACE_CODES.has(String(code)) || !(await tableExists(signal))
-      ) {
-        throw error;
-      }
-    }
-  }
-
-  /** Creates the table once; a call's own signal stops only its wait. */
-  async function prepared(signal: AbortSignal | undefined): Promise<void> {
-    if (!createTable) return;
-    ready ??= ensureTable(storeSignal).catch((error) => {
-      ready = undefined;
-      throw error;
-    });
-    if (signal === undefined || signal === storeSignal) return await ready;
-    const created = ready;
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      created.then(resolve, reject).finally(() =>
-        signal.removeEventListener("abort", onAbort)
-      );
-    });
-  }
+  ) => cancellableQuery(sql, text, parameters, signal);
+  const create = tableCreator(
+    query,
+    table,
+    `id text PRIMARY KEY,
+     generation bigint NOT NULL,
+     position jsonb,
+     updated_at timestamptz NOT NULL DEFAULT now()`,
+    storeSignal,
+  );
+  /** Creates the table once, unless told not to. */
+  const prepared = (signal: AbortSignal | undefined) =>
+    createTable ? create(signal) : Promise.resolve();
 
   /**
    * Stores a position fenced by `generation`, in one statement: the
