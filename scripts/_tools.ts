@@ -74,3 +74,72 @@ export function median(values: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/** A failure that ends a whole benchmark (bad arguments): its message is the output. */
+export class BenchSetupError extends Error {}
+
+/**
+ * A benchmark option's integer value, at least `min`.
+ *
+ * @param name the option without its dashes, such as `records`
+ * @param text the value given
+ * @param min the least value allowed (default 1)
+ * @returns the integer
+ */
+export function positiveInt(
+  name: string,
+  text: string | undefined,
+  min = 1,
+): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new BenchSetupError(
+      `Cannot run the benchmark: --${name} needs an integer of at least ${min}, got ${text}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A benchmark option's comma-separated names, each one of `known`, in the
+ * order of `known`.
+ *
+ * @param name the option without its dashes, such as `only`
+ * @param text the value given
+ * @param known the names allowed
+ * @param nonEmpty whether an empty list is an error
+ * @returns the names given
+ */
+export function list<T extends string>(
+  name: string,
+  text: string | undefined,
+  known: readonly T[],
+  nonEmpty = false,
+): T[] {
+  const names = (text ?? "").split(",").filter((n) => n !== "");
+  if (nonEmpty && names.length === 0) {
+    throw new BenchSetupError(
+      `Cannot run the benchmark: --${name} needs a list`,
+    );
+  }
+  for (const n of names) {
+    if (!known.includes(n as T)) {
+      throw new BenchSetupError(
+        `Cannot run the benchmark: unknown --${name} ${n} (known: ${
+          known.join(", ")
+        })`,
+      );
+    }
+  }
+  return known.filter((k) => names.includes(k));
+}
+
+/**
+ * A count for people: rounded, with thousands separators.
+ *
+ * @param n the count
+ * @returns such as `1,234,567`
+ */
+export function thousands(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}

@@ -55,6 +55,7 @@
  * @module
  */
 
+import { BenchSetupError, list, positiveInt } from "./_tools.ts";
 import { readerRuns } from "./bench_channels/impls.ts";
 import { expected } from "./bench_channels/records.ts";
 import type {
@@ -103,40 +104,9 @@ interface Options {
   cloudevents: readonly Runtime[];
 }
 
-/** A failure that ends the whole benchmark (bad arguments). */
-class BenchSetupError extends Error {}
-
 const USAGE = "Usage: deno run -A scripts/bench_channels.ts [--json] " +
   "[--records N] [--runs N] [--warmup N] [--warmup-passes N] [--timeout S] [--transport tcp,ws] " +
   "[--pairs deno-node,deno-deno,node-node] [--cloudevents deno,node] [--no-cloudevents]";
-
-function positiveInt(name: string, text: string | undefined): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new BenchSetupError(
-      `Cannot run the benchmark: --${name} needs a positive integer, got ${text}`,
-    );
-  }
-  return value;
-}
-
-function list<T extends string>(
-  name: string,
-  text: string | undefined,
-  known: readonly T[],
-): T[] {
-  const names = (text ?? "").split(",").filter((n) => n !== "");
-  for (const n of names) {
-    if (!known.includes(n as T)) {
-      throw new BenchSetupError(
-        `Cannot run the benchmark: unknown --${name} ${n} (known: ${
-          known.join(", ")
-        })`,
-      );
-    }
-  }
-  return known.filter((k) => names.includes(k));
-}
 
 function pairName(pair: Pair): string {
   return `${pair.writer}->${pair.reader}`;

@@ -61,7 +61,13 @@
  */
 
 import { splitLines } from "../mod.ts";
-import { median } from "./_tools.ts";
+import {
+  BenchSetupError,
+  list,
+  median,
+  positiveInt,
+  thousands,
+} from "./_tools.ts";
 import { ROW_NAMES, type RowName } from "./bench_connectors/rows.ts";
 import type {
   DoneReport,
@@ -90,45 +96,9 @@ interface Options {
   json: boolean;
 }
 
-/** A failure that ends the whole benchmark (bad arguments). */
-class BenchSetupError extends Error {}
-
 const USAGE =
   "Usage: deno run -A scripts/bench_connectors.ts [--only name,...] " +
   "[--records N] [--rounds N] [--warmup N] [--runtime deno,node] [--timeout S] [--json]";
-
-function positiveInt(name: string, text: string | undefined, min = 1): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new BenchSetupError(
-      `Cannot run the benchmark: --${name} needs an integer of at least ${min}, got ${text}`,
-    );
-  }
-  return value;
-}
-
-function list<T extends string>(
-  name: string,
-  text: string | undefined,
-  known: readonly T[],
-): T[] {
-  const names = (text ?? "").split(",").filter((n) => n !== "");
-  if (names.length === 0) {
-    throw new BenchSetupError(
-      `Cannot run the benchmark: --${name} needs a list`,
-    );
-  }
-  for (const n of names) {
-    if (!known.includes(n as T)) {
-      throw new BenchSetupError(
-        `Cannot run the benchmark: unknown --${name} ${n} (known: ${
-          known.join(", ")
-        })`,
-      );
-    }
-  }
-  return known.filter((k) => names.includes(k));
-}
 
 function parseArgs(args: readonly string[]): Options {
   const options: Options = {
@@ -145,7 +115,7 @@ function parseArgs(args: readonly string[]): Options {
     const value = (): string | undefined => inline ?? args[++i];
     switch (flag) {
       case "--only":
-        options.only = list("only", value(), ROW_NAMES);
+        options.only = list("only", value(), ROW_NAMES, true);
         break;
       case "--records":
         options.records = positiveInt("records", value());
@@ -157,7 +127,7 @@ function parseArgs(args: readonly string[]): Options {
         options.warmup = positiveInt("warmup", value(), 0);
         break;
       case "--runtime":
-        options.runtimes = list("runtime", value(), RUNTIMES);
+        options.runtimes = list("runtime", value(), RUNTIMES, true);
         break;
       case "--timeout":
         options.timeoutMs = positiveInt("timeout", value()) * 1000;
@@ -278,10 +248,6 @@ function figures(cell: Cell) {
     baseline: median(b),
     ratio: median(ratios),
   };
-}
-
-function thousands(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
 }
 
 async function clientVersions(rows: readonly Row[]): Promise<string> {

@@ -51,7 +51,13 @@
  * @module
  */
 
-import { median } from "./_tools.ts";
+import {
+  BenchSetupError,
+  list,
+  median,
+  positiveInt,
+  thousands,
+} from "./_tools.ts";
 import {
   ApiClient,
   type Endpoint,
@@ -102,45 +108,9 @@ interface Options {
   neighbourRounds: number;
 }
 
-/** A failure that ends the whole benchmark (bad arguments). */
-class BenchSetupError extends Error {}
-
 const USAGE = "Usage: deno run -A scripts/bench_host.ts [--quick] " +
   "[--only connectors-200,alone-vs-199,metrics-cost] [--rounds N] [--runs N] " +
   "[--records N] [--runtime deno,node] [--timeout S]";
-
-function positiveInt(name: string, text: string | undefined): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new BenchSetupError(
-      `Cannot run the benchmark: --${name} needs an integer of at least 1, got ${text}`,
-    );
-  }
-  return value;
-}
-
-function list<T extends string>(
-  name: string,
-  text: string | undefined,
-  known: readonly T[],
-): T[] {
-  const names = (text ?? "").split(",").filter((n) => n !== "");
-  for (const n of names) {
-    if (!known.includes(n as T)) {
-      throw new BenchSetupError(
-        `Cannot run the benchmark: unknown --${name} ${n} (known: ${
-          known.join(", ")
-        })`,
-      );
-    }
-  }
-  if (names.length === 0) {
-    throw new BenchSetupError(
-      `Cannot run the benchmark: --${name} needs a list`,
-    );
-  }
-  return known.filter((k) => names.includes(k));
-}
 
 function parseArgs(args: readonly string[]): Options {
   const quick = args.includes("--quick");
@@ -165,10 +135,10 @@ function parseArgs(args: readonly string[]): Options {
       case "--quick":
         break;
       case "--only":
-        options.only = list("only", value(), WORKLOADS);
+        options.only = list("only", value(), WORKLOADS, true);
         break;
       case "--runtime":
-        options.runtimes = list("runtime", value(), RUNTIMES);
+        options.runtimes = list("runtime", value(), RUNTIMES, true);
         break;
       case "--rounds":
         options.rounds = positiveInt("rounds", value());
@@ -196,10 +166,6 @@ function log(message: string): void {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function thousands(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
-}
 
 function percent(fraction: number, digits = 1): string {
   return `${(fraction * 100).toFixed(digits)} %`;
