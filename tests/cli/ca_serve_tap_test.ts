@@ -11,147 +11,20 @@
 // upgrade; an unknown stage and a sink are closed with their reasons. No
 // timing assertions: waits poll with a generous bound.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { WebSocket } from "ws";
-
-const ROOT = new URL("../../", import.meta.url);
-const path = (relative: string) =>
-  decodeURIComponent(new URL(relative, ROOT).pathname);
-const DENO = path("node_modules/.bin/deno");
-const NODE24 = path("node_modules/node24/bin/node");
-const UNDER_DENO = "Deno" in globalThis;
-const HOSTS = {
-  deno: [DENO, "run", "-A", path("connectors/cli/ca.ts")],
-  node: [
-    NODE24,
-    path(UNDER_DENO ? "connectors/cli/ca.ts" : "dist/connectors/cli/ca.js"),
-  ],
-} as const;
-type Host = keyof typeof HOSTS;
-const ADMIN = "admin-token-of-the-ca-serve-tap-test";
-const VIEWER = "viewer-token-of-the-ca-serve-tap-test";
-/** How long a wait may take before the test fails: generous, never a measure. */
-const WAIT_MS = 60_000;
-
-/** A running `ca serve`. */
-interface Served {
-  url: string;
-  stderr(): string;
-  kill(): Promise<void>;
-}
-
-/** Polls `check` until it returns a value other than undefined or false. */
-async function until<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  while (true) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${WAIT_MS / 1000} s`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Starts `ca serve --port 0 --store memory --root ROOT` and waits until it is ready. */
-async function startServe(host: Host, root: string): Promise<Served> {
-  const [command, ...prefix] = HOSTS[host];
-  if (!existsSync(prefix.at(-1)!)) {
-    throw new Error(
-      `${prefix.at(-1)} is missing: build dist/ first (npm run build)`,
-    );
-  }
-  const env: Record<string, string> = {};
-  for (
-    const [key, value] of Object.entries({
-      ...process.env,
-      CA_DENO: DENO,
-      CA_NODE: NODE24,
-      CA_ADMIN_TOKEN: ADMIN,
-      CA_VIEWER_TOKEN: VIEWER,
-    })
-  ) {
-    if (value !== undefined) env[key] = value;
-  }
-  const child = spawn(command!, [
-    ...prefix,
-    "serve",
-    "--port",
-    "0",
-    "--store",
-    "memory",
-    "--root",
-    root,
-  ], { env, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  let ended = false;
-  const exited = new Promise<void>((resolve) => {
-    child.once("close", () => {
-      ended = true;
-      resolve();
-    });
-  });
-  const served: Served = {
-    url: "",
-    stderr: () => stderr,
-    async kill() {
-      if (!ended) process.kill(child.pid!, "SIGKILL");
-      await exited;
-    },
-  };
-  try {
-    served.url = await until("the listening line", () => {
-      if (ended) throw new Error(`ca serve ended:\n${stderr}`);
-      return /listening on (http:\/\/\S+\/) /.exec(stderr)?.[1];
-    });
-    await until(
-      "GET /readyz answers 200",
-      async () => (await api(served, "GET", "/readyz")).status === 200,
-    );
-  } catch (error) {
-    await served.kill();
-    throw error;
-  }
-  return served;
-}
-
-/** A request to the API with the admin token. */
-async function api(
-  served: Served,
-  method: string,
-  route: string,
-  json?: unknown,
-  // deno-lint-ignore no-explicit-any -- JSON answers, read field by field
-): Promise<{ status: number; body: any; text: string }> {
-  const response = await fetch(new URL(route.slice(1), served.url), {
-    method,
-    headers: {
-      authorization: `Bearer ${ADMIN}`,
-      ...(json === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  const text = await response.text();
-  const isJson = (response.headers.get("content-type") ?? "").startsWith(
-    "application/json",
-  );
-  return {
-    status: response.status,
-    body: isJson ? JSON.parse(text) : text,
-    text,
-  };
-}
+import {
+  ADMIN,
+  api,
+  type Host,
+  type Served,
+  startServe,
+  until,
+  VIEWER,
+} from "./_ca_serve.ts";
 
 /** A generate -> mark (set seen) -> file-sink config. */
 function markConfig(
@@ -266,16 +139,23 @@ async function lineCount(file: string): Promise<number> {
 for (const host of ["deno", "node"] as const) {
   test(`ca serve on ${host}: a tap with a viewer's token as the subprotocol gets the mark stage's records, the source's before it; refused without a token, closed with a reason for an unknown stage or a sink; 1000 when the connector stops`, async () => {
     const root = await mkdtemp(join(tmpdir(), "ca_serve_tap_"));
-    const served = await startServe(host, root);
+    const served = await startServe(host, [
+      "--store",
+      "memory",
+      "--root",
+      root,
+    ]);
     try {
       const created = await api(served, "POST", "/connectors", {
-        id: "live",
-        start: true,
-        config: markConfig(
-          host,
-          { count: 1_000_000, ratePerSecond: 200 },
-          "live.ndjson",
-        ),
+        json: {
+          id: "live",
+          start: true,
+          config: markConfig(
+            host,
+            { count: 1_000_000, ratePerSecond: 200 },
+            "live.ndjson",
+          ),
+        },
       });
       assert.equal(created.status, 201, created.text);
 
@@ -356,25 +236,32 @@ for (const host of ["deno", "node"] as const) {
         },
       );
     } finally {
-      await served.kill();
+      await served.stop("SIGKILL");
     }
   });
 
   test(`ca serve on ${host}: a tap client that stops reading does not hold the pipeline: the connector writes all its records meanwhile, and the client, reading again, gets what was queued and how many it lost`, async () => {
     const root = await mkdtemp(join(tmpdir(), "ca_serve_tap_"));
-    const served = await startServe(host, root);
+    const served = await startServe(host, [
+      "--store",
+      "memory",
+      "--root",
+      root,
+    ]);
     const count = 60_000;
     try {
       // About 1 KB a record, 60 MB in all: far more than the socket
       // buffers between the server and a client that does not read.
       const created = await api(served, "POST", "/connectors", {
-        id: "bulk",
-        start: true,
-        config: markConfig(host, {
-          count,
-          ratePerSecond: 10_000,
-          template: { pad: "x".repeat(1000) },
-        }, "bulk.ndjson"),
+        json: {
+          id: "bulk",
+          start: true,
+          config: markConfig(host, {
+            count,
+            ratePerSecond: 10_000,
+            template: { pad: "x".repeat(1000) },
+          }, "bulk.ndjson"),
+        },
       });
       assert.equal(created.status, 201, created.text);
       const slow = openTap(served, "bulk", "stage=mark&sample=1", {
@@ -419,7 +306,7 @@ for (const host of ["deno", "node"] as const) {
         },
       );
     } finally {
-      await served.kill();
+      await served.stop("SIGKILL");
     }
   });
 }
