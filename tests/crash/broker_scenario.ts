@@ -82,9 +82,16 @@ export function brokerScenario(init: BrokerScenarioInit): CrashScenario {
       const { dir, records } = context;
       const output = `${dir}/output.ndjson`;
       const broker = await init.open(context);
-      // Throttle the child so an uninterrupted run takes about `targetMs`:
-      // the kills then land while records flow. It pauses once per batch.
-      const targetMs = records <= 20_000 ? 4_000 : 20_000;
+      const killAfterMs = init.killAfterMs?.(records) ??
+        (records <= 20_000 ? [500, 1200] : [600, 2000]);
+      // Throttle the child so an uninterrupted run takes about `targetMs`,
+      // longer than every kill's latest moment together: the kills then
+      // all land while records flow, however fast the source reads. It
+      // pauses once per batch.
+      const targetMs = Math.max(
+        records <= 20_000 ? 4_000 : 20_000,
+        context.kills * killAfterMs[1] + 3_000,
+      );
       const pauseMs = Math.max(
         1,
         Math.round(targetMs / (records / BROKER_BATCH_SIZE)),
@@ -115,8 +122,7 @@ export function brokerScenario(init: BrokerScenarioInit): CrashScenario {
             CA_CRASH_PAUSE_MS: String(pauseMs),
           },
         },
-        killAfterMs: init.killAfterMs?.(records) ??
-          (records <= 20_000 ? [500, 1200] : [600, 2000]),
+        killAfterMs: killAfterMs as [number, number],
         deliveredCount: () => countLines(output),
         delivered: () => readIds(output),
         expected: () => true,
