@@ -130,10 +130,18 @@ CA_ADMIN_TOKEN may change things, CA_VIEWER_TOKEN only read. CA_ADMIN_TOKEN
 must be set (16 characters or more).
 
 Definitions are kept as events, with the connectors' checkpoints, in --store:
-a directory (default .ca-host under --root), a postgres:// URL, or memory. A
-restarted ca serve starts again the connectors that were running. A config may
-name modules, executables or scripts only inside --allow-modules. SIGINT or
-SIGTERM stops every connector gracefully (checkpoints committed), then exits 0.`,
+a directory (default .ca-host under --root), a postgres:// URL, a nats:// URL
+(JetStream and a KV bucket), or memory. A restarted ca serve starts again the
+connectors that were running. A config may name modules, executables or scripts
+only inside --allow-modules. SIGINT or SIGTERM stops every connector gracefully
+(checkpoints committed), then exits 0.
+
+With --cluster, hosts given the same --store and --cluster share the enabled
+connectors: each runs on one host at a time, spread evenly (a config's
+placement: { labels: [...] } keeps it on hosts with those --labels). A host
+that stops hands its connectors over; one that dies loses them when its leases
+expire (--lease-ttl), and the others resume them from their checkpoints. GET
+/cluster shows the hosts; GET /connectors on any host shows where each runs.`,
     options: [
       {
         name: "--port",
@@ -160,6 +168,28 @@ SIGTERM stops every connector gracefully (checkpoints committed), then exits 0.`
         name: "--allow-modules",
         value: "DIR",
         help: "configs may name modules, executables and scripts inside DIR",
+      },
+      {
+        name: "--cluster",
+        value: "ENGINE",
+        help:
+          "join a cluster through this lease engine: a postgres:// or nats:// URL",
+      },
+      {
+        name: "--host-id",
+        value: "ID",
+        help: "this host's id in the cluster (default: a random one)",
+      },
+      {
+        name: "--labels",
+        value: "A,B",
+        help: "this host's labels, for connectors' placement.labels",
+      },
+      {
+        name: "--lease-ttl",
+        value: "T",
+        help:
+          "how long a lease lives unrenewed: 10s (default), 3s, 1500ms; the same on every host",
       },
       LOG_FORMAT,
     ],

@@ -387,6 +387,20 @@ export function configJsonSchema(
           ),
         },
       },
+      placement: {
+        type: "object",
+        description:
+          "Where a connector host of a cluster may run it (ignored by `ca run`).",
+        additionalProperties: false,
+        properties: {
+          labels: {
+            type: "array",
+            description:
+              "Run it only on hosts that have every one of these labels (`ca serve --label`).",
+            items: { type: "string", minLength: 1 },
+          },
+        },
+      },
       processors: {
         type: "array",
         minItems: 2,

@@ -24,6 +24,7 @@ import { exitCodeOf } from "./exit_code_of.ts";
 import { EXIT_CODES } from "./exit_codes.ts";
 import { loadConfigText, type LoadedConfig } from "./load_config.ts";
 import type { OpenStoreOptions } from "./open_store.ts";
+import { leaseGuardedStore } from "./lease_guarded_store.ts";
 import { SharedStores } from "./shared_stores.ts";
 
 /**
@@ -456,7 +457,13 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
       ];
     },
 
-    start(id, config): RunningConnector {
+    start(id, config, startContext = {}): RunningConnector {
+      const { holdsLease } = startContext;
+      // In a cluster: no commit once the host lost the connector's lease.
+      const openStore: typeof openShared = holdsLease === undefined
+        ? openShared
+        : async (config, options) =>
+          leaseGuardedStore(await openShared(config, options), holdsLease);
       let run: ConfigRun | undefined;
       // Asked before the run exists: it stops or aborts once started.
       const asked: { stop?: boolean; abort?: { reason: unknown } } = {};
@@ -485,7 +492,7 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
           runnerEntry,
           log,
           env: context.env,
-          openStore: openShared,
+          openStore,
           metrics,
         });
         follow(run);
@@ -615,6 +622,25 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
             await opened.commit(segment, at, generation);
           }
         }
+      } finally {
+        await opened.close?.();
+      }
+    },
+
+    async fence(id, config) {
+      const loaded = await load(config, id);
+      const checkpoint = loaded.config.checkpoint;
+      if (checkpoint === undefined) return;
+      const ids = loaded.plans.flatMap((plan) =>
+        plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
+      );
+      const opened = await openShared(checkpoint.store, {
+        registry: loaded.registry,
+        pipelineId: loaded.config.id,
+        baseUrl: loaded.baseUrl,
+      });
+      try {
+        for (const segment of ids) await opened.acquire(segment);
       } finally {
         await opened.close?.();
       }

@@ -14,6 +14,9 @@ import { natsDefinitions } from "../nats/nats_definitions.ts";
 import { mariadbDefinitions } from "../mariadb/mariadb_definitions.ts";
 import { postgresDefinitions } from "../postgres/postgres_definitions.ts";
 import { postgresDefinitionStoreDefinitions } from "../postgres/postgres_definition_store_definition.ts";
+import { jetStreamDefinitionStoreDefinitions } from "../nats/jetstream_definition_store_definition.ts";
+import { postgresLeaseEngineDefinitions } from "../postgres/postgres_lease_engine_definition.ts";
+import { natsLeaseEngineDefinitions } from "../nats/nats_lease_engine_definition.ts";
 import { redisDefinitions } from "../redis/redis_definitions.ts";
 
 /**
@@ -47,6 +50,9 @@ export function defaultRegistry(): Registry {
     ...redisDefinitions(),
     ...postgresDefinitions(),
     ...postgresDefinitionStoreDefinitions(),
+    ...jetStreamDefinitionStoreDefinitions(),
+    ...postgresLeaseEngineDefinitions(),
+    ...natsLeaseEngineDefinitions(),
     ...mariadbDefinitions(),
     ...httpDefinitions(),
     ...natsDefinitions(),

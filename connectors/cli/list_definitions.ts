@@ -30,6 +30,7 @@ const TITLES: Readonly<Record<DefinitionKind, string>> = {
   store: "Checkpoint stores",
   transport: "Channel transports",
   definitionStore: "Definition stores",
+  leaseEngine: "Lease engines",
 };
 
 /**

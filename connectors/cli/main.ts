@@ -59,14 +59,19 @@ export interface MainOptions {
  * `--progress-interval`: `5s`, `500ms`, `1m`, or seconds (`2.5`); 0 turns
  * the progress lines off.
  */
-function parseInterval(text: string): number {
+function parseInterval(
+  text: string,
+  command = "run",
+  flag = "--progress-interval",
+  zero = " (0: none)",
+): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
   if (!match) {
     throw new UsageError(
-      `ca run: --progress-interval expects a duration such as 5s, 500ms, 1m or a number of seconds (0: none), got ${
+      `ca ${command}: ${flag} expects a duration such as 5s, 500ms, 1m or a number of seconds${zero}, got ${
         JSON.stringify(text)
       }`,
-      "run",
+      command,
     );
   }
   const value = Number(match[1]);
@@ -251,12 +256,38 @@ async function runCommand(
         const value = line.options.get(name);
         return typeof value === "string" ? value : undefined;
       };
+      const ttl = text("--lease-ttl");
+      const leaseTtlMs = ttl === undefined
+        ? undefined
+        : parseInterval(ttl, "serve", "--lease-ttl", "");
+      if (leaseTtlMs !== undefined && leaseTtlMs < 300) {
+        throw new UsageError(
+          `ca serve: --lease-ttl must be at least 300ms, got ${
+            JSON.stringify(ttl)
+          }`,
+          "serve",
+        );
+      }
+      const cluster = text("--cluster");
+      for (const flag of ["--host-id", "--labels", "--lease-ttl"]) {
+        if (cluster === undefined && line.options.has(flag)) {
+          throw new UsageError(
+            `ca serve: ${flag} needs --cluster (the lease engine the hosts share)`,
+            "serve",
+          );
+        }
+      }
       return await serveCommand({
         port: Number(port),
         hostname: text("--hostname") ?? "127.0.0.1",
         store: text("--store"),
         root: text("--root"),
         allowModules: text("--allow-modules"),
+        cluster,
+        hostId: text("--host-id"),
+        labels: text("--labels")?.split(",").map((label) => label.trim())
+          .filter((label) => label !== ""),
+        leaseTtlMs,
         runnerEntry: options.runnerEntry ??
           new URL("./runner_main.ts", import.meta.url).href,
         log: cliLog(runtime, logFormat(line, command)),

@@ -1,8 +1,10 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
+import type { LeaseEngine } from "../../src/cluster/lease_engine.ts";
 import type { DefinitionStore } from "../../src/definition_store/definition_store.ts";
 import { memoryDefinitionStore } from "../../src/definition_store/memory_definition_store.ts";
 import type { StoreConfig } from "../../src/config/pipeline_config.ts";
+import type { ConnectorHost } from "../../src/host/connector_host.ts";
 import { connectorHost } from "./connector_host.ts";
 import { serveNode } from "../node_server/serve_node.ts";
 import { serveTaps } from "./tap_server.ts";
@@ -24,6 +26,14 @@ export interface ServeSettings {
   /** The child runner program, a `file:` URL. */
   runnerEntry: string;
   log: CliLog;
+  /** The lease engine of a cluster to join: a `postgres://` or `nats://` URL. */
+  cluster?: string;
+  /** This host's id in the cluster (default random). */
+  hostId?: string;
+  /** This host's labels. */
+  labels?: string[];
+  /** The lease time, in ms (default 10000). */
+  leaseTtlMs?: number;
 }
 
 /** The directory under the root where `ca serve` keeps its state by default. */
@@ -44,6 +54,7 @@ async function openStores(
   spec: string,
   root: string,
   signal: AbortSignal,
+  leaseTtlMs: number | undefined,
 ): Promise<{
   definitions: DefinitionStore;
   checkpointStore: StoreConfig | undefined;
@@ -64,17 +75,40 @@ async function openStores(
       { url: spec } as never,
       { baseUrl, signal },
     ) as DefinitionStore;
+    // In a cluster, a host paused in the middle of an exactly-once sink's
+    // transaction would hold its checkpoint row locked, and so hold back
+    // the host that takes the connector over (its acquire waits for the
+    // lock): the server ends such a session once it idles in a transaction
+    // for half the lease time.
     const url = new URL(spec);
-    if (url.password !== "") url.password = "***";
+    const idle = "idle_in_transaction_session_timeout";
+    if (leaseTtlMs !== undefined && !url.searchParams.has(idle)) {
+      url.searchParams.set(
+        idle,
+        String(Math.max(100, Math.floor(leaseTtlMs / 2))),
+      );
+    }
     return {
       definitions,
-      checkpointStore: { type: "postgres", url: spec } as StoreConfig,
-      where: `PostgreSQL ${url.href}`,
+      checkpointStore: { type: "postgres", url: url.href } as StoreConfig,
+      where: `PostgreSQL ${redactedUrl(spec)}`,
+    };
+  }
+  if (/^(nats|tls):\/\//.test(spec)) {
+    const definition = registry.get("definitionStore", "jetstream")!;
+    const definitions = await definition.create(
+      { url: spec } as never,
+      { baseUrl, signal },
+    ) as DefinitionStore;
+    return {
+      definitions,
+      checkpointStore: { type: "nats-kv", url: spec } as StoreConfig,
+      where: `NATS ${redactedUrl(spec)} (JetStream and KV)`,
     };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
     throw new UsageError(
-      `ca serve: --store must be memory, a directory or a postgres:// URL, got ${
+      `ca serve: --store must be memory, a directory, a postgres:// or a nats:// URL, got ${
         JSON.stringify(spec)
       }`,
       "serve",
@@ -91,6 +125,39 @@ async function openStores(
     checkpointStore: { type: "file", dir: `${dir}/checkpoints` } as StoreConfig,
     where: `the directory ${dir}`,
   };
+}
+
+/** A URL to print: its password hidden. */
+function redactedUrl(spec: string): string {
+  const url = new URL(spec);
+  if (url.password !== "") url.password = "***";
+  return url.href;
+}
+
+/** The lease engine of `--cluster`, from the registry by the URL's scheme. */
+async function openLeaseEngine(
+  spec: string,
+  ttlMs: number,
+  signal: AbortSignal,
+): Promise<LeaseEngine> {
+  const type = /^postgres(ql)?:\/\//.test(spec)
+    ? "postgres"
+    : /^(nats|tls):\/\//.test(spec)
+    ? "nats"
+    : undefined;
+  if (type === undefined) {
+    throw new UsageError(
+      `ca serve: --cluster must be a postgres:// or nats:// URL (the lease engine the hosts share), got ${
+        JSON.stringify(spec)
+      }`,
+      "serve",
+    );
+  }
+  const definition = defaultRegistry().get("leaseEngine", type)!;
+  return await definition.create(
+    { url: spec, ttlMs } as never,
+    { baseUrl: "file:///", signal },
+  ) as LeaseEngine;
 }
 
 /**
@@ -146,6 +213,9 @@ export async function serveCommand(
       settings.store ?? resolvePath(root, DEFAULT_STORE),
       root,
       closing.signal,
+      settings.cluster === undefined
+        ? undefined
+        : settings.leaseTtlMs ?? 10_000,
     );
   } catch (error) {
     if (error instanceof UsageError) throw error;
@@ -156,23 +226,40 @@ export async function serveCommand(
     );
     return EXIT_CODES.runner;
   }
-  const host = connectorHost({
-    definitions: stores.definitions,
-    root,
-    ...(allowModules === undefined ? {} : { allowModules }),
-    ...(stores.checkpointStore === undefined
-      ? {}
-      : { checkpointStore: stores.checkpointStore }),
-    runnerEntry: settings.runnerEntry,
-    tokens: { admin: [admin], viewer: viewer === "" ? [] : [viewer] },
-  });
+  let leases: LeaseEngine | undefined;
+  if (settings.cluster !== undefined) {
+    try {
+      leases = await openLeaseEngine(
+        settings.cluster,
+        settings.leaseTtlMs ?? 10_000,
+        closing.signal,
+      );
+    } catch (error) {
+      await stores.definitions.close();
+      if (error instanceof UsageError) throw error;
+      log.write(
+        "error",
+        "error",
+        `ca serve: cannot open the lease engine: ${
+          (error as Error)?.message ?? error
+        }`,
+      );
+      return EXIT_CODES.runner;
+    }
+  }
+  const hostId = settings.hostId ??
+    `host-${crypto.randomUUID().slice(0, 8)}`;
+  // The host is made once the server listens (its URL is then known, the
+  // port too when it was 0); no request is answered before.
+  const made: { host?: ConnectorHost } = {};
   let server;
   try {
-    server = await serveNode((request) => host.fetch(request), {
+    server = await serveNode((request) => made.host!.fetch(request), {
       port: settings.port,
       hostname: settings.hostname,
     });
   } catch (error) {
+    await leases?.close();
     await stores.definitions.close();
     log.write(
       "error",
@@ -183,6 +270,24 @@ export async function serveCommand(
     );
     return EXIT_CODES.runner;
   }
+  const host = made.host = connectorHost({
+    definitions: stores.definitions,
+    ...(leases === undefined ? {} : {
+      cluster: {
+        leases,
+        hostId,
+        labels: settings.labels ?? [],
+        url: server.url.href,
+      },
+    }),
+    root,
+    ...(allowModules === undefined ? {} : { allowModules }),
+    ...(stores.checkpointStore === undefined
+      ? {}
+      : { checkpointStore: stores.checkpointStore }),
+    runnerEntry: settings.runnerEntry,
+    tokens: { admin: [admin], viewer: viewer === "" ? [] : [viewer] },
+  });
   // GET /connectors/{id}/tap: WebSocket upgrades of the same server.
   const taps = serveTaps(server.server, host);
   let stop!: (signal: string) => void;
@@ -191,7 +296,13 @@ export async function serveCommand(
   log.write(
     "info",
     "serve",
-    `ca serve: listening on ${server.url.href} (${runtime.name} ${runtime.version}); definitions and checkpoints in ${stores.where}; relative paths from ${root}`,
+    `ca serve: listening on ${server.url.href} (${runtime.name} ${runtime.version}); definitions and checkpoints in ${stores.where}; relative paths from ${root}${
+      settings.cluster === undefined
+        ? ""
+        : `; in the cluster of ${
+          redactedUrl(settings.cluster)
+        } as host ${hostId}`
+    }`,
     { url: server.url.href, root },
   );
   try {
@@ -208,6 +319,7 @@ export async function serveCommand(
     stopListening();
     taps.close();
     await server.close();
+    await leases?.close();
     closing.abort();
     await stores.definitions.close();
   }

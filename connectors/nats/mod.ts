@@ -10,7 +10,12 @@
  * - {@linkcode jetStreamSink}: publishes and waits for each PubAck, with
  *   `Nats-Msg-Id` from the key for the stream's deduplication;
  * - {@linkcode natsSource} and {@linkcode natsSink}: plain core NATS
- *   subjects, at most once.
+ *   subjects, at most once;
+ * - {@linkcode natsKvStore}: checkpoints in a NATS KV bucket, fenced by
+ *   compare-and-set;
+ * - {@linkcode jetStreamDefinitionStore}: a connector host's definitions in
+ *   a JetStream stream, and {@linkcode natsLeaseEngine}: leases in a KV
+ *   bucket (a cluster of hosts on NATS alone).
  *
  * ```ts ignore
  * import { map, pipeline } from "@ca/streams";
@@ -37,3 +42,7 @@ export * from "./nats_connection_options.ts";
 export * from "./nats_connection_like.ts";
 export * from "./nats_connect_options.ts";
 export * from "./nats_connect_error.ts";
+export * from "./nats_kv_store.ts";
+export * from "./jetstream_definition_store.ts";
+export * from "./nats_lease_engine.ts";
+export * from "./nats_lease_engine_error.ts";

@@ -16,6 +16,7 @@ import { toFilePath } from "../runtime/to_file_path.ts";
 import { jetStreamSink } from "./jetstream_sink.ts";
 import { jetStreamSource } from "./jetstream_source.ts";
 import type { NatsConnectionOptions } from "./nats_connection_options.ts";
+import { natsKvStoreDefinitions } from "./nats_kv_store_definition.ts";
 import { natsSink } from "./nats_sink.ts";
 import { natsSource } from "./nats_source.ts";
 
@@ -99,7 +100,7 @@ const encoding = {
  * import { natsDefinitions } from "./nats_definitions.ts";
  *
  * const names = natsDefinitions().map((d) => `${d.kind}:${d.name}`);
- * if (names.join() !== "source:jetstream-source,sink:jetstream-sink,source:nats-source,sink:nats-sink") {
+ * if (names.join() !== "source:jetstream-source,sink:jetstream-sink,source:nats-source,sink:nats-sink,store:nats-kv") {
  *   throw new Error(`unexpected ${names}`);
  * }
  * ```
@@ -221,5 +222,6 @@ export function natsDefinitions(): Definition[] {
           signal: context.signal,
         }),
     }) as ProcessorDefinition,
+    ...natsKvStoreDefinitions(),
   ];
 }

@@ -54,3 +54,4 @@ export * from "./postgres_change_slot_options.ts";
 export * from "./postgres_change_slot_status.ts";
 export * from "./drop_postgres_change_slot.ts";
 export * from "./postgres_definition_store.ts";
+export * from "./postgres_lease_engine.ts";

@@ -20,6 +20,8 @@ export interface ConfigShape {
   modules?: string[];
   /** The checkpoint. */
   checkpoint?: CheckpointConfig;
+  /** Where a connector host of a cluster may run it. */
+  placement?: { labels?: string[] };
   /** The processors, as written. */
   processors: {
     name: string;
@@ -99,6 +101,9 @@ const configSchema = z.strictObject({
     everyRecords: z.optional(count),
     everyMs: z.optional(count),
     maxUncommittedRecords: z.optional(count),
+  })),
+  placement: z.optional(z.strictObject({
+    labels: z.optional(z.array(text)),
   })),
   processors: z.array(processor).check(z.minLength(2)),
   channels: z.optional(z.array(channel)),

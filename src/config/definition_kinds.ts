@@ -2,6 +2,7 @@
 // This module is browser compatible.
 
 import type { DefinitionStoreDefinition } from "./define_definition_store.ts";
+import type { LeaseEngineDefinition } from "./define_lease_engine.ts";
 import type { ProcessorDefinition } from "./define_processor.ts";
 import type { StoreDefinition } from "./define_store.ts";
 import type { TransportDefinition } from "./define_transport.ts";
@@ -35,11 +36,13 @@ export interface DefinitionOfKind {
   transport: TransportDefinition;
   /** A definition store: where a connector host keeps its connectors (`ca serve --definitions`). */
   definitionStore: DefinitionStoreDefinition;
+  /** A lease engine: what the hosts of a cluster share leases through. */
+  leaseEngine: LeaseEngineDefinition;
 }
 
 /**
  * What a definition is: `"source"`, `"processor"`, `"sink"`, `"store"`,
- * `"transport"` or `"definitionStore"`.
+ * `"transport"`, `"definitionStore"` or `"leaseEngine"`.
  *
  * @example Count the definitions of each kind
  * ```ts
@@ -92,7 +95,8 @@ export interface DefinitionKindInfo {
    * The namespace its names live in: names are unique within a namespace,
    * and a config names a definition of any kind of that namespace in one
    * place. Sources, processors and sinks share `"processor"` (a config's
-   * `use`); stores, transports and definition stores have their own.
+   * `use`); stores, transports, definition stores and lease engines have
+   * their own.
    */
   readonly namespace: string;
   /** Where a config names it, for messages, such as `"checkpoint.store.type"`. */
@@ -136,6 +140,11 @@ export const DEFINITION_KINDS: Readonly<
   definitionStore: {
     namespace: "definitionStore",
     namedBy: "ca serve --definitions",
+    members: ["create"],
+  },
+  leaseEngine: {
+    namespace: "leaseEngine",
+    namedBy: "ca serve --cluster",
     members: ["create"],
   },
 });

@@ -46,3 +46,4 @@ export * from "./builtins/builtin_processors.ts";
 export * from "./builtins/builtin_definitions.ts";
 export * from "./builtins/console_sink.ts";
 export * from "./define_definition_store.ts";
+export * from "./define_lease_engine.ts";

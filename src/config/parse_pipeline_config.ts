@@ -758,6 +758,9 @@ function normalize(
     processors,
     channels,
   };
+  if (shape.placement !== undefined) {
+    config.placement = { labels: shape.placement.labels ?? [] };
+  }
   if (shape.checkpoint !== undefined) {
     const { store, everyRecords, everyMs, maxUncommittedRecords } =
       shape.checkpoint;

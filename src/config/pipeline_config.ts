@@ -257,6 +257,12 @@ export interface PipelineConfig {
   /** Where and how often positions are committed, when configured. */
   checkpoint?: CheckpointConfig;
   /**
+   * Where a connector host of a cluster may run it: only on hosts that have
+   * every one of `labels` (`ca serve --label`). A pipeline run alone
+   * ignores it.
+   */
+  placement?: { labels: string[] };
+  /**
    * The processors, in order. A line (no `from`, no `route`): a source,
    * processors, a sink. A graph: sources, processors and routes that name
    * their inputs, and sinks.

@@ -24,8 +24,9 @@ function namespaceOf(kind: DefinitionKind): string {
  * Everything a pipeline config can name, by kind and name: sources,
  * processors and sinks (a config's `use`, one namespace), checkpoint
  * stores (`checkpoint.store.type`), channel transports
- * (`channels[].transport`) and the definition stores a connector host
- * keeps its connectors in (`ca serve --definitions`). `ca` starts from
+ * (`channels[].transport`), the definition stores a connector host
+ * keeps its connectors in (`ca serve --definitions`) and the lease engines
+ * the hosts of a cluster share (`ca serve --cluster`). `ca` starts from
  * the library's own (`defaultRegistry()` of `@ca/streams/cli`) and adds
  * the definitions of the modules a config lists.
  *
@@ -60,7 +61,8 @@ export class Registry {
    * Adds a definition of any kind.
    *
    * @param definition A definition, such as one `defineProcessor()`,
-   * `defineStore()`, `defineTransport()` or `defineDefinitionStore()` made.
+   * `defineStore()`, `defineTransport()`, `defineDefinitionStore()` or
+   * `defineLeaseEngine()` made.
    * @param origin Where it comes from, for error messages (default `"code"`).
    * @returns This registry.
    * @throws {TypeError} When it is not a definition or its name is taken in
@@ -108,7 +110,7 @@ export class Registry {
    * `get("processor", "file-sink")` finds the sink: check its `kind`.
    *
    * @param kind Where to look: `"source"`, `"processor"`, `"sink"`,
-   * `"store"`, `"transport"` or `"definitionStore"`.
+   * `"store"`, `"transport"`, `"definitionStore"` or `"leaseEngine"`.
    * @param name The name a config writes.
    * @returns The definition, or `undefined`.
    */
@@ -244,7 +246,7 @@ export class Registry {
     }
     if (found.length === 0) {
       throw new TypeError(
-        `Cannot register module ${origin}: it exports no definition (export one made with defineProcessor(), defineStore(), defineTransport() or defineDefinitionStore(), or an array of them)`,
+        `Cannot register module ${origin}: it exports no definition (export one made with defineProcessor(), defineStore(), defineTransport(), defineDefinitionStore() or defineLeaseEngine(), or an array of them)`,
       );
     }
     // Check every name first, so a failure registers nothing.

@@ -90,7 +90,7 @@ test("Registry refuses a duplicate name in a namespace and a non-definition", ()
   );
   assert.throws(
     () => registry.add({ name: "x" } as never),
-    /^TypeError: Cannot add definition "x": kind must be "source", "processor", "sink", "store", "transport" or "definitionStore", got undefined$/,
+    /^TypeError: Cannot add definition "x": kind must be "source", "processor", "sink", "store", "transport", "definitionStore" or "leaseEngine", got undefined$/,
   );
   assert.throws(
     () => registry.add({ ...transport, connect: undefined } as never),
@@ -203,7 +203,7 @@ test("registerModule() names the module that exports no definition", () => {
   const registry = new Registry();
   assert.throws(
     () => registry.registerModule({ helper: () => 1 }, "file:///empty.ts"),
-    /^TypeError: Cannot register module file:\/\/\/empty\.ts: it exports no definition \(export one made with defineProcessor\(\), defineStore\(\), defineTransport\(\) or defineDefinitionStore\(\)/,
+    /^TypeError: Cannot register module file:\/\/\/empty\.ts: it exports no definition \(export one made with defineProcessor\(\), defineStore\(\), defineTransport\(\), defineDefinitionStore\(\) or defineLeaseEngine\(\)/,
   );
 });
 
@@ -243,6 +243,7 @@ test("DEFINITION_KINDS lists every kind with its namespace", () => {
     "store",
     "transport",
     "definitionStore",
+    "leaseEngine",
   ]);
   assert.deepEqual(
     Object.values(DEFINITION_KINDS).map((info) => info.namespace),
@@ -253,6 +254,7 @@ test("DEFINITION_KINDS lists every kind with its namespace", () => {
       "store",
       "transport",
       "definitionStore",
+      "leaseEngine",
     ],
   );
   assert.equal(

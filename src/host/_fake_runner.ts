@@ -5,6 +5,7 @@
 
 import type { Position } from "../checkpoint/position.ts";
 import type { ConfigIssue } from "../config/config_issue.ts";
+import type { ConnectorStartContext } from "./connector_start_context.ts";
 import type {
   ConnectorFailure,
   ConnectorProgress,
@@ -20,6 +21,10 @@ export interface FakeRun {
   live: boolean;
   /** Whether it ended through stop() or abort(). */
   stoppedByHost: boolean;
+  /** How the host ended it, when it did. */
+  endedBy: "stop" | "abort" | undefined;
+  /** The context the host started it with. */
+  context: ConnectorStartContext | undefined;
   progress: ConnectorProgress;
   /** Ends it as the pipeline failing would. */
   fail(failure: ConnectorFailure): void;
@@ -43,6 +48,8 @@ export class FakeRunner implements ConnectorRunner {
   resets: { id: string; position: Position | undefined }[] = [];
   /** The most runs of one connector live at once, by id. */
   maxLive: Map<string, number> = new Map();
+  /** Every fence and start, in order: `fence ID` and `start ID`. */
+  calls: string[] = [];
   /** Every remove, by connector id, in order (those that failed too). */
   removes: string[] = [];
   /** When set, remove() fails with it. */
@@ -70,6 +77,11 @@ export class FakeRunner implements ConnectorRunner {
     return Promise.resolve();
   }
 
+  fence(id: string, _config: Record<string, unknown>): Promise<void> {
+    this.calls.push(`fence ${id}`);
+    return Promise.resolve();
+  }
+
   remove(id: string, _config: Record<string, unknown>): Promise<void> {
     this.removes.push(id);
     return this.removeError === undefined
@@ -77,7 +89,12 @@ export class FakeRunner implements ConnectorRunner {
       : Promise.reject(this.removeError);
   }
 
-  start(id: string, config: Record<string, unknown>): RunningConnector {
+  start(
+    id: string,
+    config: Record<string, unknown>,
+    context?: ConnectorStartContext,
+  ): RunningConnector {
+    this.calls.push(`start ${id}`);
     const attempt = this.runs.filter((run) => run.id === id).length + 1;
     const planned = this.script(id, attempt);
     let end!: (failure: ConnectorFailure | undefined) => void;
@@ -89,6 +106,8 @@ export class FakeRunner implements ConnectorRunner {
       config,
       live: false,
       stoppedByHost: false,
+      endedBy: undefined,
+      context,
       progress: {
         recordsRead: 0,
         recordsWritten: 0,
@@ -131,10 +150,11 @@ export class FakeRunner implements ConnectorRunner {
       }, 0);
     });
     started.catch(() => {});
-    const halt = async () => {
+    const halt = async (how: "stop" | "abort") => {
       await started.catch(() => {});
       if (run.live) {
         run.stoppedByHost = true;
+        run.endedBy = how;
         await new Promise((resolve) => setTimeout(resolve, 0));
         run.finish();
       } else end(undefined);
@@ -143,8 +163,8 @@ export class FakeRunner implements ConnectorRunner {
     return {
       started,
       ended,
-      stop: halt,
-      abort: halt,
+      stop: () => halt("stop"),
+      abort: () => halt("abort"),
       progress: () => ({ ...run.progress }),
     };
   }

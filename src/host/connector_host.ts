@@ -2,6 +2,13 @@
 // This module is browser compatible.
 
 import type { Position } from "../checkpoint/position.ts";
+import {
+  ClusterMember,
+  type ClusterView,
+  parseObject,
+} from "../cluster/_cluster_member.ts";
+import { planPlacement } from "../cluster/_plan_placement.ts";
+import type { LeaseInfo } from "../cluster/lease_engine.ts";
 import type { ConfigIssue } from "../config/config_issue.ts";
 import { decodeConfigText } from "../config/decode_config_text.ts";
 import type { DefinitionEvent } from "../definition_store/definition_event.ts";
@@ -33,6 +40,7 @@ import type {
   RunningConnector,
 } from "./connector_runner.ts";
 import type { ConnectorState } from "./connector_state.ts";
+import { CONNECTOR_STATES } from "./connector_states.ts";
 import type { ConnectorStatus } from "./connector_status.ts";
 import { statusPage } from "./status_page.ts";
 import type { TapMessage } from "./tap_message.ts";
@@ -80,6 +88,8 @@ interface Slot {
   counters: ProgressTotals;
   position: unknown;
   meter: RateMeter;
+  /** In a cluster: its lease when another host holds it, as last seen. */
+  remote: LeaseInfo | undefined;
 }
 
 /** What a route does for one method. */
@@ -87,6 +97,15 @@ interface Action {
   /** Whether it changes something: admin only. */
   change: boolean;
   handle(request: Request, id: string): Promise<Response>;
+}
+
+/** The labels a host needs to run a connector: its config's `placement.labels`. */
+function placementLabels(config: Record<string, unknown>): string[] {
+  const placement = config.placement;
+  const labels = isObject(placement) ? placement.labels : undefined;
+  return Array.isArray(labels)
+    ? labels.filter((label) => typeof label === "string")
+    : [];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -274,6 +293,16 @@ export class ConnectorHost {
   #starting: Promise<void> | undefined;
   #ready = false;
   #stopped = false;
+  /** In a cluster: this host's leases. */
+  #member: ClusterMember | undefined;
+  #tickTimer: ReturnType<typeof setTimeout> | undefined;
+  #ticking: Promise<void> | undefined;
+  #tickAgain = false;
+  /** Ends the runs when the leases run out before the loop renewed them (a hung call). */
+  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Connectors with a take, a handoff or a reload under way. */
+  #busy = new Set<string>();
+  #view: ClusterView | undefined;
 
   /**
    * Makes a host; nothing runs until {@linkcode ConnectorHost.start}.
@@ -363,6 +392,9 @@ export class ConnectorHost {
     this.#maxBodyBytes = options.maxBodyBytes ?? MiB;
     this.#corsOrigin = cors?.origin;
     this.#now = options.now ?? Date.now;
+    if (options.cluster !== undefined) {
+      this.#member = new ClusterMember(options.cluster, this.#now);
+    }
   }
 
   /**
@@ -383,8 +415,9 @@ export class ConnectorHost {
         new Error("Cannot start the connector host: it was stopped"),
       );
     }
-    this.#starting ??= this.#rebuild().then(() => {
+    this.#starting ??= this.#rebuild().then(async () => {
       this.#ready = !this.#stopped;
+      if (this.#member !== undefined && !this.#stopped) await this.#tick();
     }, (error) => {
       this.#starting = undefined;
       throw error;
@@ -404,6 +437,9 @@ export class ConnectorHost {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#ready = false;
+    clearTimeout(this.#tickTimer);
+    clearTimeout(this.#expiryTimer);
+    await this.#ticking;
     await Promise.all(
       [...this.#slots.values()].map((slot) =>
         this.#queue.run(slot.id, async () => {
@@ -412,6 +448,8 @@ export class ConnectorHost {
         })
       ),
     );
+    // Committed and stopped: the others may take them over at once.
+    await this.#member?.leave();
   }
 
   /**
@@ -629,6 +667,8 @@ export class ConnectorHost {
         ? { GET: { change: false, handle: () => this.#readyz() } }
         : first === "metrics"
         ? { GET: { change: false, handle: () => this.#metrics() } }
+        : first === "cluster"
+        ? { GET: { change: false, handle: () => this.#clusterView() } }
         : first === "connectors"
         ? {
           GET: { change: false, handle: () => this.#list() },
@@ -717,8 +757,12 @@ export class ConnectorHost {
   }
 
   #metrics(): Promise<Response> {
+    // In a cluster each host counts what it runs (sums over hosts stay right).
+    const member = this.#member;
     const text = metricsText(
-      this.connectors().map((status) => {
+      this.connectors().filter((status) =>
+        member === undefined || status.host === member.hostId
+      ).map((status) => {
         const slot = this.#slots.get(status.id);
         const progress = slot && this.#progress(slot);
         return {
@@ -739,6 +783,28 @@ export class ConnectorHost {
         headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
       }),
     );
+  }
+
+  #clusterView(): Promise<Response> {
+    const member = this.#member;
+    if (member === undefined) {
+      throw new HostError(
+        "CA_ERR_HOST_NOT_FOUND",
+        "Cannot describe the cluster: this host runs alone (it was given no cluster option)",
+      );
+    }
+    const counts = new Map<string, number>();
+    for (const lease of this.#view?.units.values() ?? []) {
+      counts.set(lease.holder, (counts.get(lease.holder) ?? 0) + 1);
+    }
+    return Promise.resolve(json(200, {
+      host: member.hostId,
+      joined: member.joined,
+      error: member.lastError,
+      hosts: (this.#view?.hosts ?? [])
+        .toSorted((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+        .map((host) => ({ ...host, connectors: counts.get(host.id) ?? 0 })),
+    }));
   }
 
   #list(): Promise<Response> {
@@ -907,7 +973,10 @@ export class ConnectorHost {
       this.#refuseWhenStopped(doing);
       if (
         slot.state === "running" || slot.state === "activating" ||
-        slot.state === "recovering"
+        slot.state === "recovering" ||
+        // In a cluster, enabled: running elsewhere or about to be placed.
+        (this.#member !== undefined && slot.enabled &&
+          slot.state !== "degraded")
       ) {
         return slot.run;
       }
@@ -928,11 +997,12 @@ export class ConnectorHost {
     const slot = await this.#queue.run(id, async () => {
       const slot = this.#existing(id, doing);
       this.#refuseWhenStopped(doing);
-      if (slot.state === "stopped") return slot;
+      if (slot.state === "stopped" && !slot.enabled) return slot;
       await this.#append(slot, [this.#event(id, "stopped", {})], doing);
       slot.enabled = false;
       this.#cancelRecovery(slot);
       await this.#halt(slot);
+      await this.#member?.release(id);
       return slot;
     });
     return json(200, this.#detailsOf(slot));
@@ -961,7 +1031,7 @@ export class ConnectorHost {
     const slot = await this.#queue.run(id, async () => {
       const slot = this.#existing(id, doing);
       this.#refuseWhenStopped(doing);
-      this.#requireStopped(slot, doing);
+      await this.#requireStopped(slot, doing);
       await this.#append(
         slot,
         [this.#event(id, "reset", { position: position ?? null })],
@@ -987,7 +1057,7 @@ export class ConnectorHost {
     await this.#queue.run(id, async () => {
       const slot = this.#existing(id, doing);
       this.#refuseWhenStopped(doing);
-      this.#requireStopped(slot, doing);
+      await this.#requireStopped(slot, doing);
       // What it keeps outside (its checkpoints, a replication slot) goes
       // first: when that fails, the connector stays, to be deleted again.
       if (this.#runner.remove !== undefined) {
@@ -1113,11 +1183,34 @@ export class ConnectorHost {
     }
   }
 
-  #requireStopped(slot: Slot, doing: string): void {
-    if (slot.state !== "stopped") {
+  async #requireStopped(slot: Slot, doing: string): Promise<void> {
+    const member = this.#member;
+    const state = this.#status(slot).state;
+    if (state !== "stopped" || (member !== undefined && slot.enabled)) {
       throw new HostError(
         "CA_ERR_HOST_NOT_STOPPED",
-        `Cannot ${doing}: it is ${slot.state}; stop it first`,
+        `Cannot ${doing}: it is ${state}; stop it first`,
+      );
+    }
+    if (member === undefined) return;
+    // In a cluster: until the host that ran it released it.
+    let leases: LeaseInfo[];
+    try {
+      leases = await member.leases.list(`connector/${slot.id}`);
+    } catch (error) {
+      throw new HostError(
+        "CA_ERR_HOST_STORE_UNAVAILABLE",
+        `Cannot ${doing}: the lease engine failed: ${describeError(error)}`,
+      );
+    }
+    const held = leases.find((lease) =>
+      lease.name === `connector/${slot.id}` ||
+      lease.name.startsWith(`connector/${slot.id}#`)
+    );
+    if (held !== undefined) {
+      throw new HostError(
+        "CA_ERR_HOST_NOT_STOPPED",
+        `Cannot ${doing}: host "${held.holder}" still holds it (it is stopping); try again`,
       );
     }
   }
@@ -1171,6 +1264,7 @@ export class ConnectorHost {
       counters: new ProgressTotals(),
       position: null,
       meter: new RateMeter(),
+      remote: undefined,
     };
   }
 
@@ -1189,10 +1283,18 @@ export class ConnectorHost {
   }
 
   #status(slot: Slot): ConnectorStatus {
+    const member = this.#member;
+    if (
+      member !== undefined && slot.run === undefined &&
+      !member.holds(slot.id)
+    ) {
+      return this.#elsewhere(slot);
+    }
     const progress = this.#progress(slot);
     const recordsRead = slot.totals.read + (progress?.recordsRead ?? 0);
     return {
       id: slot.id,
+      ...(member === undefined ? {} : { host: member.hostId }),
       state: slot.state,
       enabled: slot.enabled,
       position: progress?.position ?? slot.position ?? null,
@@ -1208,6 +1310,44 @@ export class ConnectorHost {
     };
   }
 
+  /**
+   * In a cluster, a connector this host does not run: as the host that runs
+   * it last said in its lease; else `activating` while it waits for a host,
+   * or `stopped`.
+   */
+  #elsewhere(slot: Slot): ConnectorStatus {
+    const remote = slot.remote;
+    const data = remote === undefined ? {} : parseObject(remote.data);
+    const number = (value: unknown) =>
+      typeof value === "number" && Number.isFinite(value) ? value : 0;
+    const state = CONNECTOR_STATES.includes(data.state as ConnectorState)
+      ? data.state as ConnectorState
+      : slot.enabled
+      ? "activating"
+      : "stopped";
+    const error = typeof data.error === "object" && data.error !== null
+      ? data.error as { code: string; message: string }
+      : null;
+    return {
+      id: slot.id,
+      host: remote?.holder ?? null,
+      state,
+      enabled: slot.enabled,
+      position: data.position ?? slot.position ?? null,
+      error: remote === undefined ? slot.error : error,
+      recordsRead: number(data.recordsRead),
+      recordsWritten: number(data.recordsWritten),
+      recordsDeadLettered: number(data.recordsDeadLettered),
+      recordsPerSecond: number(data.recordsPerSecond),
+      uncommittedRecords: typeof data.uncommittedRecords === "number"
+        ? data.uncommittedRecords
+        : null,
+      updatedAt: typeof data.updatedAt === "string"
+        ? data.updatedAt
+        : slot.updatedAt,
+    };
+  }
+
   #detailsOf(slot: Slot): ConnectorDetails {
     return {
       ...this.#status(slot),
@@ -1216,6 +1356,218 @@ export class ConnectorHost {
       restarts: slot.restarts,
       health: this.#progress(slot)?.health ?? null,
     };
+  }
+
+  // ------------------------------------------------------------ cluster
+
+  /** Runs the cluster loop again soon (coalesced). */
+  #kick(): void {
+    if (this.#member === undefined || this.#stopped || !this.#ready) return;
+    if (this.#ticking !== undefined) {
+      this.#tickAgain = true;
+      return;
+    }
+    clearTimeout(this.#tickTimer);
+    this.#tickTimer = setTimeout(() => this.#tick(), 0);
+  }
+
+  /** One turn of the cluster loop, then the next is scheduled. */
+  #tick(): Promise<void> {
+    if (this.#ticking !== undefined) {
+      this.#tickAgain = true;
+      return this.#ticking;
+    }
+    clearTimeout(this.#tickTimer);
+    this.#ticking = this.#turn().catch(() => {}).finally(() => {
+      this.#ticking = undefined;
+      if (this.#stopped) return;
+      const delay = this.#tickAgain ? 0 : this.#member!.renewEveryMs;
+      this.#tickAgain = false;
+      this.#tickTimer = setTimeout(() => this.#tick(), delay);
+    });
+    return this.#ticking;
+  }
+
+  /**
+   * Renews the leases (ending at once the runs whose lease is lost), takes
+   * in what other hosts changed in the definitions, and places the
+   * connectors: takes the free ones planned here, hands over the ones
+   * planned elsewhere. Never waits for a connector to start or stop, so
+   * renewals keep their pace.
+   */
+  async #turn(): Promise<void> {
+    const member = this.#member!;
+    const lost = await member.renew((id) => this.#leaseData(id));
+    for (const id of lost) this.#abandon(id);
+    this.#abandonUnlessValid();
+    clearTimeout(this.#expiryTimer);
+    if (member.valid() && !this.#stopped) {
+      this.#expiryTimer = setTimeout(
+        () => this.#abandonUnlessValid(),
+        member.remainingMs() + 1,
+      );
+    }
+    await this.#syncDefinitions().catch(() => {});
+    if (!member.joined || this.#stopped) return;
+    const view = await member.view();
+    this.#view = view;
+    for (const slot of this.#slots.values()) {
+      const lease = view.units.get(slot.id);
+      slot.remote = lease !== undefined && lease.holder !== member.hostId
+        ? lease
+        : undefined;
+    }
+    const holders = new Map<string, string>();
+    for (const [key, lease] of view.units) holders.set(key, lease.holder);
+    const plan = planPlacement(
+      view.hosts,
+      [...this.#slots.values()]
+        .filter((slot) => slot.enabled)
+        .map((slot) => ({
+          key: slot.id,
+          connector: slot.id,
+          labels: placementLabels(slot.config),
+        })),
+      holders,
+    );
+    for (const slot of this.#slots.values()) {
+      if (this.#busy.has(slot.id)) continue;
+      const target = plan.get(slot.id);
+      if (member.holds(slot.id)) {
+        if (!slot.enabled || target !== member.hostId) this.#handOff(slot);
+      } else if (
+        slot.enabled && target === member.hostId && !holders.has(slot.id)
+      ) {
+        this.#take(slot);
+      }
+    }
+    for (const id of member.held()) {
+      if (!this.#slots.has(id) && !this.#busy.has(id)) {
+        await member.release(id);
+      }
+    }
+  }
+
+  /** Ends every run at once when the leases can no longer be trusted. */
+  #abandonUnlessValid(): void {
+    if (this.#member!.valid()) return;
+    for (const slot of this.#slots.values()) {
+      if (slot.run !== undefined || slot.recovery !== undefined) {
+        this.#abandon(slot.id);
+      }
+    }
+  }
+
+  /** Takes a free connector planned for this host and starts it. */
+  #take(slot: Slot): void {
+    const member = this.#member!;
+    this.#busy.add(slot.id);
+    this.#queue.run(slot.id, async () => {
+      if (
+        this.#stopped || this.#slots.get(slot.id) !== slot || !slot.enabled ||
+        slot.run !== undefined
+      ) {
+        return;
+      }
+      const data = JSON.stringify({
+        state: "activating",
+        updatedAt: new Date(this.#now()).toISOString(),
+      });
+      if (!(await member.acquire(slot.id, data))) return;
+      if (this.#stopped) {
+        await member.release(slot.id);
+        return;
+      }
+      // From then on the host that ran it before can commit nothing more
+      // (its start acquires the checkpoint again).
+      try {
+        await this.#runner.fence?.(slot.id, slot.config);
+      } catch {
+        // A failed fence fails the start too, which handles it.
+      }
+      slot.failures = [];
+      slot.error = null;
+      await this.#launch(slot);
+    }).catch(() => {}).finally(() => this.#busy.delete(slot.id));
+  }
+
+  /**
+   * Hands a connector over (planned elsewhere, or no longer enabled): it
+   * stops at a record boundary, commits, and its lease is released.
+   */
+  #handOff(slot: Slot): void {
+    this.#busy.add(slot.id);
+    this.#queue.run(slot.id, async () => {
+      this.#cancelRecovery(slot);
+      await this.#halt(slot);
+      await this.#member!.release(slot.id);
+    }).catch(() => {}).finally(() => {
+      this.#busy.delete(slot.id);
+      this.#kick();
+    });
+  }
+
+  /**
+   * Ends a connector at once whose lease this host lost: another host may
+   * run it already, so nothing of it may be committed or retried here.
+   */
+  #abandon(id: string): void {
+    const slot = this.#slots.get(id);
+    if (slot === undefined) return;
+    this.#cancelRecovery(slot);
+    const run = slot.run;
+    if (run === undefined) {
+      if (slot.state !== "stopped") this.#setState(slot, "stopped");
+      return;
+    }
+    run.stopping = true;
+    // Not running here any more, whatever the abort still has to close.
+    this.#setState(slot, "deactivating");
+    const aborted = run.connector.abort(
+      new Error(
+        `Cannot keep running connector "${id}": this host lost its lease`,
+      ),
+    ).catch(() => {});
+    this.#queue.run(id, async () => {
+      await aborted;
+      if (slot.run === run) this.#retire(slot);
+      if (slot.run === undefined) this.#setState(slot, "stopped");
+    }).catch(() => {});
+  }
+
+  /** Takes in the connectors other hosts created, changed or deleted. */
+  async #syncDefinitions(): Promise<void> {
+    const streams = await this.#definitions.list();
+    for (const stream of streams) {
+      const id = stream.connector;
+      const slot = this.#slots.get(id);
+      if (
+        (slot === undefined
+          ? stream.deleted
+          : slot.version === stream.version) ||
+        this.#busy.has(id)
+      ) {
+        continue;
+      }
+      this.#busy.add(id);
+      this.#queue.run(id, async () => {
+        const folded = foldDefinitionEvents(await this.#definitions.read(id));
+        const current = this.#slots.get(id);
+        if (current === undefined) {
+          if (!folded.deleted) await this.#adopt(id, folded);
+        } else if (current.version !== folded.version) {
+          await this.#reconcile(current, folded);
+        }
+      }).catch(() => {}).finally(() => this.#busy.delete(id));
+    }
+  }
+
+  /** What this host tells the others of a connector it runs: its status. */
+  #leaseData(id: string): string {
+    const slot = this.#slots.get(id);
+    if (slot === undefined) return "{}";
+    const { id: _id, host: _host, ...status } = this.#status(slot);
+    return JSON.stringify(status);
   }
 
   // ------------------------------------------------------ state machine
@@ -1326,6 +1678,7 @@ export class ConnectorHost {
     if (!slot.enabled) {
       this.#cancelRecovery(slot);
       await this.#halt(slot);
+      await this.#member?.release(slot.id);
       if (folded.deleted && this.#slots.get(slot.id) === slot) {
         this.#slots.delete(slot.id);
       }
@@ -1341,13 +1694,20 @@ export class ConnectorHost {
 
   /** Starts a connector's pipeline(s) (inside its queue). */
   async #launch(slot: Slot): Promise<void> {
-    if (this.#stopped) {
+    const member = this.#member;
+    if (this.#stopped || (member !== undefined && !member.holds(slot.id))) {
+      // In a cluster it runs where it holds the lease: the loop places it.
       this.#setState(slot, "stopped");
+      if (member !== undefined && !this.#stopped) this.#kick();
       return;
     }
     let connector: RunningConnector;
     try {
-      connector = this.#runner.start(slot.id, slot.config);
+      connector = this.#runner.start(
+        slot.id,
+        slot.config,
+        member === undefined ? {} : { holdsLease: () => member.holds(slot.id) },
+      );
     } catch (error) {
       await this.#failed(slot, toFailure(error));
       return;
@@ -1380,6 +1740,18 @@ export class ConnectorHost {
       if (fromStart) await run.connector.abort(failure).catch(() => {});
       this.#retire(slot);
       if (this.#slots.get(slot.id) !== slot) return;
+      const member = this.#member;
+      if (
+        member !== undefined &&
+        (!member.holds(slot.id) || failure?.code === "CA_ERR_FENCED")
+      ) {
+        // Its lease is lost, or another host took it over: no failure of
+        // its own to record or retry here.
+        await member.release(slot.id);
+        this.#setState(slot, "stopped");
+        this.#kick();
+        return;
+      }
       if (failure !== undefined) {
         await this.#failed(slot, failure);
       } else {
@@ -1388,6 +1760,7 @@ export class ConnectorHost {
         if (await this.#record(slot, this.#event(slot.id, "stopped", {}))) {
           slot.enabled = false;
         }
+        if (!slot.enabled) await this.#member?.release(slot.id);
       }
     }).catch(() => {});
   }

@@ -1,6 +1,7 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 // This module is browser compatible.
 
+import type { ClusterOptions } from "../cluster/cluster_options.ts";
 import type { DefinitionStore } from "../definition_store/definition_store.ts";
 import type { ConnectorRunner } from "./connector_runner.ts";
 
@@ -68,4 +69,11 @@ export interface ConnectorHostOptions {
   cors?: { origin: string };
   /** The clock, in ms since the epoch, for event times, `updatedAt`, rates and the retry window. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Join a cluster: the hosts given the same definition store and lease
+   * engine share the enabled connectors, each running on one host at a
+   * time (see {@linkcode ClusterOptions}). Without it the host runs every
+   * enabled connector itself.
+   */
+  cluster?: ClusterOptions;
 }

@@ -4,6 +4,7 @@
 import type { ConfigIssue } from "../config/config_issue.ts";
 import type { Position } from "../checkpoint/position.ts";
 import type { ConnectionHealth } from "../health/connection_health.ts";
+import type { ConnectorStartContext } from "./connector_start_context.ts";
 
 /**
  * What a host needs to run connectors: check, start, reset, and remove
@@ -54,8 +55,25 @@ export interface ConnectorRunner {
    * `modules:`, a runner `executable:` and a `script:` unless the runner allows them.
    */
   check(config: Record<string, unknown>): Promise<ConfigIssue[]>;
-  /** Starts the connector: its pipeline(s), resumed from its checkpoint (checkpoint id = connector id). */
-  start(id: string, config: Record<string, unknown>): RunningConnector;
+  /**
+   * Starts the connector: its pipeline(s), resumed from its checkpoint
+   * (checkpoint id = connector id). `context` says what the host knows of
+   * its place in a cluster (none for a host alone).
+   */
+  start(
+    id: string,
+    config: Record<string, unknown>,
+    context?: ConnectorStartContext,
+  ): RunningConnector;
+  /**
+   * Fences whoever ran the connector before: acquires its checkpoint(s)
+   * in their store, so that a commit of an older generation fails
+   * (`CA_ERR_FENCED`) from then on. In a cluster the host calls it as soon
+   * as it gains the connector's lease, before `start()` (which acquires
+   * again): a host paused past its lease is fenced at once, not only once
+   * the new run has started. Optional.
+   */
+  fence?(id: string, config: Record<string, unknown>): Promise<void>;
   /** Moves the connector's checkpoint to `position` (undefined: the start). Called only while it is stopped. */
   reset(
     id: string,

@@ -31,6 +31,11 @@ import type { ConnectorState } from "./connector_state.ts";
 export interface ConnectorStatus {
   /** The connector's id: its config's `id`, also its checkpoint id. */
   id: string;
+  /**
+   * In a cluster (`ConnectorHostOptions.cluster`): the id of the host that
+   * runs it, `null` while no host does. Absent on a host alone.
+   */
+  host?: string | null;
   /** Where it is in its life. */
   state: ConnectorState;
   /**

@@ -83,3 +83,7 @@ export * from "./tap_error.ts";
 export * from "./tap_message.ts";
 export * from "./tap_options.ts";
 export * from "./tap_upgrade.ts";
+export * from "./connector_start_context.ts";
+export * from "../cluster/cluster_options.ts";
+export * from "../cluster/lease_engine.ts";
+export * from "../cluster/memory_lease_engine.ts";

@@ -307,7 +307,8 @@ const SCRIPT = `
     setIf(row.stateName, row.state);
     row.stateName.className = "state state-" + row.state;
     const since = c.updatedAt ? new Date(c.updatedAt) : null;
-    setIf(row.since, since && !isNaN(since) ? "since " + since.toLocaleTimeString() : "");
+    const where = typeof c.host === "string" ? " on " + c.host : "";
+    setIf(row.since, (since && !isNaN(since) ? "since " + since.toLocaleTimeString() : "") + where);
     row.since.title = since && !isNaN(since) ? since.toISOString() : "";
     const rps = typeof c.recordsPerSecond === "number" ? c.recordsPerSecond : 0;
     row.history.push([now, rps]);
@@ -437,7 +438,7 @@ const SCRIPT = `
 const BODY = `<body>
 <header>
 <h1>Connector host</h1>
-<p class="muted">The connectors of this host, their state and throughput, updated every second.</p>
+<p class="muted">The connectors of this host (of its cluster, with the host that runs each), their state and throughput, updated every second.</p>
 </header>
 <main>
 <form id="login" aria-labelledby="login-title" novalidate>

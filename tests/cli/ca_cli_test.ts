@@ -834,6 +834,7 @@ test("ca list shows every kind with its args; ca list FILE adds the config's mod
   const kinds = new Set(json.map((d) => d.kind));
   assert.deepEqual([...kinds].sort(), [
     "definitionStore",
+    "leaseEngine",
     "processor",
     "sink",
     "source",

@@ -859,8 +859,28 @@ for (const host of ["deno", "node"] as const) {
     assert.equal(scheme.code, 64, scheme.stderr);
     assert.match(
       scheme.stderr,
-      /--store must be memory, a directory or a postgres:\/\/ URL/,
+      /--store must be memory, a directory, a postgres:\/\/ or a nats:\/\/ URL/,
     );
+    // The cluster flags: each names what is wrong.
+    const alone = await run(["--port", "0", "--host-id", "a"]);
+    assert.equal(alone.code, 64, alone.stderr);
+    assert.match(alone.stderr, /--host-id needs --cluster/);
+    const engine = await run(["--port", "0", "--cluster", "redis://x"]);
+    assert.equal(engine.code, 64, engine.stderr);
+    assert.match(
+      engine.stderr,
+      /--cluster must be a postgres:\/\/ or nats:\/\/ URL/,
+    );
+    const ttl = await run([
+      "--port",
+      "0",
+      "--cluster",
+      "nats://127.0.0.1:4222",
+      "--lease-ttl",
+      "soon",
+    ]);
+    assert.equal(ttl.code, 64, ttl.stderr);
+    assert.match(ttl.stderr, /--lease-ttl expects a duration such as 5s/);
     await rm(root, { recursive: true });
   });
 }

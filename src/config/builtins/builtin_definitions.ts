@@ -5,10 +5,12 @@ import type { Definition } from "../definition_kinds.ts";
 import { builtinProcessors } from "./builtin_processors.ts";
 import { memoryStoreDefinition } from "./memory_store.ts";
 import { memoryDefinitionStoreDefinition } from "./memory_definition_store.ts";
+import { memoryLeaseEngineDefinition } from "./memory_lease_engine.ts";
 
 /**
  * Every definition of the web-standard core: the processors of
- * `builtinProcessors()` and the `memory` checkpoint store. The stores and
+ * `builtinProcessors()`, the `memory` checkpoint store, and the `memory`
+ * definition store and lease engine. The stores and
  * transports that need a runtime or a server (`file`, `redis`, `tcp`, ...)
  * live in `connectors/`; `defaultRegistry()` of `@ca/streams/cli` has them
  * all.
@@ -29,5 +31,6 @@ export function builtinDefinitions(): Definition[] {
     ...builtinProcessors(),
     memoryStoreDefinition as Definition,
     memoryDefinitionStoreDefinition as Definition,
+    memoryLeaseEngineDefinition as Definition,
   ];
 }
