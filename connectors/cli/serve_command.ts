@@ -95,15 +95,25 @@ async function openStores(
     };
   }
   if (/^(nats|tls):\/\//.test(spec)) {
+    const { url, params } = natsSpec(spec, "--store", ["stream", "bucket"]);
     const definition = registry.get("definitionStore", "jetstream")!;
     const definitions = await definition.create(
-      { url: spec } as never,
+      {
+        url,
+        ...params.replicas,
+        ...(params.stream === undefined ? {} : { stream: params.stream }),
+      } as never,
       { baseUrl, signal },
     ) as DefinitionStore;
     return {
       definitions,
-      checkpointStore: { type: "nats-kv", url: spec } as StoreConfig,
-      where: `NATS ${redactedUrl(spec)} (JetStream and KV)`,
+      checkpointStore: {
+        type: "nats-kv",
+        url,
+        ...params.replicas,
+        ...(params.bucket === undefined ? {} : { bucket: params.bucket }),
+      } as StoreConfig,
+      where: `NATS ${url.map(redactedUrl).join(",")} (JetStream and KV)`,
     };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
@@ -134,6 +144,65 @@ function redactedUrl(spec: string): string {
   return url.href;
 }
 
+/**
+ * A NATS `--store` or `--cluster`: one or more servers, comma-separated
+ * (`nats://a:4222,b:4222`: a bare `host:port` is `nats://`), and the query
+ * parameters `replicas` and those of `names` (`?replicas=3&bucket=leases`),
+ * taken from whichever URL carries them.
+ */
+function natsSpec(
+  spec: string,
+  flag: string,
+  names: readonly string[],
+): {
+  url: string[];
+  params: { replicas: { replicas?: number } } & Record<string, string>;
+} {
+  const url: string[] = [];
+  const params: Record<string, string> = {};
+  for (const part of spec.split(",").map((part) => part.trim())) {
+    const text = part.includes("://") ? part : `nats://${part}`;
+    if (!URL.canParse(text)) {
+      throw new UsageError(
+        `ca serve: ${flag} must be nats:// URLs separated by commas, got ${
+          JSON.stringify(part)
+        }`,
+        "serve",
+      );
+    }
+    const parsed = new URL(text);
+    for (const [key, value] of parsed.searchParams) {
+      if (key !== "replicas" && !names.includes(key)) {
+        throw new UsageError(
+          `ca serve: ${flag} takes the query parameters ${
+            ["replicas", ...names].join(", ")
+          }, got ${JSON.stringify(key)}`,
+          "serve",
+        );
+      }
+      params[key] = value;
+    }
+    parsed.search = "";
+    url.push(parsed.href.replace(/\/$/, ""));
+  }
+  const replicas = params.replicas;
+  if (replicas !== undefined && !/^[1-5]$/.test(replicas)) {
+    throw new UsageError(
+      `ca serve: ${flag}'s replicas must be 1 to 5, got ${
+        JSON.stringify(replicas)
+      }`,
+      "serve",
+    );
+  }
+  return {
+    url,
+    params: {
+      ...params,
+      replicas: replicas === undefined ? {} : { replicas: Number(replicas) },
+    } as { replicas: { replicas?: number } } & Record<string, string>,
+  };
+}
+
 /** The lease engine of `--cluster`, from the registry by the URL's scheme. */
 async function openLeaseEngine(
   spec: string,
@@ -154,6 +223,18 @@ async function openLeaseEngine(
     );
   }
   const definition = defaultRegistry().get("leaseEngine", type)!;
+  if (type === "nats") {
+    const { url, params } = natsSpec(spec, "--cluster", ["bucket"]);
+    return await definition.create(
+      {
+        url,
+        ttlMs,
+        ...params.replicas,
+        ...(params.bucket === undefined ? {} : { bucket: params.bucket }),
+      } as never,
+      { baseUrl: "file:///", signal },
+    ) as LeaseEngine;
+  }
   return await definition.create(
     { url: spec, ttlMs } as never,
     { baseUrl: "file:///", signal },
@@ -287,6 +368,8 @@ export async function serveCommand(
       : { checkpointStore: stores.checkpointStore }),
     runnerEntry: settings.runnerEntry,
     tokens: { admin: [admin], viewer: viewer === "" ? [] : [viewer] },
+    clusterLog: (level, message) =>
+      log.write(level, "serve", `ca serve: ${message}`),
   });
   // GET /connectors/{id}/tap: WebSocket upgrades of the same server.
   const taps = serveTaps(server.server, host);
@@ -300,7 +383,9 @@ export async function serveCommand(
       settings.cluster === undefined
         ? ""
         : `; in the cluster of ${
-          redactedUrl(settings.cluster)
+          settings.cluster.split(",").map((part) =>
+            URL.canParse(part) ? redactedUrl(part) : part
+          ).join(",")
         } as host ${hostId}`
     }`,
     { url: server.url.href, root },

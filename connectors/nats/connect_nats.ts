@@ -15,8 +15,14 @@ export interface NatsLink {
   readonly nc: NatsConnection;
   /** The server(s), with passwords redacted, for errors. */
   readonly server: string;
-  /** Flushes what was sent, then closes the connection if it was opened here. */
-  release(): Promise<void>;
+  /**
+   * Flushes what was sent, then closes the connection if it was opened
+   * here. With `flush: false`, flushes nothing and waits for the close
+   * only briefly: for a pipeline being aborted (a host that lost its
+   * lease, a link cut: what was not confirmed is not committed anyway),
+   * and for a store whose every call already waited for its reply.
+   */
+  release(options?: { flush?: boolean }): Promise<void>;
   /** The connection's state, from the client's status events. */
   health(): ConnectionHealth;
 }
@@ -136,9 +142,11 @@ export async function openNats(
     return {
       nc,
       server: nc.getServer?.() ?? server,
-      release: () => {
+      release: (options) => {
         watched.stop();
-        return bounded(nc.flush());
+        return options?.flush === false
+          ? Promise.resolve()
+          : bounded(nc.flush()).then(() => {});
       },
       health: watched.health,
     };
@@ -166,11 +174,16 @@ export async function openNats(
     nc,
     server,
     health: watched.health,
-    async release() {
+    async release(options) {
       watched.stop();
       if (nc.isClosed()) return;
-      await bounded(nc.flush());
-      await bounded(nc.close());
+      // A flush that does not come back in time means a dead link (a
+      // cut one looks connected until pings time out): the close then only
+      // gets a moment too.
+      const flushed = options?.flush === false
+        ? false
+        : await bounded(nc.flush());
+      await bounded(nc.close(), flushed ? 2000 : 100);
     },
   };
 }
@@ -179,10 +192,15 @@ export async function openNats(
  * Waits for `promise` at most `ms` (a flush on a connection that is down
  * waits for the reconnect), ignoring its failure.
  */
-export function bounded(promise: Promise<unknown>, ms = 2000): Promise<void> {
+export function bounded(
+  promise: Promise<unknown>,
+  ms = 2000,
+): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   return Promise.race([
-    promise.then(() => {}, () => {}),
-    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
+    promise.then(() => true, () => true),
+    new Promise<boolean>((resolve) =>
+      timer = setTimeout(() => resolve(false), ms)
+    ),
   ]).finally(() => clearTimeout(timer));
 }

@@ -538,7 +538,11 @@ export function jetStreamDefinitionStore(
       link = undefined;
       opened = undefined;
       if (made === undefined) return;
-      const released = made.then((it) => it.release(), () => {});
+      // Every call waited for its reply: nothing to flush.
+      const released = made.then(
+        (it) => it.release({ flush: false }),
+        () => {},
+      );
       // A connect still under way is let go of once it ends: close() does
       // not wait out the client's connect timeout.
       if (connected) await released;

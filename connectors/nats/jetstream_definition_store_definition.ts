@@ -3,7 +3,7 @@
 import * as z from "zod/mini";
 import { defineDefinitionStore } from "../../src/config/define_definition_store.ts";
 import type { Definition } from "../../src/config/definition_kinds.ts";
-import { urlArg } from "../../src/config/url_arg.ts";
+import { natsUrlArg } from "./_nats_url_arg.ts";
 import { jetStreamDefinitionStore } from "./jetstream_definition_store.ts";
 
 const definitions = defineDefinitionStore({
@@ -11,7 +11,7 @@ const definitions = defineDefinitionStore({
   description:
     "Keeps a connector host's definitions in a NATS JetStream stream, one subject per connector and one message per append; the expected last subject sequence lets one of two concurrent changes win (needs the npm package @nats-io/jetstream).",
   args: z.strictObject({
-    url: z.optional(urlArg(["nats", "tls", "ws", "wss"])),
+    url: z.optional(natsUrlArg()),
     stream: z.optional(
       z.string().check(
         z.regex(

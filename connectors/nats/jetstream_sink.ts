@@ -146,8 +146,8 @@ export function jetStreamSink<T = unknown>(
       const { js, toHeaders } = await publisher.open();
       await publishAll(js, toHeaders, messages, expectStream, timeoutMs, abort);
     },
-    close: publisher.release,
-    abort: publisher.release,
+    close: () => publisher.release(),
+    abort: () => publisher.release({ flush: false }),
     health: publisher.health,
   }, options.retry === undefined ? {} : { retry: options.retry });
 }
@@ -168,7 +168,7 @@ async function publishAll(
   let pending = messages;
   for (let attempt = 0; pending.length > 0; attempt++) {
     signal.throwIfAborted();
-    const results = await Promise.allSettled(
+    const settled = Promise.allSettled(
       pending.map((message) =>
         js.publish(
           message.subject,
@@ -184,6 +184,8 @@ async function publishAll(
         ) as Promise<PubAck>
       ),
     );
+    // An abort does not wait for PubAcks (a cut link waits out their timeout).
+    const results = await abortable(settled, signal);
     const again: typeof pending = [];
     for (let i = 0; i < results.length; i++) {
       const result = results[i]!;
@@ -203,6 +205,18 @@ async function publishAll(
       await sleep(Math.min(50 * 2 ** attempt, 2000), signal);
     }
   }
+}
+
+/** `promise`, or a rejection with the signal's reason once it aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
 }
 
 /** A PubAck that did not come in time, or a connection being cut: try again. */

@@ -11,7 +11,7 @@ import {
   fieldSelectorArg,
   messageFormatArg,
 } from "../../src/config/message_args.ts";
-import { urlArg } from "../../src/config/url_arg.ts";
+import { natsUrlArg } from "./_nats_url_arg.ts";
 import { toFilePath } from "../runtime/to_file_path.ts";
 import { jetStreamSink } from "./jetstream_sink.ts";
 import { jetStreamSource } from "./jetstream_source.ts";
@@ -32,7 +32,7 @@ const subject = () =>
 
 /** Connection args shared by the four definitions. */
 const connection = {
-  url: z.optional(urlArg(["nats", "tls", "ws", "wss"])),
+  url: z.optional(natsUrlArg()),
   user: z.optional(z.string()),
   pass: z.optional(z.string()),
   token: z.optional(z.string()),
@@ -45,7 +45,7 @@ const connection = {
 };
 
 interface ConnectionArgs {
-  url?: string;
+  url?: string | string[];
   user?: string;
   pass?: string;
   token?: string;

@@ -569,7 +569,11 @@ export function natsKvStore(options: NatsKvStoreOptions = {}): CheckpointStore {
       link = undefined;
       opened = undefined;
       if (pending === undefined) return;
-      const released = pending.then((made) => made.release(), () => {});
+      // Every call waited for its reply: nothing to flush.
+      const released = pending.then(
+        (made) => made.release({ flush: false }),
+        () => {},
+      );
       // A connect still under way is let go of once it ends: close() does
       // not wait out the client's connect timeout.
       if (connected) await released;

@@ -3,7 +3,7 @@
 import * as z from "zod/mini";
 import { defineStore } from "../../src/config/define_store.ts";
 import type { Definition } from "../../src/config/definition_kinds.ts";
-import { urlArg } from "../../src/config/url_arg.ts";
+import { natsUrlArg } from "./_nats_url_arg.ts";
 import { natsKvStore } from "./nats_kv_store.ts";
 
 const store = defineStore({
@@ -11,7 +11,7 @@ const store = defineStore({
   description:
     "Keeps checkpoints in a NATS KV bucket, one key per pipeline id, fenced by compare-and-set on the key's revision (needs the npm package @nats-io/kv).",
   args: z.strictObject({
-    url: z.optional(urlArg(["nats", "tls", "ws", "wss"])),
+    url: z.optional(natsUrlArg()),
     bucket: z.optional(
       z.string().check(
         z.regex(

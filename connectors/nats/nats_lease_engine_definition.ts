@@ -3,7 +3,7 @@
 import * as z from "zod/mini";
 import { defineLeaseEngine } from "../../src/config/define_lease_engine.ts";
 import type { Definition } from "../../src/config/definition_kinds.ts";
-import { urlArg } from "../../src/config/url_arg.ts";
+import { natsUrlArg } from "./_nats_url_arg.ts";
 import { toFilePath } from "../runtime/to_file_path.ts";
 import type { NatsConnectOptions } from "./nats_connect_options.ts";
 import { natsLeaseEngine } from "./nats_lease_engine.ts";
@@ -13,7 +13,7 @@ const definitions = defineLeaseEngine({
   description:
     "Keeps a cluster's leases in a NATS JetStream KV bucket whose max_age is the ttl, so the server expires a lease not renewed; of hosts taking one lease at once, one wins (needs the npm packages @nats-io/transport-node and @nats-io/kv).",
   args: z.strictObject({
-    url: z.optional(urlArg(["nats", "tls", "ws", "wss"])),
+    url: z.optional(natsUrlArg()),
     user: z.optional(z.string()),
     pass: z.optional(z.string()),
     token: z.optional(z.string()),

@@ -53,8 +53,8 @@ export function checkSubject(
 export interface PublishLink<X> {
   /** The connection, the header converter and `extra`'s part, opened once. */
   open(): Promise<{ link: NatsLink; toHeaders: ToHeaders } & X>;
-  /** Closes it; a write after this fails. */
-  release(): Promise<void>;
+  /** Closes it (with `flush: false`, at once); a write after this fails. */
+  release(options?: { flush?: boolean }): Promise<void>;
   /** The connection's health (`"connecting"` until it is open). */
   health(): ConnectionHealth;
 }
@@ -90,11 +90,13 @@ export function publishLink<X extends object = Record<never, never>>(
       });
       return pending;
     },
-    async release() {
+    async release(options) {
       closed = true;
       const open = pending;
       pending = undefined;
-      if (open) await (await open.catch(() => undefined))?.link.release();
+      if (open) {
+        await (await open.catch(() => undefined))?.link.release(options);
+      }
     },
     health: () => opened?.health() ?? connectingHealth(created),
   };

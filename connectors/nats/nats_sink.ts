@@ -124,8 +124,8 @@ export function natsSink<T = unknown>(
         );
       });
     },
-    close: publisher.release,
-    abort: publisher.release,
+    close: () => publisher.release(),
+    abort: () => publisher.release({ flush: false }),
     health: publisher.health,
   });
 }

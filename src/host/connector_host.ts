@@ -303,6 +303,7 @@ export class ConnectorHost {
   /** Connectors with a take, a handoff or a reload under way. */
   #busy = new Set<string>();
   #view: ClusterView | undefined;
+  #log: (level: "info" | "error", message: string) => void;
 
   /**
    * Makes a host; nothing runs until {@linkcode ConnectorHost.start}.
@@ -395,6 +396,15 @@ export class ConnectorHost {
     if (options.cluster !== undefined) {
       this.#member = new ClusterMember(options.cluster, this.#now);
     }
+    const { clusterLog } = options;
+    if (clusterLog !== undefined && typeof clusterLog !== "function") {
+      throw new TypeError(
+        `Cannot create the connector host: clusterLog must be a function when given, got ${
+          describeValue(clusterLog)
+        }`,
+      );
+    }
+    this.#log = clusterLog ?? (() => {});
   }
 
   /**
@@ -1397,8 +1407,25 @@ export class ConnectorHost {
    */
   async #turn(): Promise<void> {
     const member = this.#member!;
+    const wasJoined = member.joined;
     const lost = await member.renew((id) => this.#leaseData(id));
-    for (const id of lost) this.#abandon(id);
+    if (member.joined !== wasJoined) {
+      this.#log(
+        member.joined ? "info" : "error",
+        member.joined
+          ? `joined the cluster as host ${member.hostId}`
+          : `left the cluster: ${member.lastError ?? "its leases expired"}`,
+      );
+    }
+    for (const id of lost) {
+      this.#log(
+        "error",
+        `connector ${id}: lost its lease (${
+          member.lastError ?? "another host took it"
+        }); aborting it here`,
+      );
+      this.#abandon(id);
+    }
     this.#abandonUnlessValid();
     clearTimeout(this.#expiryTimer);
     if (member.valid() && !this.#stopped) {
@@ -1487,6 +1514,7 @@ export class ConnectorHost {
       }
       slot.failures = [];
       slot.error = null;
+      this.#log("info", `connector ${slot.id}: took its lease; starting it`);
       await this.#launch(slot);
     }).catch(() => {}).finally(() => this.#busy.delete(slot.id));
   }
@@ -1501,6 +1529,14 @@ export class ConnectorHost {
       this.#cancelRecovery(slot);
       await this.#halt(slot);
       await this.#member!.release(slot.id);
+      this.#log(
+        "info",
+        `connector ${slot.id}: ${
+          slot.enabled
+            ? "handed over (stopped, committed, released)"
+            : "stopped"
+        }`,
+      );
     }).catch(() => {}).finally(() => {
       this.#busy.delete(slot.id);
       this.#kick();

@@ -21,7 +21,7 @@ interface Cluster {
   hosts: Map<string, ConnectorHost>;
   join(
     id: string,
-    options?: { labels?: string[]; leases?: LeaseEngine },
+    options?: { labels?: string[]; leases?: LeaseEngine; log?: string[] },
   ): Promise<ConnectorHost>;
   stop(): Promise<void>;
 }
@@ -40,6 +40,10 @@ function cluster(): Cluster {
       const host = new ConnectorHost({
         definitions,
         runner,
+        ...(options.log === undefined ? {} : {
+          clusterLog: (level: string, message: string) =>
+            options.log!.push(`${level}: ${message}`),
+        }),
         cluster: {
           leases: options.leases ?? leases,
           hostId: id,
@@ -234,7 +238,8 @@ test("a host that stops hands its connectors over; one that falls silent loses t
   try {
     const a = await c.join("a");
     const b = await c.join("b");
-    const silent = await c.join("c", { leases: switched });
+    const said: string[] = [];
+    const silent = await c.join("c", { leases: switched, log: said });
     const ids = await create(a, 9);
     await waitFor("3/3/3", () =>
       liveRuns(c) === 9 &&
@@ -271,6 +276,16 @@ test("a host that stops hands its connectors over; one that falls silent loses t
         ended.at(-1)?.context?.holdsLease?.(),
         false,
         `${id}: the runner was told the lease is gone`,
+      );
+    }
+    // And it said so, for its operator.
+    assert.ok(said.includes("info: joined the cluster as host c"), `${said}`);
+    for (const id of onC) {
+      assert.ok(
+        said.some((line) =>
+          line.startsWith(`error: connector ${id}: lost its lease`)
+        ),
+        `${said}`,
       );
     }
   } finally {

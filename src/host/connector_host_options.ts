@@ -76,4 +76,11 @@ export interface ConnectorHostOptions {
    * enabled connector itself.
    */
   cluster?: ClusterOptions;
+  /**
+   * Told what the host does in its cluster, one line each (joined, lost its
+   * membership, took a connector, handed one over, lost a connector's
+   * lease and aborted it), for an operator's log. `level` is `"error"`
+   * for a lease lost. Default: nothing is told.
+   */
+  clusterLog?: (level: "info" | "error", message: string) => void;
 }

@@ -881,6 +881,25 @@ for (const host of ["deno", "node"] as const) {
     ]);
     assert.equal(ttl.code, 64, ttl.stderr);
     assert.match(ttl.stderr, /--lease-ttl expects a duration such as 5s/);
+    const query = await run([
+      "--port",
+      "0",
+      "--store",
+      "nats://127.0.0.1:4222,127.0.0.1:4223?replicas=9",
+    ]);
+    assert.equal(query.code, 64, query.stderr);
+    assert.match(query.stderr, /--store's replicas must be 1 to 5, got "9"/);
+    const unknown = await run([
+      "--port",
+      "0",
+      "--cluster",
+      "nats://127.0.0.1:4222?stream=x",
+    ]);
+    assert.equal(unknown.code, 64, unknown.stderr);
+    assert.match(
+      unknown.stderr,
+      /--cluster takes the query parameters replicas, bucket, got "stream"/,
+    );
     await rm(root, { recursive: true });
   });
 }
