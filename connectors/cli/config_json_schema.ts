@@ -401,6 +401,13 @@ export function configJsonSchema(
           },
         },
       },
+      parallelism: {
+        type: "integer",
+        minimum: 1,
+        maximum: 64,
+        description:
+          "How many instances a cluster of connector hosts runs, each on another host when it can, over a source that shares its input (a Redis consumer group, a JetStream consumer). Instance i runs as pipeline ID.i; ${CA_INSTANCE} and ${CA_INSTANCES} substitute. `ca run` runs one.",
+      },
       processors: {
         type: "array",
         minItems: 2,

@@ -403,18 +403,154 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
     return found;
   }
 
-  /** Loads a config to run it, or throws a `ConfigError`. */
-  async function load(config: Json, id: string): Promise<LoadedConfig> {
+  /**
+   * Loads a config to run it (instance `index` of `count`: under the
+   * pipeline id `ID.index` when there are several), or throws a
+   * `ConfigError`.
+   */
+  async function load(
+    config: Json,
+    id: string,
+    instance: Instance = { index: 0, count: 1 },
+  ): Promise<LoadedConfig> {
     const context = await setup;
-    const candidate = prepared(config, id);
+    const candidate = prepared(config, instanceId(id, instance));
     const refusals = refused(candidate, context);
     if (refusals.length > 0) throw new ConfigError(refusals);
     return await loadConfigText(JSON.stringify(candidate), context.runtime, {
       file: id,
       baseUrl: context.baseUrl,
-      env: context.env,
+      env: instanceEnv(context.env, instance),
       registry: registry(),
     });
+  }
+
+  /** Every instance of a connector: one, or `parallelism` of them. */
+  function instancesOf(config: Json): Instance[] {
+    const count = parallelismOf(config);
+    return Array.from({ length: count }, (_, index) => ({ index, count }));
+  }
+
+  /** Resets one instance's checkpoints (see `reset`). */
+  async function resetInstance(
+    id: string,
+    config: Json,
+    position: Position | undefined,
+    instance: Instance,
+  ): Promise<void> {
+    const loaded = await load(config, id, instance);
+    const checkpoint = loaded.config.checkpoint;
+    if (checkpoint === undefined) {
+      throw new ConfigError([{
+        path: "/checkpoint",
+        message:
+          "cannot reset the connector: it has no checkpoint store (its config names none, and the host has none)",
+      }]);
+    }
+    const ids = loaded.plans.flatMap((plan) =>
+      plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
+    );
+    let positions: [string, Position | undefined][];
+    if (position === undefined || ids.length === 1) {
+      positions = ids.map((segment) => [segment, position]);
+    } else if (
+      isObject(position) && Object.keys(position).length > 0 &&
+      Object.keys(position).every((key) => ids.includes(key))
+    ) {
+      positions = Object.entries(position);
+    } else {
+      throw new RangeError(
+        `Cannot reset connector ${id}: it has a checkpoint per segment (${
+          ids.join(", ")
+        }), so the position must be an object of positions by those ids, got ${
+          JSON.stringify(position)
+        }`,
+      );
+    }
+    const opened = await openShared(checkpoint.store, {
+      registry: loaded.registry,
+      pipelineId: loaded.config.id,
+      baseUrl: loaded.baseUrl,
+    });
+    try {
+      for (const [segment, at] of positions) {
+        if (at === undefined) await opened.delete(segment);
+        else {
+          const { generation } = await opened.acquire(segment);
+          await opened.commit(segment, at, generation);
+        }
+      }
+    } finally {
+      await opened.close?.();
+    }
+  }
+
+  /** Acquires one instance's checkpoints (see `fence`). */
+  async function fenceInstance(
+    id: string,
+    config: Json,
+    instance: Instance,
+  ): Promise<void> {
+    const loaded = await load(config, id, instance);
+    const checkpoint = loaded.config.checkpoint;
+    if (checkpoint === undefined) return;
+    const ids = loaded.plans.flatMap((plan) =>
+      plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
+    );
+    const opened = await openShared(checkpoint.store, {
+      registry: loaded.registry,
+      pipelineId: loaded.config.id,
+      baseUrl: loaded.baseUrl,
+    });
+    try {
+      for (const segment of ids) await opened.acquire(segment);
+    } finally {
+      await opened.close?.();
+    }
+  }
+
+  /** Removes what one instance keeps (see `remove`). */
+  async function removeInstance(
+    id: string,
+    config: Json,
+    instance: Instance,
+  ): Promise<void> {
+    const loaded = await load(config, id, instance);
+    // What its processors keep on their systems (a replication slot)
+    // first: when that fails, its checkpoints are still there too.
+    for (const processor of loaded.config.processors) {
+      if (loaded.config.runners[processor.runner]?.runtime === "python") {
+        continue;
+      }
+      const definition = loaded.registry.processor(processor.use);
+      if (definition?.remove === undefined) continue;
+      const result = await validateArgs(definition, processor.args, {
+        path: `/processors/${processor.name}/args`,
+      });
+      if (!result.ok) throw new ConfigError(result.issues);
+      await definition.remove(result.value, {
+        name: processor.name,
+        pipelineId: loaded.config.id,
+        baseUrl: loaded.baseUrl,
+        signal: new AbortController().signal,
+      });
+    }
+    // Then its checkpoints, as a reset to the start removes them.
+    const checkpoint = loaded.config.checkpoint;
+    if (checkpoint === undefined) return;
+    const ids = loaded.plans.flatMap((plan) =>
+      plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
+    );
+    const opened = await openShared(checkpoint.store, {
+      registry: loaded.registry,
+      pipelineId: loaded.config.id,
+      baseUrl: loaded.baseUrl,
+    });
+    try {
+      for (const segment of ids) await opened.delete(segment);
+    } finally {
+      await opened.close?.();
+    }
   }
 
   return {
@@ -430,7 +566,10 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
       const unset = substituteEnv(candidate, context.env).issues
         .filter((issue) => issue.received === "unset")
         .map((issue) => issue.path);
-      const env = { ...context.env };
+      const env = instanceEnv(context.env, {
+        index: 0,
+        count: parallelismOf(candidate),
+      });
       for (const name of referencedNames(candidate)) env[name] ??= "";
       const text = JSON.stringify(candidate);
       let issues: ConfigIssue[] = [];
@@ -458,7 +597,7 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
     },
 
     start(id, config, startContext = {}): RunningConnector {
-      const { holdsLease } = startContext;
+      const { holdsLease, instance } = startContext;
       // In a cluster: no commit once the host lost the connector's lease.
       const openStore: typeof openShared = holdsLease === undefined
         ? openShared
@@ -474,7 +613,7 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
       };
       const launching = (async () => {
         const context = await setup;
-        const loaded = await load(config, id);
+        const loaded = await load(config, id, instance);
         if (asked.stop || asked.abort) return undefined;
         const base = context.log;
         const log: CliLog = {
@@ -580,109 +719,56 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
     },
 
     async reset(id, config, position: Position | undefined) {
-      const loaded = await load(config, id);
-      const checkpoint = loaded.config.checkpoint;
-      if (checkpoint === undefined) {
-        throw new ConfigError([{
-          path: "/checkpoint",
-          message:
-            "cannot reset the connector: it has no checkpoint store (its config names none, and the host has none)",
-        }]);
-      }
-      const ids = loaded.plans.flatMap((plan) =>
-        plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
-      );
-      let positions: [string, Position | undefined][];
-      if (position === undefined || ids.length === 1) {
-        positions = ids.map((segment) => [segment, position]);
-      } else if (
-        isObject(position) && Object.keys(position).length > 0 &&
-        Object.keys(position).every((key) => ids.includes(key))
-      ) {
-        positions = Object.entries(position);
-      } else {
-        throw new RangeError(
-          `Cannot reset connector ${id}: it has a checkpoint per segment (${
-            ids.join(", ")
-          }), so the position must be an object of positions by those ids, got ${
-            JSON.stringify(position)
-          }`,
-        );
-      }
-      const opened = await openShared(checkpoint.store, {
-        registry: loaded.registry,
-        pipelineId: loaded.config.id,
-        baseUrl: loaded.baseUrl,
-      });
-      try {
-        for (const [segment, at] of positions) {
-          if (at === undefined) await opened.delete(segment);
-          else {
-            const { generation } = await opened.acquire(segment);
-            await opened.commit(segment, at, generation);
-          }
-        }
-      } finally {
-        await opened.close?.();
+      for (const instance of instancesOf(config)) {
+        await resetInstance(id, config, position, instance);
       }
     },
 
-    async fence(id, config) {
-      const loaded = await load(config, id);
-      const checkpoint = loaded.config.checkpoint;
-      if (checkpoint === undefined) return;
-      const ids = loaded.plans.flatMap((plan) =>
-        plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
-      );
-      const opened = await openShared(checkpoint.store, {
-        registry: loaded.registry,
-        pipelineId: loaded.config.id,
-        baseUrl: loaded.baseUrl,
-      });
-      try {
-        for (const segment of ids) await opened.acquire(segment);
-      } finally {
-        await opened.close?.();
+    async fence(id, config, context = {}) {
+      for (
+        const instance of context.instance === undefined
+          ? instancesOf(config)
+          : [context.instance]
+      ) {
+        await fenceInstance(id, config, instance);
       }
     },
 
     async remove(id, config) {
-      const loaded = await load(config, id);
-      // What its processors keep on their systems (a replication slot)
-      // first: when that fails, its checkpoints are still there too.
-      for (const processor of loaded.config.processors) {
-        if (loaded.config.runners[processor.runner]?.runtime === "python") {
-          continue;
-        }
-        const definition = loaded.registry.processor(processor.use);
-        if (definition?.remove === undefined) continue;
-        const result = await validateArgs(definition, processor.args, {
-          path: `/processors/${processor.name}/args`,
-        });
-        if (!result.ok) throw new ConfigError(result.issues);
-        await definition.remove(result.value, {
-          name: processor.name,
-          pipelineId: loaded.config.id,
-          baseUrl: loaded.baseUrl,
-          signal: new AbortController().signal,
-        });
-      }
-      // Then its checkpoints, as a reset to the start removes them.
-      const checkpoint = loaded.config.checkpoint;
-      if (checkpoint === undefined) return;
-      const ids = loaded.plans.flatMap((plan) =>
-        plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
-      );
-      const opened = await openShared(checkpoint.store, {
-        registry: loaded.registry,
-        pipelineId: loaded.config.id,
-        baseUrl: loaded.baseUrl,
-      });
-      try {
-        for (const segment of ids) await opened.delete(segment);
-      } finally {
-        await opened.close?.();
+      for (const instance of instancesOf(config)) {
+        await removeInstance(id, config, instance);
       }
     },
+  };
+}
+
+/** One instance of a connector: its index, and how many there are. */
+interface Instance {
+  index: number;
+  count: number;
+}
+
+/** A config's `parallelism` (1 when absent or not a whole number). */
+function parallelismOf(config: Json): number {
+  const value = config.parallelism;
+  return typeof value === "number" && Number.isInteger(value) && value > 1
+    ? value
+    : 1;
+}
+
+/** The pipeline id of an instance: the connector's, or `ID.index` when it has several. */
+function instanceId(id: string, instance: Instance): string {
+  return instance.count > 1 ? `${id}.${instance.index}` : id;
+}
+
+/** The environment of an instance: `CA_INSTANCE` and `CA_INSTANCES` set. */
+function instanceEnv(
+  env: Record<string, string | undefined>,
+  instance: Instance,
+): Record<string, string | undefined> {
+  return {
+    ...env,
+    CA_INSTANCE: String(instance.index),
+    CA_INSTANCES: String(instance.count),
   };
 }

@@ -22,6 +22,8 @@ export interface ConfigShape {
   checkpoint?: CheckpointConfig;
   /** Where a connector host of a cluster may run it. */
   placement?: { labels?: string[] };
+  /** How many instances a cluster runs. */
+  parallelism?: number;
   /** The processors, as written. */
   processors: {
     name: string;
@@ -105,13 +107,14 @@ const configSchema = z.strictObject({
   placement: z.optional(z.strictObject({
     labels: z.optional(z.array(text)),
   })),
+  parallelism: z.optional(z.int().check(z.minimum(1), z.maximum(64))),
   processors: z.array(processor).check(z.minLength(2)),
   channels: z.optional(z.array(channel)),
 });
 
 /** JSON pointers of numbers a `${VAR}` may fill (as text) in the structure. */
 export const NUMERIC_PATHS: RegExp =
-  /^\/(?:version|checkpoint\/(?:everyRecords|everyMs|maxUncommittedRecords)|channels\/\d+\/port)$/;
+  /^\/(?:version|parallelism|checkpoint\/(?:everyRecords|everyMs|maxUncommittedRecords)|channels\/\d+\/port)$/;
 
 /**
  * Checks the structure of a config (types, required and unknown keys):

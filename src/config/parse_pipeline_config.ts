@@ -761,6 +761,7 @@ function normalize(
   if (shape.placement !== undefined) {
     config.placement = { labels: shape.placement.labels ?? [] };
   }
+  if (shape.parallelism !== undefined) config.parallelism = shape.parallelism;
   if (shape.checkpoint !== undefined) {
     const { store, everyRecords, everyMs, maxUncommittedRecords } =
       shape.checkpoint;

@@ -263,6 +263,16 @@ export interface PipelineConfig {
    */
   placement?: { labels: string[] };
   /**
+   * How many instances of it a cluster of connector hosts runs, each on
+   * another host when it can (1-64; default 1), over a source that can
+   * share its input (a Redis Streams consumer group, a JetStream durable
+   * consumer). Instance `i` runs under the pipeline id `ID.i` (its own
+   * checkpoints; a Redis consumer named after it), with `${CA_INSTANCE}`
+   * (`i`) and `${CA_INSTANCES}` (the count) to substitute. `ca run` runs
+   * one pipeline, under the config's `id`.
+   */
+  parallelism?: number;
+  /**
    * The processors, in order. A line (no `from`, no `route`): a source,
    * processors, a sink. A graph: sources, processors and routes that name
    * their inputs, and sinks.

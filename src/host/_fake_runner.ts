@@ -46,7 +46,7 @@ export class FakeRunner implements ConnectorRunner {
   runs: FakeRun[] = [];
   /** Every reset: connector id and position. */
   resets: { id: string; position: Position | undefined }[] = [];
-  /** The most runs of one connector live at once, by id. */
+  /** The most runs of one connector live at once, by id (and of one instance, by `ID#index`). */
   maxLive: Map<string, number> = new Map();
   /** Every fence and start, in order: `fence ID` and `start ID`. */
   calls: string[] = [];
@@ -142,6 +142,15 @@ export class FakeRunner implements ConnectorRunner {
           run.live = true;
           const live = this.live(id).length;
           this.maxLive.set(id, Math.max(this.maxLive.get(id) ?? 0, live));
+          // Per instance too, as `ID#index`.
+          const index = context?.instance?.index;
+          if (index !== undefined) {
+            const key = `${id}#${index}`;
+            const same = this.live(id).filter((other) =>
+              other.context?.instance?.index === index
+            ).length;
+            this.maxLive.set(key, Math.max(this.maxLive.get(key) ?? 0, same));
+          }
           resolve();
           if (planned?.at === "run") {
             setTimeout(() => run.fail(planned.fail), 0);

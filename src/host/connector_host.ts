@@ -39,6 +39,7 @@ import type {
   ConnectorRunner,
   RunningConnector,
 } from "./connector_runner.ts";
+import type { ConnectorStartContext } from "./connector_start_context.ts";
 import type { ConnectorState } from "./connector_state.ts";
 import { CONNECTOR_STATES } from "./connector_states.ts";
 import type { ConnectorStatus } from "./connector_status.ts";
@@ -90,6 +91,17 @@ interface Slot {
   meter: RateMeter;
   /** In a cluster: its lease when another host holds it, as last seen. */
   remote: LeaseInfo | undefined;
+  /**
+   * In a cluster, for a connector with `parallelism` above 1: its
+   * instances, by index (each a slot keyed `ID#index`, with the
+   * connector's config, enabled flag and version).
+   */
+  instances?: Map<number, Slot>;
+  /** For an instance: the connector it belongs to, and its index. */
+  parent?: Slot;
+  index?: number;
+  /** An instance whose pipeline finished: it keeps its lease, and is not started again here. */
+  finished?: boolean;
 }
 
 /** What a route does for one method. */
@@ -97,6 +109,14 @@ interface Action {
   /** Whether it changes something: admin only. */
   change: boolean;
   handle(request: Request, id: string): Promise<Response>;
+}
+
+/** How many instances of a connector a cluster runs: its config's `parallelism`. */
+function parallelismOf(config: Record<string, unknown>): number {
+  const value = config.parallelism;
+  return typeof value === "number" && Number.isInteger(value) && value > 1
+    ? Math.min(value, 64)
+    : 1;
 }
 
 /** The labels a host needs to run a connector: its config's `placement.labels`. */
@@ -455,6 +475,10 @@ export class ConnectorHost {
         this.#queue.run(slot.id, async () => {
           this.#cancelRecovery(slot);
           await this.#halt(slot);
+          for (const instance of slot.instances?.values() ?? []) {
+            this.#cancelRecovery(instance);
+            await this.#halt(instance);
+          }
         })
       ),
     );
@@ -963,6 +987,7 @@ export class ConnectorHost {
       );
       slot.config = config;
       slot.error = null;
+      await this.#restartInstances(slot);
       if (slot.run !== undefined) {
         await this.#halt(slot);
         await this.#launch(slot);
@@ -1013,6 +1038,7 @@ export class ConnectorHost {
       this.#cancelRecovery(slot);
       await this.#halt(slot);
       await this.#member?.release(id);
+      await this.#haltInstances(slot);
       return slot;
     });
     return json(200, this.#detailsOf(slot));
@@ -1295,6 +1321,12 @@ export class ConnectorHost {
   #status(slot: Slot): ConnectorStatus {
     const member = this.#member;
     if (
+      member !== undefined && slot.parent === undefined &&
+      parallelismOf(slot.config) > 1
+    ) {
+      return this.#parallelStatus(slot);
+    }
+    if (
       member !== undefined && slot.run === undefined &&
       !member.holds(slot.id)
     ) {
@@ -1355,6 +1387,78 @@ export class ConnectorHost {
       updatedAt: typeof data.updatedAt === "string"
         ? data.updatedAt
         : slot.updatedAt,
+    };
+  }
+
+  /** A connector with several instances: theirs, and the sums. */
+  #parallelStatus(slot: Slot): ConnectorStatus {
+    const count = parallelismOf(slot.config);
+    const parts = Array.from({ length: count }, (_, index) => {
+      const instance = slot.instances?.get(index);
+      const status = instance === undefined
+        ? undefined
+        : this.#status(instance);
+      return {
+        index,
+        host: status?.host ?? null,
+        state: status?.state ?? (slot.enabled ? "activating" : "stopped"),
+        recordsRead: status?.recordsRead ?? 0,
+        recordsWritten: status?.recordsWritten ?? 0,
+        recordsDeadLettered: status?.recordsDeadLettered ?? 0,
+        recordsPerSecond: status?.recordsPerSecond ?? 0,
+        uncommittedRecords: status?.uncommittedRecords ?? null,
+        position: status?.position ?? null,
+        error: status?.error ?? null,
+        updatedAt: status?.updatedAt ?? slot.updatedAt,
+      };
+    });
+    const states = new Set(parts.map((part) => part.state));
+    const state = (
+      [
+        "degraded",
+        "recovering",
+        "activating",
+        "deactivating",
+        "running",
+      ] as const
+    ).find((candidate) => states.has(candidate)) ?? "stopped";
+    const sum = (
+      key:
+        | "recordsRead"
+        | "recordsWritten"
+        | "recordsDeadLettered"
+        | "recordsPerSecond",
+    ) => parts.reduce((total, part) => total + part[key], 0);
+    const uncommitted = parts.map((part) => part.uncommittedRecords);
+    return {
+      id: slot.id,
+      host: null,
+      instances: parts.map((
+        { index, host, state, recordsRead, recordsWritten, position, error },
+      ) => ({
+        index,
+        host,
+        state,
+        recordsRead,
+        recordsWritten,
+        position,
+        error,
+      })),
+      state,
+      enabled: slot.enabled,
+      position: Object.fromEntries(
+        parts.map((part) => [String(part.index), part.position]),
+      ),
+      error: parts.find((part) => part.error !== null)?.error ?? slot.error,
+      recordsRead: sum("recordsRead"),
+      recordsWritten: sum("recordsWritten"),
+      recordsDeadLettered: sum("recordsDeadLettered"),
+      recordsPerSecond: Math.round(sum("recordsPerSecond") * 100) / 100,
+      uncommittedRecords: uncommitted.every((value) => value !== null)
+        ? uncommitted.reduce((total, value) => total + value!, 0)
+        : null,
+      updatedAt: parts.map((part) => part.updatedAt).sort().at(-1) ??
+        slot.updatedAt,
     };
   }
 
@@ -1438,7 +1542,8 @@ export class ConnectorHost {
     if (!member.joined || this.#stopped) return;
     const view = await member.view();
     this.#view = view;
-    for (const slot of this.#slots.values()) {
+    const units = this.#units();
+    for (const slot of units) {
       const lease = view.units.get(slot.id);
       slot.remote = lease !== undefined && lease.holder !== member.hostId
         ? lease
@@ -1448,20 +1553,29 @@ export class ConnectorHost {
     for (const [key, lease] of view.units) holders.set(key, lease.holder);
     const plan = planPlacement(
       view.hosts,
-      [...this.#slots.values()]
-        .filter((slot) => slot.enabled)
+      units
+        .filter((slot) => slot.enabled && this.#placed(slot))
         .map((slot) => ({
           key: slot.id,
-          connector: slot.id,
+          connector: (slot.parent ?? slot).id,
           labels: placementLabels(slot.config),
         })),
       holders,
     );
-    for (const slot of this.#slots.values()) {
+    for (const slot of units) {
       if (this.#busy.has(slot.id)) continue;
       const target = plan.get(slot.id);
       if (member.holds(slot.id)) {
         if (!slot.enabled || target !== member.hostId) this.#handOff(slot);
+        else if (
+          slot.run === undefined && slot.recovery === undefined &&
+          slot.state === "stopped" && !slot.finished
+        ) {
+          // Held but not running: its run was aborted when the leases
+          // could not be trusted for a moment (a stalled event loop), and
+          // the renewal then kept them. It starts again from its checkpoint.
+          this.#take(slot);
+        }
       } else if (
         slot.enabled && target === member.hostId && !holders.has(slot.id)
       ) {
@@ -1469,30 +1583,121 @@ export class ConnectorHost {
       }
     }
     for (const id of member.held()) {
-      if (!this.#slots.has(id) && !this.#busy.has(id)) {
+      if (this.#unit(id) === undefined && !this.#busy.has(id)) {
         await member.release(id);
       }
     }
   }
 
+  /**
+   * Every slot that may run: the connectors, and in a cluster the
+   * instances of those with `parallelism` above 1 (made here as needed; the
+   * connector itself then runs nowhere, and instances beyond a lowered
+   * `parallelism` are left to be handed off and dropped).
+   */
+  #units(): Slot[] {
+    const units: Slot[] = [];
+    for (const slot of this.#slots.values()) {
+      units.push(slot);
+      const count = this.#member === undefined ? 1 : parallelismOf(slot.config);
+      if (count === 1 && slot.instances === undefined) continue;
+      slot.instances ??= new Map();
+      for (let index = 0; index < count; index++) {
+        if (!slot.instances.has(index)) {
+          slot.instances.set(index, this.#newInstance(slot, index));
+        }
+      }
+      for (const [index, instance] of slot.instances) {
+        if (
+          index >= count && instance.run === undefined &&
+          !this.#member!.holds(instance.id) && !this.#busy.has(instance.id)
+        ) {
+          slot.instances.delete(index);
+        } else units.push(instance);
+      }
+      if (slot.instances.size === 0) slot.instances = undefined;
+    }
+    return units;
+  }
+
+  /** Whether the cluster places this slot: an instance within the count, or a connector run whole. */
+  #placed(slot: Slot): boolean {
+    const count = parallelismOf((slot.parent ?? slot).config);
+    return slot.parent === undefined ? count === 1 : slot.index! < count;
+  }
+
+  /** The slot of a unit key: a connector's id, or `ID#index` for an instance. */
+  #unit(key: string): Slot | undefined {
+    const slot = this.#slots.get(key);
+    if (slot !== undefined) return slot;
+    const at = key.lastIndexOf("#");
+    if (at < 0) return undefined;
+    return this.#slots.get(key.slice(0, at))?.instances?.get(
+      Number(key.slice(at + 1)),
+    );
+  }
+
+  /** A new instance slot of `parent`: its config, flag and version are the parent's. */
+  #newInstance(parent: Slot, index: number): Slot {
+    const instance = this.#newSlot(
+      `${parent.id}#${index}`,
+      parent.config,
+      parent.version,
+      parent.enabled,
+    );
+    instance.parent = parent;
+    instance.index = index;
+    for (const key of ["config", "enabled", "version"] as const) {
+      Object.defineProperty(instance, key, {
+        get: () => parent[key],
+        set: (
+          value,
+        ) => ((parent as unknown as Record<string, unknown>)[key] = value),
+        enumerable: true,
+      });
+    }
+    return instance;
+  }
+
   /** Ends every run at once when the leases can no longer be trusted. */
   #abandonUnlessValid(): void {
     if (this.#member!.valid()) return;
-    for (const slot of this.#slots.values()) {
-      if (slot.run !== undefined || slot.recovery !== undefined) {
-        this.#abandon(slot.id);
-      }
-    }
+    const running = this.#units().filter((slot) =>
+      slot.run !== undefined || slot.recovery !== undefined
+    );
+    if (running.length === 0) return;
+    this.#log(
+      "error",
+      `its leases were not renewed in time (${
+        this.#member!.lastError ?? "the loop was late"
+      }); aborting ${running.map((slot) => slot.id).join(", ")}`,
+    );
+    for (const slot of running) this.#abandon(slot.id);
+  }
+
+  /** What the runner is told of a slot's place in the cluster. */
+  #startContext(slot: Slot): ConnectorStartContext {
+    const member = this.#member;
+    if (member === undefined) return {};
+    return {
+      holdsLease: () => member.holds(slot.id),
+      ...(slot.parent === undefined ? {} : {
+        instance: {
+          index: slot.index!,
+          count: parallelismOf(slot.parent.config),
+        },
+      }),
+    };
   }
 
   /** Takes a free connector planned for this host and starts it. */
   #take(slot: Slot): void {
     const member = this.#member!;
     this.#busy.add(slot.id);
-    this.#queue.run(slot.id, async () => {
+    this.#queue.run((slot.parent ?? slot).id, async () => {
       if (
-        this.#stopped || this.#slots.get(slot.id) !== slot || !slot.enabled ||
-        slot.run !== undefined
+        this.#stopped || this.#unit(slot.id) !== slot || !slot.enabled ||
+        slot.run !== undefined || !this.#placed(slot)
       ) {
         return;
       }
@@ -1508,7 +1713,11 @@ export class ConnectorHost {
       // From then on the host that ran it before can commit nothing more
       // (its start acquires the checkpoint again).
       try {
-        await this.#runner.fence?.(slot.id, slot.config);
+        await this.#runner.fence?.(
+          (slot.parent ?? slot).id,
+          slot.config,
+          this.#startContext(slot),
+        );
       } catch {
         // A failed fence fails the start too, which handles it.
       }
@@ -1525,7 +1734,7 @@ export class ConnectorHost {
    */
   #handOff(slot: Slot): void {
     this.#busy.add(slot.id);
-    this.#queue.run(slot.id, async () => {
+    this.#queue.run((slot.parent ?? slot).id, async () => {
       this.#cancelRecovery(slot);
       await this.#halt(slot);
       await this.#member!.release(slot.id);
@@ -1548,7 +1757,7 @@ export class ConnectorHost {
    * run it already, so nothing of it may be committed or retried here.
    */
   #abandon(id: string): void {
-    const slot = this.#slots.get(id);
+    const slot = this.#unit(id);
     if (slot === undefined) return;
     this.#cancelRecovery(slot);
     const run = slot.run;
@@ -1564,7 +1773,7 @@ export class ConnectorHost {
         `Cannot keep running connector "${id}": this host lost its lease`,
       ),
     ).catch(() => {});
-    this.#queue.run(id, async () => {
+    this.#queue.run((slot.parent ?? slot).id, async () => {
       await aborted;
       if (slot.run === run) this.#retire(slot);
       if (slot.run === undefined) this.#setState(slot, "stopped");
@@ -1600,7 +1809,7 @@ export class ConnectorHost {
 
   /** What this host tells the others of a connector it runs: its status. */
   #leaseData(id: string): string {
-    const slot = this.#slots.get(id);
+    const slot = this.#unit(id);
     if (slot === undefined) return "{}";
     const { id: _id, host: _host, ...status } = this.#status(slot);
     return JSON.stringify(status);
@@ -1670,7 +1879,9 @@ export class ConnectorHost {
    * @returns False when, reloaded, the connector is no longer enabled (or
    * deleted): the caller stops handling it.
    */
-  async #record(slot: Slot, event: DefinitionEvent): Promise<boolean> {
+  async #record(unit: Slot, event: DefinitionEvent): Promise<boolean> {
+    // An instance's events go to its connector's stream.
+    const slot = unit.parent ?? unit;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         slot.version = await this.#definitions.append(
@@ -1711,6 +1922,8 @@ export class ConnectorHost {
     slot.version = folded.version;
     slot.config = folded.config;
     slot.enabled = folded.enabled && !folded.deleted;
+    if (!slot.enabled) await this.#haltInstances(slot);
+    else if (changed) await this.#restartInstances(slot);
     if (!slot.enabled) {
       this.#cancelRecovery(slot);
       await this.#halt(slot);
@@ -1728,8 +1941,28 @@ export class ConnectorHost {
     }
   }
 
+  /** Stops the instances of a connector this host runs, and releases them (inside its queue). */
+  async #haltInstances(slot: Slot): Promise<void> {
+    for (const instance of slot.instances?.values() ?? []) {
+      this.#cancelRecovery(instance);
+      await this.#halt(instance);
+      await this.#member?.release(instance.id);
+    }
+  }
+
+  /** Restarts the instances of a connector this host runs, with its config now (inside its queue). */
+  async #restartInstances(slot: Slot): Promise<void> {
+    for (const instance of slot.instances?.values() ?? []) {
+      if (instance.run === undefined) continue;
+      await this.#halt(instance);
+      if (this.#placed(instance)) await this.#launch(instance);
+      else await this.#member?.release(instance.id);
+    }
+  }
+
   /** Starts a connector's pipeline(s) (inside its queue). */
   async #launch(slot: Slot): Promise<void> {
+    slot.finished = false;
     const member = this.#member;
     if (this.#stopped || (member !== undefined && !member.holds(slot.id))) {
       // In a cluster it runs where it holds the lease: the loop places it.
@@ -1740,9 +1973,9 @@ export class ConnectorHost {
     let connector: RunningConnector;
     try {
       connector = this.#runner.start(
-        slot.id,
+        (slot.parent ?? slot).id,
         slot.config,
-        member === undefined ? {} : { holdsLease: () => member.holds(slot.id) },
+        this.#startContext(slot),
       );
     } catch (error) {
       await this.#failed(slot, toFailure(error));
@@ -1770,12 +2003,12 @@ export class ConnectorHost {
     fromStart: boolean,
   ): void {
     if (run.stopping) return;
-    this.#queue.run(slot.id, async () => {
+    this.#queue.run((slot.parent ?? slot).id, async () => {
       if (run.stopping || slot.run !== run) return;
       run.stopping = true;
       if (fromStart) await run.connector.abort(failure).catch(() => {});
       this.#retire(slot);
-      if (this.#slots.get(slot.id) !== slot) return;
+      if (this.#unit(slot.id) !== slot) return;
       const member = this.#member;
       if (
         member !== undefined &&
@@ -1790,6 +2023,12 @@ export class ConnectorHost {
       }
       if (failure !== undefined) {
         await this.#failed(slot, failure);
+      } else if (slot.parent !== undefined) {
+        // An instance that finished: the others may still run; it keeps
+        // its lease (so no other host starts it again) until its
+        // connector is stopped.
+        slot.finished = true;
+        this.#setState(slot, "stopped");
       } else {
         // It finished: it no longer runs, here or after a restart.
         this.#setState(slot, "stopped");
@@ -1803,8 +2042,14 @@ export class ConnectorHost {
 
   /** Handles a failure (inside the queue): backoff and restart, or degraded. */
   async #failed(slot: Slot, failure: ConnectorFailure): Promise<void> {
-    slot.error = { code: failure.code, message: failure.message };
-    const failed = this.#event(slot.id, "failed", { error: slot.error });
+    slot.error = {
+      code: failure.code,
+      message: slot.parent === undefined
+        ? failure.message
+        : `instance ${slot.index}: ${failure.message}`,
+    };
+    const owner = slot.parent ?? slot;
+    const failed = this.#event(owner.id, "failed", { error: slot.error });
     if (!(await this.#record(slot, failed))) return;
     const { initialDelayMs, maxDelayMs, maxRetries, windowMs } = this.#recovery;
     const now = this.#now();
@@ -1816,17 +2061,20 @@ export class ConnectorHost {
     slot.failures.push(now);
     const attempt = slot.failures.length;
     const delayMs = Math.min(initialDelayMs * 2 ** (attempt - 1), maxDelayMs);
-    const recovering = this.#event(slot.id, "recovering", { attempt, delayMs });
+    const recovering = this.#event(owner.id, "recovering", {
+      attempt,
+      delayMs,
+    });
     if (!(await this.#record(slot, recovering))) return;
     this.#setState(slot, "recovering");
     if (this.#stopped) return;
     const recovery = {
       timer: setTimeout(() => {
-        this.#queue.run(slot.id, async () => {
+        this.#queue.run((slot.parent ?? slot).id, async () => {
           if (slot.recovery !== recovery) return;
           slot.recovery = undefined;
           if (
-            this.#slots.get(slot.id) !== slot || slot.state !== "recovering"
+            this.#unit(slot.id) !== slot || slot.state !== "recovering"
           ) {
             return;
           }

@@ -393,3 +393,112 @@ test("a cluster option with a wrong shape is refused", () => {
     /renewEveryMs must be a number above 0 and at most half the lease time \(1000 ms\)/,
   );
 });
+
+test("a connector with parallelism runs its instances on different hosts, each once, and stops as one", async () => {
+  const c = cluster();
+  try {
+    const a = await c.join("a");
+    await c.join("b");
+    await c.join("c");
+    const [id] = await create(a, 1, { processors: [], parallelism: 3 });
+    const liveInstances = () =>
+      c.runner.runs.filter((run) => run.live).map((run) =>
+        run.context?.instance?.index
+      ).sort();
+    await waitFor("3 instances live", () => liveInstances().join() === "0,1,2");
+    // Each on its own host, as any host's API says.
+    await waitFor(
+      "every host shows the 3 instances on 3 hosts",
+      () =>
+        [...c.hosts.values()].every((host) => {
+          const [status] = host.connectors();
+          return status.state === "running" &&
+            new Set(status.instances?.map((one) => one.host)).size === 3 &&
+            status.instances!.every((one) => one.state === "running");
+        }),
+    );
+    const [status] = a.connectors();
+    assert.equal(status.host, null);
+    assert.deepEqual(status.instances!.map((one) => one.index), [0, 1, 2]);
+    for (const run of c.runner.runs) {
+      assert.equal(run.id, id, "the runner is given the connector's id");
+      assert.equal(run.context?.instance?.count, 3);
+    }
+    // A host stops: its instance goes to another host, which then runs two.
+    const counts = () => {
+      const perHost = new Map<string, number>();
+      for (const one of a.connectors()[0].instances ?? []) {
+        if (one.state === "running" && one.host !== null) {
+          perHost.set(one.host, (perHost.get(one.host) ?? 0) + 1);
+        }
+      }
+      return [...perHost.values()].sort().join();
+    };
+    await c.hosts.get("c")!.stop();
+    c.hosts.delete("c");
+    await waitFor(
+      "3 instances on 2 hosts",
+      () => liveInstances().join() === "0,1,2" && counts() === "1,2",
+    );
+    // No instance ever ran twice at once.
+    assert.ok(c.runner.runs.length >= 4, "c's instance started again");
+    for (const index of [0, 1, 2]) {
+      assert.equal(
+        c.runner.maxLive.get(`${id}#${index}`),
+        1,
+        `instance ${index}`,
+      );
+    }
+    // Stopped from any host: every instance stops, gracefully.
+    const stopped = await api(a, "POST", `/connectors/${id}/stop`);
+    assert.equal(stopped.status, 200);
+    await waitFor("no instance live", () => liveInstances().length === 0);
+    assert.ok(
+      c.runner.runs.every((run) => run.endedBy === "stop"),
+      "every instance was stopped, none aborted",
+    );
+    await waitFor(
+      "no leases left",
+      async () => (await c.leases.list("connector/")).length === 0,
+    );
+  } finally {
+    await c.stop();
+  }
+});
+
+test("an instance's failure is recorded in its connector's history, and it recovers alone", async () => {
+  const c = cluster();
+  try {
+    const a = await c.join("a");
+    await c.join("b");
+    c.runner.script = (_id, attempt) =>
+      attempt === 2
+        ? {
+          fail: { code: "ECONNRESET", message: "lost it", transient: true },
+          at: "run",
+        }
+        : undefined;
+    const [id] = await create(a, 1, { processors: [], parallelism: 2 });
+    await waitFor(
+      "2 instances live after one recovered",
+      () =>
+        c.runner.runs.filter((run) => run.live).length === 2 &&
+        c.runner.runs.length === 3,
+    );
+    const history = (await c.definitions.read(id)).map((event) =>
+      event.type === "failed"
+        ? `failed ${
+          (event.data as { error: { message: string } }).error.message
+        }`
+        : event.type
+    );
+    assert.deepEqual(history.slice(0, 2), ["created", "started"]);
+    assert.ok(
+      history.some((line) => /^failed instance [01]: lost it$/.test(line)),
+      `${history}`,
+    );
+    assert.ok(history.includes("recovering"), `${history}`);
+  } finally {
+    await c.stop();
+  }
+});

@@ -73,8 +73,16 @@ export interface ConnectorRunner {
    * again): a host paused past its lease is fenced at once, not only once
    * the new run has started. Optional.
    */
-  fence?(id: string, config: Record<string, unknown>): Promise<void>;
-  /** Moves the connector's checkpoint to `position` (undefined: the start). Called only while it is stopped. */
+  fence?(
+    id: string,
+    config: Record<string, unknown>,
+    context?: ConnectorStartContext,
+  ): Promise<void>;
+  /**
+   * Moves the connector's checkpoint to `position` (undefined: the start);
+   * with `parallelism` above 1, every instance's. Called only while it is
+   * stopped.
+   */
   reset(
     id: string,
     config: Record<string, unknown>,

@@ -27,4 +27,10 @@ export interface ConnectorStartContext {
    * the host notices). The checkpoint store's generations fence the rest.
    */
   holdsLease?: () => boolean;
+  /**
+   * In a cluster, for a connector with `parallelism` above 1: which of its
+   * instances this is (`index` from 0) and how many there are. Instance
+   * `i` runs under the pipeline id `ID.i`, with its own checkpoints.
+   */
+  instance?: { index: number; count: number };
 }

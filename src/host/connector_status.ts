@@ -36,6 +36,21 @@ export interface ConnectorStatus {
    * runs it, `null` while no host does. Absent on a host alone.
    */
   host?: string | null;
+  /**
+   * In a cluster, for a connector with `parallelism` above 1: each
+   * instance, by index, with the host that runs it (the connector's `host`
+   * is then `null`, its counters the sums, its `state` the least healthy
+   * of theirs, its `position` theirs by index).
+   */
+  instances?: {
+    index: number;
+    host: string | null;
+    state: ConnectorState;
+    recordsRead: number;
+    recordsWritten: number;
+    position: unknown;
+    error: { code: string; message: string } | null;
+  }[];
   /** Where it is in its life. */
   state: ConnectorState;
   /**

@@ -163,7 +163,7 @@ channels:
     ]);
     assert.match(
       error.issues[0]!.message,
-      /^expected a registered store, got "acme\/jurnal" \(did you mean "acme\/journal"\?\); known: memory, file, deno-kv, redis, postgres, mariadb, acme\/journal$/,
+      /^expected a registered store, got "acme\/jurnal" \(did you mean "acme\/journal"\?\); known: memory, file, deno-kv, redis, postgres, mariadb, nats-kv, acme\/journal$/,
     );
     assert.match(
       error.issues[1]!.message,
@@ -183,6 +183,7 @@ test("defaultRegistry() has every built-in store and transport", () => {
     "redis",
     "postgres",
     "mariadb",
+    "nats-kv",
   ]);
   assert.deepEqual(registry.names("transport"), ["tcp", "ws"]);
 });
