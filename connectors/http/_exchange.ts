@@ -57,6 +57,9 @@ export interface OutgoingRequest {
  * retried) `exchange` returns. Without `send`, each attempt is
  * `fetch(url, init)`: a `Request` is made only for an injected `send`,
  * which takes one (fetch would copy it).
+ *
+ * `signal` may be two signals (the sink's own and its write's): either
+ * ends the exchange, without the cost of an `AbortSignal.any()` per call.
  */
 export async function exchange<R>(
   make: () => OutgoingRequest,
@@ -64,21 +67,30 @@ export async function exchange<R>(
   policy: ExchangePolicy,
   action: string,
   url: string,
-  signal: AbortSignal,
+  signal: AbortSignal | readonly [AbortSignal, AbortSignal],
   consume: (response: Response) => R | Promise<R>,
   accept: (status: number) => boolean = (status) =>
     status >= 200 && status < 300,
 ): Promise<R> {
+  const [first, second] = signal instanceof AbortSignal
+    ? [signal, undefined]
+    : signal;
+  const throwIfAborted = () => {
+    first.throwIfAborted();
+    second?.throwIfAborted();
+  };
   for (let attempt = 1;; attempt++) {
-    signal.throwIfAborted();
+    throwIfAborted();
     let error: HttpError;
     let wait: number | undefined;
     // One controller per attempt, ended by the signal or the timeout, and
     // its timer cleared once the answer is read: cheaper than a dependent
     // signal with a timeout signal that lives on for `timeoutMs`.
     const attemptControl = new AbortController();
-    const forward = () => attemptControl.abort(signal.reason);
-    signal.addEventListener("abort", forward, { once: true });
+    const forward = (event: Event) =>
+      attemptControl.abort((event.target as AbortSignal).reason);
+    first.addEventListener("abort", forward, { once: true });
+    second?.addEventListener("abort", forward, { once: true });
     const timer = setTimeout(
       () =>
         attemptControl.abort(
@@ -101,7 +113,7 @@ export async function exchange<R>(
           ? fetch(outgoing.url, init)
           : send(new Request(outgoing.url, init)));
       } catch (cause) {
-        signal.throwIfAborted();
+        throwIfAborted();
         error = new HttpError(action, url, undefined, attempt, "", { cause });
       }
       if (response !== undefined) {
@@ -118,7 +130,8 @@ export async function exchange<R>(
       }
     } finally {
       clearTimeout(timer);
-      signal.removeEventListener("abort", forward);
+      first.removeEventListener("abort", forward);
+      second?.removeEventListener("abort", forward);
     }
     if (
       attempt >= policy.maxAttempts ||
@@ -131,6 +144,10 @@ export async function exchange<R>(
       );
       wait = ceiling / 2 + Math.random() * ceiling / 2;
     } else wait = Math.min(wait, policy.maxRetryAfterMs);
-    await sleep(wait, signal);
+    // Retries are rare: a dependent signal for the wait costs nothing here.
+    await sleep(
+      wait,
+      second === undefined ? first : AbortSignal.any([first, second]),
+    );
   }
 }

@@ -371,11 +371,13 @@ export function httpPollSource<T = unknown>(
         : String(found);
       const moved = next !== cursor;
       cursor = next;
-      if (answer.records.length > 0) {
-        yield {
-          records: answer.records.map((value) => ({ value })) as Message<T>[],
-          position: cursor,
-        };
+      const values = answer.records;
+      if (values.length > 0) {
+        const records = new Array<Message<T>>(values.length);
+        for (let i = 0; i < values.length; i++) {
+          records[i] = { value: values[i] as T };
+        }
+        yield { records, position: cursor };
       }
       if (!moved || answer.records.length === 0) {
         if (!(await pause(signal))) return;
