@@ -18,7 +18,7 @@ import { UsageError } from "./usage_error.ts";
 import { validateCommand } from "./validate_command.ts";
 
 /** The version `ca --version` prints. */
-const VERSION = "0.5.0";
+const VERSION = "0.6.0";
 /** The file `ca init` writes when given none. */
 const STARTER_FILE = "pipeline.yaml";
 /** How often `ca run` prints a progress line outside a terminal, in ms. */
