@@ -143,3 +143,41 @@ export function list<T extends string>(
 export function thousands(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
+
+/**
+ * Runs a benchmark's `main` and exits with its code; a `BenchSetupError`
+ * (a server missing, a bad flag) is printed through `log` and exits 1,
+ * any other error is thrown as is.
+ */
+export async function runBench(
+  main: () => Promise<number>,
+  log: (line: string) => void,
+): Promise<never> {
+  try {
+    Deno.exit(await main());
+  } catch (error) {
+    if (!(error instanceof BenchSetupError)) throw error;
+    log(error.message);
+    Deno.exit(1);
+  }
+}
+
+/** The machine in one line: CPU model, logical cores, memory, OS. */
+export async function machineLine(): Promise<string> {
+  let model = "unknown CPU";
+  try {
+    const info = await Deno.readTextFile("/proc/cpuinfo");
+    model = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? model;
+  } catch {
+    // Not Linux.
+  }
+  const memory = Deno.systemMemoryInfo().total / 1024 ** 3;
+  return `${model}, ${navigator.hardwareConcurrency} logical cores, ${
+    memory.toFixed(1)
+  } GiB, ${Deno.build.os} ${Deno.osRelease()}`;
+}
+
+/** The load averages (1, 5, 15 min), as `"0.52 0.61 0.70"`. */
+export function loadAverage(): string {
+  return Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
+}

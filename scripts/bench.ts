@@ -48,7 +48,7 @@ import type {
 import { makeRecords, WORKLOAD } from "./bench/workload.ts";
 import { COLD_IMPORT_IMPL, measureColdImport } from "./bench/cold_import.ts";
 import { BUDGET_BYTES, CORE_NAMES, measureBundle } from "./check_bundle.ts";
-import { median } from "./_tools.ts";
+import { median, runBench } from "./_tools.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const ROOT_PATH = decodeURIComponent(ROOT.pathname);
@@ -843,10 +843,4 @@ async function mapFilter(options: Options): Promise<number> {
   return failed.length;
 }
 
-try {
-  Deno.exit(await main());
-} catch (error) {
-  if (!(error instanceof BenchSetupError)) throw error;
-  log(error.message);
-  Deno.exit(1);
-}
+await runBench(main, log);

@@ -55,7 +55,7 @@
  * @module
  */
 
-import { BenchSetupError, list, positiveInt } from "./_tools.ts";
+import { BenchSetupError, list, positiveInt, runBench } from "./_tools.ts";
 import { readerRuns } from "./bench_channels/impls.ts";
 import { expected } from "./bench_channels/records.ts";
 import type {
@@ -668,10 +668,4 @@ async function main(): Promise<number> {
   return failed.length > 0 || ceErrors.length > 0 ? 1 : 0;
 }
 
-try {
-  Deno.exit(await main());
-} catch (error) {
-  if (!(error instanceof BenchSetupError)) throw error;
-  log(error.message);
-  Deno.exit(1);
-}
+await runBench(main, log);

@@ -66,6 +66,7 @@ import {
   list,
   median,
   positiveInt,
+  runBench,
   thousands,
 } from "./_tools.ts";
 import { ROW_NAMES, type RowName } from "./bench_connectors/rows.ts";
@@ -410,10 +411,4 @@ async function main(): Promise<number> {
   return cells.some((cell) => cell.error !== undefined) ? 1 : 0;
 }
 
-try {
-  Deno.exit(await main());
-} catch (error) {
-  if (!(error instanceof BenchSetupError)) throw error;
-  log(error.message);
-  Deno.exit(1);
-}
+await runBench(main, log);

@@ -54,8 +54,11 @@
 import {
   BenchSetupError,
   list,
+  loadAverage,
+  machineLine,
   median,
   positiveInt,
+  runBench,
   thousands,
 } from "./_tools.ts";
 import {
@@ -591,24 +594,6 @@ async function metricsCost200(
 // ---------------------------------------------------------------------------
 // Output
 
-async function machine(): Promise<string> {
-  let model = "unknown CPU";
-  try {
-    const info = await Deno.readTextFile("/proc/cpuinfo");
-    model = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? model;
-  } catch {
-    // Not Linux.
-  }
-  const memory = Deno.systemMemoryInfo().total / 1024 ** 3;
-  return `${model}, ${navigator.hardwareConcurrency} logical cores, ${
-    memory.toFixed(1)
-  } GiB, ${Deno.build.os} ${Deno.osRelease()}`;
-}
-
-function load(): string {
-  return Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
-}
-
 interface Report {
   runtime: Runtime;
   fleet?: FleetResult;
@@ -662,7 +647,7 @@ function printReport(
         ? "; QUICK: a smoke run, fewer rounds, runs and records"
         : ""
     }`,
-    `# machine: ${context.machine}; load average before ${context.loadBefore}, after ${load()}; took ${
+    `# machine: ${context.machine}; load average before ${context.loadBefore}, after ${loadAverage()}; took ${
       context.elapsedS.toFixed(0)
     } s`,
     ...header(options),
@@ -815,8 +800,8 @@ function printReport(
 async function main(): Promise<number> {
   const options = parseArgs(Deno.args);
   const context = {
-    machine: await machine(),
-    loadBefore: load(),
+    machine: await machineLine(),
+    loadBefore: loadAverage(),
     elapsedS: 0,
   };
   const started = performance.now();
@@ -860,10 +845,4 @@ async function main(): Promise<number> {
   return reports.some((r) => r.failures.length > 0) ? 1 : 0;
 }
 
-try {
-  Deno.exit(await main());
-} catch (error) {
-  if (!(error instanceof BenchSetupError)) throw error;
-  log(error.message);
-  Deno.exit(1);
-}
+await runBench(main, log);

@@ -372,6 +372,12 @@ export function jetStreamDefinitionStore(
     return append;
   }
 
+  /** What `list()` read of each connector, with its subject's message count then. */
+  const listed = new Map<
+    string,
+    { count: number; info: DefinitionStreamInfo }
+  >();
+
   /** The subject's last message, or `undefined` when it has none. */
   async function lastOf(
     jsm: JetStreamManager,
@@ -503,30 +509,45 @@ export function jetStreamDefinitionStore(
           jsm.streams.info(stream, { subjects_filter: `${prefix}.>` }),
           signal,
         );
-        const connectors = Object.keys(info.state.subjects ?? {}).flatMap(
-          (subject) => {
-            const token = subject.slice(prefix.length + 1);
-            const id = fromBase64url(token);
-            return id === undefined ? [] : [id];
-          },
+        // A subject's last message is read again only when its count of
+        // messages moved since the last list: a host lists every renewal,
+        // and most of the time nothing changed (nothing is ever removed
+        // from the stream: deny_delete, deny_purge).
+        const subjects = info.state.subjects ?? {};
+        const connectors = Object.keys(subjects).flatMap((subject) => {
+          const token = subject.slice(prefix.length + 1);
+          const id = fromBase64url(token);
+          return id === undefined ? [] : [{ id, count: subjects[subject]! }];
+        });
+        const stale = connectors.filter(({ id, count }) =>
+          listed.get(id)?.count !== count
         );
-        const streams: DefinitionStreamInfo[] = [];
-        for (let i = 0; i < connectors.length; i += LIST_CONCURRENCY) {
+        for (let i = 0; i < stale.length; i += LIST_CONCURRENCY) {
+          const batch = stale.slice(i, i + LIST_CONCURRENCY);
           const lasts = await Promise.all(
-            connectors.slice(i, i + LIST_CONCURRENCY).map((connector) =>
-              lastOf(jsm, connector, signal)
-            ),
+            batch.map(({ id }) => lastOf(jsm, id, signal)),
           );
           lasts.forEach((last, index) => {
-            if (last === undefined) return;
-            streams.push({
-              connector: connectors[i + index]!,
-              version: last.version,
-              deleted: last.deleted,
-            });
+            const { id, count } = batch[index]!;
+            if (last === undefined) listed.delete(id);
+            else {
+              listed.set(id, {
+                count,
+                info: {
+                  connector: id,
+                  version: last.version,
+                  deleted: last.deleted,
+                },
+              });
+            }
           });
         }
-        return byConnector(streams);
+        return byConnector(
+          connectors.flatMap(({ id }) => {
+            const known = listed.get(id);
+            return known === undefined ? [] : [{ ...known.info }];
+          }),
+        );
       });
     },
 

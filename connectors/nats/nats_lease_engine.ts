@@ -394,15 +394,16 @@ export function natsLeaseEngine(
         callOptions?.signal,
         () => checkPrefix(prefix),
         async (kv, signal) => {
-          const names: string[] = [];
+          // A set: a key renewed while the listing runs comes again.
+          const names = new Set<string>();
           // (Should every key the listing counted expire before it is
           // delivered, the client ends the listing at its 5 s heartbeat.)
           for await (const key of await kv.keys(keysFilter(prefix))) {
             const name = decodeKey(key);
-            if (name.startsWith(prefix)) names.push(name);
+            if (name.startsWith(prefix)) names.add(name);
           }
           signal?.throwIfAborted();
-          const found = await Promise.all(names.map(async (name) => {
+          const found = await Promise.all([...names].map(async (name) => {
             // A key may expire or be deleted between the two reads.
             const entry = await kv.get(encodeKey(name));
             if (entry === null || entry.operation !== "PUT") return undefined;

@@ -45,7 +45,11 @@ export function planPlacement(
   units: readonly PlacementUnit[],
   holders: ReadonlyMap<string, string>,
 ): Map<string, string> {
-  const sortedHosts = [...hosts].sort((a, b) => compare(a.id, b.id));
+  // Each host once, whatever the view gave.
+  const sortedHosts = [
+    ...new Map(hosts.map((host) => [host.id, host])).values(),
+  ]
+    .sort((a, b) => compare(a.id, b.id));
   const sortedUnits = [...units].sort((a, b) => compare(a.key, b.key));
   const plan = new Map<string, string>();
   if (sortedHosts.length === 0) return plan;

@@ -317,11 +317,15 @@ export class ConnectorHost {
   #member: ClusterMember | undefined;
   #tickTimer: ReturnType<typeof setTimeout> | undefined;
   #ticking: Promise<void> | undefined;
-  #tickAgain = false;
+  /** The placement step under way, and whether another was asked for meanwhile. */
+  #placing: Promise<void> | undefined;
+  #placeAgain = false;
   /** Ends the runs when the leases run out before the loop renewed them (a hung call). */
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Connectors with a take, a handoff or a reload under way. */
   #busy = new Set<string>();
+  /** Of those, the ones being taken. */
+  #taking = new Set<string>();
   #view: ClusterView | undefined;
   #log: (level: "info" | "error", message: string) => void;
 
@@ -447,7 +451,10 @@ export class ConnectorHost {
     }
     this.#starting ??= this.#rebuild().then(async () => {
       this.#ready = !this.#stopped;
-      if (this.#member !== undefined && !this.#stopped) await this.#tick();
+      if (this.#member !== undefined && !this.#stopped) {
+        await this.#tick();
+        await this.#placing;
+      }
     }, (error) => {
       this.#starting = undefined;
       throw error;
@@ -470,6 +477,7 @@ export class ConnectorHost {
     clearTimeout(this.#tickTimer);
     clearTimeout(this.#expiryTimer);
     await this.#ticking;
+    await this.#placing;
     await Promise.all(
       [...this.#slots.values()].map((slot) =>
         this.#queue.run(slot.id, async () => {
@@ -1474,42 +1482,53 @@ export class ConnectorHost {
 
   // ------------------------------------------------------------ cluster
 
-  /** Runs the cluster loop again soon (coalesced). */
+  /** Places the connectors again soon (coalesced). */
   #kick(): void {
     if (this.#member === undefined || this.#stopped || !this.#ready) return;
-    if (this.#ticking !== undefined) {
-      this.#tickAgain = true;
-      return;
-    }
-    clearTimeout(this.#tickTimer);
-    this.#tickTimer = setTimeout(() => this.#tick(), 0);
+    this.#place();
   }
 
-  /** One turn of the cluster loop, then the next is scheduled. */
+  /**
+   * One renewal, then the next is due `renewEveryMs` after this one began,
+   * whatever placement takes: renewals keep their pace.
+   */
   #tick(): Promise<void> {
-    if (this.#ticking !== undefined) {
-      this.#tickAgain = true;
-      return this.#ticking;
-    }
+    if (this.#ticking !== undefined) return this.#ticking;
     clearTimeout(this.#tickTimer);
-    this.#ticking = this.#turn().catch(() => {}).finally(() => {
+    const began = performance.now();
+    this.#ticking = this.#renew().catch(() => {}).finally(() => {
       this.#ticking = undefined;
       if (this.#stopped) return;
-      const delay = this.#tickAgain ? 0 : this.#member!.renewEveryMs;
-      this.#tickAgain = false;
-      this.#tickTimer = setTimeout(() => this.#tick(), delay);
+      this.#place();
+      this.#tickTimer = setTimeout(
+        () => this.#tick(),
+        Math.max(0, began + this.#member!.renewEveryMs - performance.now()),
+      );
     });
     return this.#ticking;
   }
 
+  /** Runs the placement step, unless one runs: then once more after it. */
+  #place(): void {
+    if (this.#stopped) return;
+    if (this.#placing !== undefined) {
+      this.#placeAgain = true;
+      return;
+    }
+    this.#placing = this.#placement().catch(() => {}).finally(() => {
+      this.#placing = undefined;
+      if (this.#placeAgain) {
+        this.#placeAgain = false;
+        this.#place();
+      }
+    });
+  }
+
   /**
-   * Renews the leases (ending at once the runs whose lease is lost), takes
-   * in what other hosts changed in the definitions, and places the
-   * connectors: takes the free ones planned here, hands over the ones
-   * planned elsewhere. Never waits for a connector to start or stop, so
-   * renewals keep their pace.
+   * Renews the leases, ending at once the runs whose lease is lost (and
+   * all of them when the leases can no longer be trusted).
    */
-  async #turn(): Promise<void> {
+  async #renew(): Promise<void> {
     const member = this.#member!;
     const wasJoined = member.joined;
     const lost = await member.renew((id) => this.#leaseData(id));
@@ -1538,6 +1557,15 @@ export class ConnectorHost {
         member.remainingMs() + 1,
       );
     }
+  }
+
+  /**
+   * Takes in what other hosts changed in the definitions, and places the
+   * connectors: takes the free ones planned here, hands over the ones
+   * planned elsewhere. Never waits for a connector to start or stop.
+   */
+  async #placement(): Promise<void> {
+    const member = this.#member!;
     await this.#syncDefinitions().catch(() => {});
     if (!member.joined || this.#stopped) return;
     const view = await member.view();
@@ -1551,6 +1579,9 @@ export class ConnectorHost {
     }
     const holders = new Map<string, string>();
     for (const [key, lease] of view.units) holders.set(key, lease.holder);
+    // What this host is taking counts as its own: planned again as free, it
+    // would be given more than its share, and give the excess back.
+    for (const key of this.#taking) holders.set(key, member.hostId);
     const plan = planPlacement(
       view.hosts,
       units
@@ -1694,6 +1725,7 @@ export class ConnectorHost {
   #take(slot: Slot): void {
     const member = this.#member!;
     this.#busy.add(slot.id);
+    this.#taking.add(slot.id);
     this.#queue.run((slot.parent ?? slot).id, async () => {
       if (
         this.#stopped || this.#unit(slot.id) !== slot || !slot.enabled ||
@@ -1725,7 +1757,10 @@ export class ConnectorHost {
       slot.error = null;
       this.#log("info", `connector ${slot.id}: took its lease; starting it`);
       await this.#launch(slot);
-    }).catch(() => {}).finally(() => this.#busy.delete(slot.id));
+    }).catch(() => {}).finally(() => {
+      this.#busy.delete(slot.id);
+      this.#taking.delete(slot.id);
+    });
   }
 
   /**
@@ -1782,7 +1817,9 @@ export class ConnectorHost {
 
   /** Takes in the connectors other hosts created, changed or deleted. */
   async #syncDefinitions(): Promise<void> {
-    const streams = await this.#definitions.list();
+    const streams = await this.#definitions.list({
+      signal: AbortSignal.timeout(this.#member!.leases.ttlMs / 2),
+    });
     for (const stream of streams) {
       const id = stream.connector;
       const slot = this.#slots.get(id);

@@ -318,6 +318,38 @@ export function leaseEngineConformance(
       }
     });
 
+    test("list() shows each lease once while its holder keeps renewing it", async () => {
+      const [a, b] = [await engine(), await engine()];
+      const prefix = uniquePrefix("busy");
+      let leases: Lease[] = [];
+      for (let i = 0; i < 200; i++) {
+        const lease = await a.acquire(`${prefix}${i}`, "host-a", "{}");
+        assert.ok(lease !== undefined);
+        leases.push(lease);
+      }
+      let renewing = true;
+      const renewals = (async () => {
+        for (let round = 0; renewing; round++) {
+          const renewed = await a.renew(
+            leases.map((lease) => ({ ...lease, data: String(round) })),
+          );
+          assert.ok(renewed.every((lease) => lease !== undefined));
+          leases = renewed as Lease[];
+        }
+      })();
+      try {
+        for (let i = 0; i < 5; i++) {
+          const listed = await b.list(prefix);
+          const names = listed.map((lease) => lease.name);
+          assert.equal(names.length, 200, "each lease once");
+          assert.equal(new Set(names).size, 200);
+        }
+      } finally {
+        renewing = false;
+        await renewals;
+      }
+    });
+
     test("data round-trips up to 64 KiB; more is a RangeError", async () => {
       const a = await engine();
       const prefix = uniquePrefix("data");
