@@ -1,5 +1,6 @@
 // Copyright 2026 the @ca/streams authors. MIT license.
 
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { StoreCallOptions } from "../../src/checkpoint/checkpoint_store.ts";
 import {
@@ -232,11 +233,15 @@ export function natsLeaseEngine(
     );
   }
   const engineSignal = options.signal;
-  let opening: Promise<{ kv: KV; link: NatsLink }> | undefined;
+  let opening:
+    | Promise<{ kv: KV; jsm: JetStreamManager; link: NatsLink }>
+    | undefined;
   let closed = false;
   const pending = new Set<Promise<unknown>>();
 
-  async function open(): Promise<{ kv: KV; link: NatsLink }> {
+  async function open(): Promise<
+    { kv: KV; jsm: JetStreamManager; link: NatsLink }
+  > {
     const link = await openNats(options, WHERE);
     try {
       const { Kvm } = await importOptional(
@@ -259,7 +264,12 @@ export function natsLeaseEngine(
       }
       const { ttl } = await kv.status();
       if (ttl !== ttlMs) throw new NatsLeaseEngineError(bucket, ttl, ttlMs);
-      return { kv, link };
+      const { jetstreamManager } = await importOptional(
+        () => import("@nats-io/jetstream"),
+        "@nats-io/jetstream",
+        `open the ${WHERE}`,
+      );
+      return { kv, jsm: await jetstreamManager(link.nc), link };
     } catch (error) {
       await link.release();
       if (
@@ -394,16 +404,21 @@ export function natsLeaseEngine(
         callOptions?.signal,
         () => checkPrefix(prefix),
         async (kv, signal) => {
-          // A set: a key renewed while the listing runs comes again.
-          const names = new Set<string>();
-          // (Should every key the listing counted expire before it is
-          // delivered, the client ends the listing at its 5 s heartbeat.)
-          for await (const key of await kv.keys(keysFilter(prefix))) {
-            const name = decodeKey(key);
-            if (name.startsWith(prefix)) names.add(name);
-          }
-          signal?.throwIfAborted();
-          const found = await Promise.all([...names].map(async (name) => {
+          // The live keys, all at once, from the stream's subjects (what
+          // max_age expired is gone from them): a consumer over keys that
+          // are renewed while it reads can end early or repeat some.
+          const { jsm } = await unlessAborted(opening!, signal);
+          const subjectPrefix = `$KV.${bucket}.`;
+          const info = await unlessAborted(
+            jsm.streams.info(`KV_${bucket}`, {
+              subjects_filter: `${subjectPrefix}${keysFilter(prefix)}`,
+            }),
+            signal,
+          );
+          const names = Object.keys(info.state.subjects ?? {})
+            .map((subject) => decodeKey(subject.slice(subjectPrefix.length)))
+            .filter((name) => name.startsWith(prefix));
+          const found = await Promise.all(names.map(async (name) => {
             // A key may expire or be deleted between the two reads.
             const entry = await kv.get(encodeKey(name));
             if (entry === null || entry.operation !== "PUT") return undefined;
