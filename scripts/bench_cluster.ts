@@ -889,7 +889,7 @@ function engineRows(r: EngineResult, options: Options): Row[] {
           `${label}: JetStream API requests`,
           f0(e["js.api"] ?? 0),
           "req/s",
-          `list() makes an ephemeral consumer per call: expected ${
+          `list() asks for the stream's subjects once per call: expected ${
             f1(2 * H / renewS)
           } lists/s${
             b

@@ -11,8 +11,8 @@
  *   deleted per table); `pg_stat_database.xact_commit`.
  * - NATS: the monitoring port: `/jsz` (each stream's last sequence: every
  *   lease acquire, renewal or release is one message of `KV_ca_leases`;
- *   JetStream API requests, which count the ephemeral consumer each
- *   `kv.keys()` makes) and `/varz` (messages in from clients, which count
+ *   JetStream API requests, which count the stream info each `list()`
+ *   asks for its keys) and `/varz` (messages in from clients, which count
  *   every KV get too).
  *
  * @module
