@@ -5,6 +5,7 @@
 import { importOptional } from "../runtime/import_optional.ts";
 import type { AmqpConnectionLike } from "./amqp_connection_like.ts";
 import { AmqpError } from "./amqp_error.ts";
+import { orAbort } from "../../src/util/or_abort.ts";
 
 /** Message properties, as amqplib gives and takes them. */
 export interface AmqpProperties {
@@ -199,24 +200,6 @@ export function backoff(
   );
   const base = Math.min(max, initial * 2 ** (attempt - 1));
   return Math.round(base * (0.8 + Math.random() * 0.2));
-}
-
-/** Rejects with the signal's reason once it aborts. */
-export function orAbort<T>(
-  promise: Promise<T>,
-  signal: AbortSignal,
-): Promise<T> {
-  if (signal.aborted) {
-    promise.then(undefined, () => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
 }
 
 /** A channel being opened; closed when it comes after `signal` aborted. */

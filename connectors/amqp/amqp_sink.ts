@@ -18,9 +18,9 @@ import {
   checkLinkOptions,
   isChannelRefusal,
   openLink,
-  orAbort,
   pause,
 } from "./amqp_link.ts";
+import { orAbort } from "../../src/util/or_abort.ts";
 
 /**
  * Options for {@linkcode amqpSink}: where the broker is, where messages

@@ -29,12 +29,13 @@ import {
 } from "./connect_nats.ts";
 import type { NatsConnectionOptions } from "./nats_connection_options.ts";
 import { NatsConnectError } from "./nats_connect_error.ts";
+import { orAbort } from "../../src/util/or_abort.ts";
+import { base64url, fromBase64url } from "./_base64url.ts";
+import { isWrongLastSequence } from "./_wrong_last_sequence.ts";
 
 const CONNECTOR = "the jetstream definition store";
 const DEFAULT_STREAM = "CA_DEFINITIONS";
 const DEFAULT_PREFIX = "ca.definitions";
-/** JetStream's answers to a publish whose expected last subject sequence is not the stream's. */
-const WRONG_LAST_SEQUENCE = new Set([10071, 10164]);
 /** How many last messages `list()` asks for at once. */
 const LIST_CONCURRENCY = 16;
 
@@ -98,30 +99,6 @@ interface Append {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The base64url (no padding) of the UTF-8 bytes of `text`. */
-function base64url(text: string): string {
-  let binary = "";
-  for (const byte of encoder.encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(
-    /=+$/,
-    "",
-  );
-}
-
-/** The text of a base64url token; `undefined` when it is not one this store wrote. */
-function fromBase64url(token: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
-  try {
-    const binary = atob(token.replaceAll("-", "+").replaceAll("_", "/"));
-    const text = decoder.decode(
-      Uint8Array.from(binary, (char) => char.charCodeAt(0)),
-    );
-    return base64url(text) === token ? text : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whether the subject pattern `pattern` (with `*` and `>`) takes `subject`. */
 function takes(pattern: string, subject: string): boolean {
   const want = pattern.split(".");
@@ -133,31 +110,6 @@ function takes(pattern: string, subject: string): boolean {
     }
   }
   return want.length === have.length;
-}
-
-function isWrongLastSequence(error: unknown): boolean {
-  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
-  return name === "JetStreamApiError" &&
-    WRONG_LAST_SEQUENCE.has(code as number);
-}
-
-/** Waits for `promise`, or rejects with the reason of `signal` once it aborts. */
-function abortable<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
 }
 
 /**
@@ -384,7 +336,7 @@ export function jetStreamDefinitionStore(
     connector: string,
     signal: AbortSignal | undefined,
   ): Promise<Last | undefined> {
-    const message: StoredMsg | null = await abortable(
+    const message: StoredMsg | null = await orAbort(
       jsm.streams.getMessage(stream, { last_by_subj: subjectOf(connector) }),
       signal,
     );
@@ -414,7 +366,7 @@ export function jetStreamDefinitionStore(
         `append to connector "${connector}"`,
         callOptions?.signal,
         async (signal) => {
-          const { js, jsm, maxPayload } = await abortable(open(), signal);
+          const { js, jsm, maxPayload } = await orAbort(open(), signal);
           const body = encoder.encode(
             `{"first":${expectedVersion + 1},"events":[${encoded.join(",")}]}`,
           );
@@ -437,7 +389,7 @@ export function jetStreamDefinitionStore(
             lastSeq = last!.seq;
           }
           try {
-            await abortable(
+            await orAbort(
               js.publish(subjectOf(connector), body, {
                 expect: { streamName: stream, lastSubjectSequence: lastSeq },
               }),
@@ -467,15 +419,15 @@ export function jetStreamDefinitionStore(
         callOptions?.signal,
         async (signal) => {
           checkConnectorId(connector, "read");
-          const { js, jsm } = await abortable(open(), signal);
+          const { js, jsm } = await orAbort(open(), signal);
           const last = await lastOf(jsm, connector, signal);
           if (last === undefined) return [];
           const out: StoredDefinitionEvent[] = [];
-          const consumer = await abortable(
+          const consumer = await orAbort(
             js.consumers.get(stream, { filter_subjects: subjectOf(connector) }),
             signal,
           );
-          const messages = await abortable(consumer.consume(), signal);
+          const messages = await orAbort(consumer.consume(), signal);
           const stop = () => messages.stop();
           signal?.addEventListener("abort", stop, { once: true });
           try {
@@ -504,8 +456,8 @@ export function jetStreamDefinitionStore(
 
     list(callOptions?: StoreCallOptions): Promise<DefinitionStreamInfo[]> {
       return tracked("list connectors", callOptions?.signal, async (signal) => {
-        const { jsm } = await abortable(open(), signal);
-        const info = await abortable(
+        const { jsm } = await orAbort(open(), signal);
+        const info = await orAbort(
           jsm.streams.info(stream, { subjects_filter: `${prefix}.>` }),
           signal,
         );

@@ -21,6 +21,7 @@ import {
   publishLink,
   type ToHeaders,
 } from "./nats_publish.ts";
+import { orAbort } from "../../src/util/or_abort.ts";
 
 const CONNECTOR = "jetstream-sink";
 
@@ -185,7 +186,7 @@ async function publishAll(
       ),
     );
     // An abort does not wait for PubAcks (a cut link waits out their timeout).
-    const results = await abortable(settled, signal);
+    const results = await orAbort(settled, signal);
     const again: typeof pending = [];
     for (let i = 0; i < results.length; i++) {
       const result = results[i]!;
@@ -205,18 +206,6 @@ async function publishAll(
       await sleep(Math.min(50 * 2 ** attempt, 2000), signal);
     }
   }
-}
-
-/** `promise`, or a rejection with the signal's reason once it aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
 }
 
 /** A PubAck that did not come in time, or a connection being cut: try again. */

@@ -19,11 +19,14 @@ import {
 } from "./connect_nats.ts";
 import type { NatsConnectionOptions } from "./nats_connection_options.ts";
 import { NatsConnectError } from "./nats_connect_error.ts";
+import { orAbort } from "../../src/util/or_abort.ts";
+import { base64url } from "./_base64url.ts";
+import { isWrongLastSequence } from "./_wrong_last_sequence.ts";
+
+const decoder = new TextDecoder();
 
 const CONNECTOR = "the nats-kv checkpoint store";
 const DEFAULT_BUCKET = "ca_checkpoints";
-/** JetStream's answers to a publish whose expected last subject sequence is not the stream's. */
-const WRONG_LAST_SEQUENCE = new Set([10071, 10164]);
 /** A compare-and-set lost this many times in a row gives up. */
 const MAX_ATTEMPTS = 100;
 
@@ -80,19 +83,6 @@ interface Ticket {
   cleared: number;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** The base64url (no padding) of the UTF-8 bytes of `id`. */
-function base64url(id: string): string {
-  let binary = "";
-  for (const byte of encoder.encode(id)) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(
-    /=+$/,
-    "",
-  );
-}
-
 /**
  * The keys of `id`: `c_` (the checkpoint) and `g_` (the generation counter)
  * before the base64url of the id, so any id, the empty one too, makes
@@ -108,31 +98,6 @@ function valueOf(generation: number, position: string | undefined): string {
   return position === undefined
     ? `{"generation":${generation}}`
     : `{"generation":${generation},"position":${position}}`;
-}
-
-function isWrongLastSequence(error: unknown): boolean {
-  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
-  return name === "JetStreamApiError" &&
-    WRONG_LAST_SEQUENCE.has(code as number);
-}
-
-/** Waits for `promise`, or rejects with the reason of `signal` once it aborts. */
-function abortable<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
 }
 
 /**
@@ -269,7 +234,7 @@ export function natsKvStore(options: NatsKvStoreOptions = {}): CheckpointStore {
     key: string,
     signal: AbortSignal | undefined,
   ): Promise<{ revision: number; value: Record<string, unknown> | undefined }> {
-    const entry = await abortable(bucketKv.get(key), signal);
+    const entry = await orAbort(bucketKv.get(key), signal);
     if (entry === null) return { revision: 0, value: undefined };
     // Deleted or purged by someone else: the key starts again.
     if (entry.operation !== "PUT") {
@@ -349,7 +314,7 @@ export function natsKvStore(options: NatsKvStoreOptions = {}): CheckpointStore {
     signal: AbortSignal | undefined,
   ): Promise<number | undefined> {
     try {
-      return await abortable(
+      return await orAbort(
         bucketKv.put(key, value, { previousSeq: revision }),
         signal,
       );
@@ -472,7 +437,7 @@ export function natsKvStore(options: NatsKvStoreOptions = {}): CheckpointStore {
     async get(id: string, callOptions?: StoreCallOptions): Promise<Checkpoint> {
       const signal = start("read", id, callOptions?.signal);
       const entry = await readCheckpoint(
-        await abortable(kv(), signal),
+        await orAbort(kv(), signal),
         id,
         signal,
       );
@@ -489,7 +454,7 @@ export function natsKvStore(options: NatsKvStoreOptions = {}): CheckpointStore {
       callOptions?: StoreCallOptions,
     ): Promise<Checkpoint> {
       const signal = start("acquire", id, callOptions?.signal);
-      const bucketKv = await abortable(kv(), signal);
+      const bucketKv = await orAbort(kv(), signal);
       const taken = await takeGeneration(
         bucketKv,
         "acquire",
@@ -513,7 +478,7 @@ export function natsKvStore(options: NatsKvStoreOptions = {}): CheckpointStore {
       callOptions?: StoreCallOptions,
     ): Promise<void> {
       const call = beginCommit(start, id, position, callOptions, generation);
-      const bucketKv = await abortable(kv(), call.signal);
+      const bucketKv = await orAbort(kv(), call.signal);
       await untilSettled("commit", id, call.signal, async (attempt) => {
         const newer = fencedBy.get(id) ?? 0;
         if (newer > generation) throw new FencedError(id, generation, newer);
@@ -554,7 +519,7 @@ export function natsKvStore(options: NatsKvStoreOptions = {}): CheckpointStore {
 
     async delete(id: string, callOptions?: StoreCallOptions): Promise<void> {
       const signal = start("delete", id, callOptions?.signal);
-      const bucketKv = await abortable(kv(), signal);
+      const bucketKv = await orAbort(kv(), signal);
       const taken = await takeGeneration(bucketKv, "delete", id, true, signal);
       if (taken !== undefined) {
         await seal(bucketKv, "delete", id, taken, signal);

@@ -27,6 +27,8 @@ import {
 import { NatsConnectError } from "./nats_connect_error.ts";
 import type { NatsConnectionOptions } from "./nats_connection_options.ts";
 import { NatsLeaseEngineError } from "./nats_lease_engine_error.ts";
+import { orAbort } from "../../src/util/or_abort.ts";
+import { isWrongLastSequence } from "./_wrong_last_sequence.ts";
 
 /**
  * Options for {@linkcode natsLeaseEngine}: how to reach the server (a
@@ -65,16 +67,7 @@ export interface NatsLeaseEngineOptions extends NatsConnectionOptions {
 const DEFAULT_BUCKET = "ca_leases";
 const DEFAULT_TTL_MS = 10_000;
 const BUCKET_NAME = /^[-\w]+$/;
-/** JetStream's "wrong last sequence": the key is not at the expected revision. */
-const WRONG_LAST_SEQUENCE = new Set([10071, 10164]);
 const WHERE = "NATS lease engine";
-
-/** Whether a JetStream publish failed because the key moved on. */
-function isWrongRevision(error: unknown): boolean {
-  return WRONG_LAST_SEQUENCE.has(
-    Number((error as { code?: unknown } | null)?.code),
-  );
-}
 
 // Lease names map to KV keys one to one. A name's `/`-separated parts
 // become the key's `.`-separated tokens, so `list("connector/")` reads only
@@ -126,21 +119,6 @@ function revisionOf(lease: Lease): number | undefined {
       lease.token.slice(colon + 1) === lease.holder
     ? revision
     : undefined;
-}
-
-/** Waits for `promise`, or rejects with the reason when `signal` aborts first. */
-function unlessAborted<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() =>
-      signal.removeEventListener("abort", onAbort)
-    );
-  });
 }
 
 /**
@@ -292,7 +270,7 @@ export function natsLeaseEngine(
   function bucketOf(signal: AbortSignal | undefined): Promise<KV> {
     opening ??= open();
     opening.catch(() => opening = undefined);
-    return unlessAborted(opening.then(({ kv }) => kv), signal);
+    return orAbort(opening.then(({ kv }) => kv), signal);
   }
 
   /** Runs a call, tracked so that `close()` waits for it. */
@@ -310,7 +288,7 @@ export function natsLeaseEngine(
       return Promise.reject(error);
     }
     const call = bucketOf(signal).then((kv) =>
-      unlessAborted(body(kv, signal), signal)
+      orAbort(body(kv, signal), signal)
     );
     pending.add(call);
     const forget = () => pending.delete(call);
@@ -340,7 +318,7 @@ export function natsLeaseEngine(
             );
             return { name, holder, token: tokenOf(revision, holder), data };
           } catch (error) {
-            if (isWrongRevision(error)) return undefined; // the key exists
+            if (isWrongLastSequence(error)) return undefined; // the key exists
             throw error;
           }
         },
@@ -371,7 +349,7 @@ export function natsLeaseEngine(
                 );
                 return { name, holder, token: tokenOf(next, holder), data };
               } catch (error) {
-                if (isWrongRevision(error)) return undefined; // lost
+                if (isWrongLastSequence(error)) return undefined; // lost
                 throw error;
               }
             }),
@@ -392,7 +370,7 @@ export function natsLeaseEngine(
           try {
             await kv.delete(encodeKey(lease.name), { previousSeq: revision });
           } catch (error) {
-            if (!isWrongRevision(error)) throw error; // else: not ours any more
+            if (!isWrongLastSequence(error)) throw error; // else: not ours any more
           }
         },
       );
@@ -407,9 +385,9 @@ export function natsLeaseEngine(
           // The live keys, all at once, from the stream's subjects (what
           // max_age expired is gone from them): a consumer over keys that
           // are renewed while it reads can end early or repeat some.
-          const { jsm } = await unlessAborted(opening!, signal);
+          const { jsm } = await orAbort(opening!, signal);
           const subjectPrefix = `$KV.${bucket}.`;
-          const info = await unlessAborted(
+          const info = await orAbort(
             jsm.streams.info(`KV_${bucket}`, {
               subjects_filter: `${subjectPrefix}${keysFilter(prefix)}`,
             }),
