@@ -5,7 +5,59 @@
 // signal cancels, and their table created once, safely when two sessions
 // race. Not part of the public API.
 
+import { describeValue } from "../../src/util/describe_value.ts";
 import type { PostgresSql } from "./postgres_store.ts";
+
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
+
+/**
+ * Checks what a PostgreSQL store or engine was given: a `postgres`
+ * instance (anything with `unsafe()`) or a postgres:// URL.
+ *
+ * @throws {TypeError} "Cannot create WHERE: ..." otherwise.
+ */
+export function checkClient(client: unknown, where: string): void {
+  if (typeof client === "string") {
+    if (!URL.canParse(client) || !POSTGRES_URL.test(client)) {
+      throw new TypeError(
+        `Cannot create ${where}: the url must be a postgres:// or postgresql:// URL`,
+      );
+    }
+  } else if (
+    typeof client !== "function" &&
+      (typeof client !== "object" || client === null) ||
+    typeof (client as { unsafe?: unknown }).unsafe !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot create ${where}: give a postgres instance (postgres(url)) or a postgres:// URL, got ${
+        describeValue(client)
+      }`,
+    );
+  }
+}
+
+/**
+ * The quoted table of `name` (`"etl.checkpoints"` -> `"etl"."checkpoints"`).
+ *
+ * @throws {TypeError} "Cannot create WHERE: table must be a name such as
+ * "EXAMPLE" or "schema.EXAMPLE", ..." for anything but dot-separated parts.
+ */
+export function checkedTable(
+  name: unknown,
+  where: string,
+  example: string,
+): string {
+  if (
+    typeof name !== "string" || name.split(".").some((part) => part === "")
+  ) {
+    throw new TypeError(
+      `Cannot create ${where}: table must be a name such as "${example}" or "schema.${example}", got ${
+        describeValue(name)
+      }`,
+    );
+  }
+  return quoteTableName(name);
+}
 
 /**
  * What CREATE TABLE IF NOT EXISTS raises when another session creates the

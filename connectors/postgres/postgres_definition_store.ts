@@ -15,10 +15,14 @@ import {
 } from "../../src/definition_store/encode_definition_events.ts";
 import type { StoredDefinitionEvent } from "../../src/definition_store/stored_definition_event.ts";
 import { WrongExpectedVersionError } from "../../src/definition_store/wrong_expected_version_error.ts";
-import { describeValue } from "../../src/util/describe_value.ts";
 import { importOptional } from "../runtime/import_optional.ts";
 import type { PostgresSql } from "./postgres_store.ts";
-import { cancellableQuery, quoteTableName, tableCreator } from "./_pg_table.ts";
+import {
+  cancellableQuery,
+  checkClient,
+  checkedTable,
+  tableCreator,
+} from "./_pg_table.ts";
 
 /**
  * Options for {@linkcode postgresDefinitionStore}.
@@ -62,7 +66,6 @@ export interface PostgresDefinitionStoreOptions {
 const DEFAULT_TABLE = "ca_definitions";
 /** unique_violation: the primary key refused a version another append took. */
 const UNIQUE_VIOLATION = "23505";
-const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
 
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null | undefined)?.code;
@@ -120,35 +123,12 @@ export function postgresDefinitionStore(
   options: PostgresDefinitionStoreOptions = {},
 ): DefinitionStore {
   const where = "PostgreSQL definition store";
-  if (typeof client === "string") {
-    if (!URL.canParse(client) || !POSTGRES_URL.test(client)) {
-      throw new TypeError(
-        `Cannot create ${where}: the url must be a postgres:// or postgresql:// URL`,
-      );
-    }
-  } else if (
-    typeof client !== "function" &&
-      (typeof client !== "object" || client === null) ||
-    typeof client.unsafe !== "function"
-  ) {
-    throw new TypeError(
-      `Cannot create ${where}: give a postgres instance (postgres(url)) or a postgres:// URL, got ${
-        describeValue(client)
-      }`,
-    );
-  }
-  const tableName = options.table ?? DEFAULT_TABLE;
-  if (
-    typeof tableName !== "string" ||
-    tableName.split(".").some((part) => part === "")
-  ) {
-    throw new TypeError(
-      `Cannot create ${where}: table must be a name such as "definitions" or "schema.definitions", got ${
-        JSON.stringify(tableName)
-      }`,
-    );
-  }
-  const table = quoteTableName(tableName);
+  checkClient(client, where);
+  const table = checkedTable(
+    options.table ?? DEFAULT_TABLE,
+    where,
+    "definitions",
+  );
   const createTable = options.createTable ?? true;
   const storeSignal = options.signal;
   const url = typeof client === "string" ? client : undefined;

@@ -14,10 +14,14 @@ import type {
   LeaseEngine,
   LeaseInfo,
 } from "../../src/cluster/lease_engine.ts";
-import { describeValue } from "../../src/util/describe_value.ts";
 import { importOptional } from "../runtime/import_optional.ts";
 import type { PostgresSql } from "./postgres_store.ts";
-import { cancellableQuery, quoteTableName, tableCreator } from "./_pg_table.ts";
+import {
+  cancellableQuery,
+  checkClient,
+  checkedTable,
+  tableCreator,
+} from "./_pg_table.ts";
 
 /**
  * Options for {@linkcode postgresLeaseEngine}.
@@ -51,7 +55,6 @@ export interface PostgresLeaseEngineOptions {
 
 const DEFAULT_TABLE = "ca_leases";
 const DEFAULT_TTL_MS = 10_000;
-const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
 
 /** A `postgres` instance this engine made from a URL, and ends. */
 type OwnClient = PostgresSql & {
@@ -138,36 +141,9 @@ export function postgresLeaseEngine(
   options: PostgresLeaseEngineOptions = {},
 ): LeaseEngine {
   const where = "PostgreSQL lease engine";
-  if (typeof client === "string") {
-    if (!URL.canParse(client) || !POSTGRES_URL.test(client)) {
-      throw new TypeError(
-        `Cannot create ${where}: the url must be a postgres:// or postgresql:// URL`,
-      );
-    }
-  } else if (
-    typeof client !== "function" &&
-      (typeof client !== "object" || client === null) ||
-    typeof client.unsafe !== "function"
-  ) {
-    throw new TypeError(
-      `Cannot create ${where}: give a postgres instance (postgres(url)) or a postgres:// URL, got ${
-        describeValue(client)
-      }`,
-    );
-  }
-  const tableName = options.table ?? DEFAULT_TABLE;
-  if (
-    typeof tableName !== "string" ||
-    tableName.split(".").some((part) => part === "")
-  ) {
-    throw new TypeError(
-      `Cannot create ${where}: table must be a name such as "leases" or "schema.leases", got ${
-        describeValue(tableName)
-      }`,
-    );
-  }
+  checkClient(client, where);
+  const table = checkedTable(options.table ?? DEFAULT_TABLE, where, "leases");
   const ttlMs = checkTtlMs(options.ttlMs, where, DEFAULT_TTL_MS);
-  const table = quoteTableName(tableName);
   const createTable = options.createTable ?? true;
   const engineSignal = options.signal;
   const url = typeof client === "string" ? client : undefined;
