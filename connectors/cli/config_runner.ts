@@ -22,6 +22,7 @@ import { defaultRegistry } from "./default_registry.ts";
 import { errorLine } from "./error_line.ts";
 import { exitCodeOf } from "./exit_code_of.ts";
 import { EXIT_CODES } from "./exit_codes.ts";
+import type { CheckpointStore } from "../../src/checkpoint/checkpoint_store.ts";
 import { loadConfigText, type LoadedConfig } from "./load_config.ts";
 import type { OpenStoreOptions } from "./open_store.ts";
 import { leaseGuardedStore } from "./lease_guarded_store.ts";
@@ -439,17 +440,14 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
     instance: Instance,
   ): Promise<void> {
     const loaded = await load(config, id, instance);
-    const checkpoint = loaded.config.checkpoint;
-    if (checkpoint === undefined) {
+    if (loaded.config.checkpoint === undefined) {
       throw new ConfigError([{
         path: "/checkpoint",
         message:
           "cannot reset the connector: it has no checkpoint store (its config names none, and the host has none)",
       }]);
     }
-    const ids = loaded.plans.flatMap((plan) =>
-      plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
-    );
+    const ids = checkpointIds(loaded);
     let positions: [string, Position | undefined][];
     if (position === undefined || ids.length === 1) {
       positions = ids.map((segment) => [segment, position]);
@@ -467,12 +465,7 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
         }`,
       );
     }
-    const opened = await openShared(checkpoint.store, {
-      registry: loaded.registry,
-      pipelineId: loaded.config.id,
-      baseUrl: loaded.baseUrl,
-    });
-    try {
+    await withCheckpoints(loaded, async (opened) => {
       for (const [segment, at] of positions) {
         if (at === undefined) await opened.delete(segment);
         else {
@@ -480,6 +473,33 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
           await opened.commit(segment, at, generation);
         }
       }
+    });
+  }
+
+  /** The checkpoint ids of a loaded config's segments. */
+  function checkpointIds(loaded: LoadedConfig): string[] {
+    return loaded.plans.flatMap((plan) =>
+      plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
+    );
+  }
+
+  /**
+   * Opens a loaded config's checkpoint store (nothing when it has none),
+   * gives it and the checkpoint ids to `use`, and closes it.
+   */
+  async function withCheckpoints(
+    loaded: LoadedConfig,
+    use: (store: CheckpointStore, ids: string[]) => Promise<void>,
+  ): Promise<void> {
+    const checkpoint = loaded.config.checkpoint;
+    if (checkpoint === undefined) return;
+    const opened = await openShared(checkpoint.store, {
+      registry: loaded.registry,
+      pipelineId: loaded.config.id,
+      baseUrl: loaded.baseUrl,
+    });
+    try {
+      await use(opened, checkpointIds(loaded));
     } finally {
       await opened.close?.();
     }
@@ -491,22 +511,12 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
     config: Json,
     instance: Instance,
   ): Promise<void> {
-    const loaded = await load(config, id, instance);
-    const checkpoint = loaded.config.checkpoint;
-    if (checkpoint === undefined) return;
-    const ids = loaded.plans.flatMap((plan) =>
-      plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
+    await withCheckpoints(
+      await load(config, id, instance),
+      async (opened, ids) => {
+        for (const segment of ids) await opened.acquire(segment);
+      },
     );
-    const opened = await openShared(checkpoint.store, {
-      registry: loaded.registry,
-      pipelineId: loaded.config.id,
-      baseUrl: loaded.baseUrl,
-    });
-    try {
-      for (const segment of ids) await opened.acquire(segment);
-    } finally {
-      await opened.close?.();
-    }
   }
 
   /** Removes what one instance keeps (see `remove`). */
@@ -536,21 +546,9 @@ export function configRunner(options: ConfigRunnerOptions): ConnectorRunner {
       });
     }
     // Then its checkpoints, as a reset to the start removes them.
-    const checkpoint = loaded.config.checkpoint;
-    if (checkpoint === undefined) return;
-    const ids = loaded.plans.flatMap((plan) =>
-      plan.checkpoint ? plan.segments.map((segment) => segment.id) : []
-    );
-    const opened = await openShared(checkpoint.store, {
-      registry: loaded.registry,
-      pipelineId: loaded.config.id,
-      baseUrl: loaded.baseUrl,
-    });
-    try {
+    await withCheckpoints(loaded, async (opened, ids) => {
       for (const segment of ids) await opened.delete(segment);
-    } finally {
-      await opened.close?.();
-    }
+    });
   }
 
   return {
