@@ -24,6 +24,7 @@ import {
   sinkConfig,
   sleep,
   type Status,
+  tallySink,
   TTL_MS,
   waitFor,
 } from "./_harness.ts";
@@ -222,32 +223,10 @@ async function body(
   // Anything still in flight lands now, or never.
   await sleep(2 * RENEW_MS);
   counts = await run.sinkCounts();
-  let lost = 0;
-  let duplicates = 0;
-  const perConnector: string[] = [];
-  for (const id of ids) {
-    const c = counts.get(id) ?? { rows: 0, distinct: 0, max: -1 };
-    lost += RECORDS - c.distinct;
-    duplicates += c.rows - c.distinct;
-    perConnector.push(
-      `${id}=${c.distinct}${
-        c.rows > c.distinct ? `+${c.rows - c.distinct}` : ""
-      }`,
-    );
-    if (c.distinct !== RECORDS || c.max !== RECORDS - 1) {
-      problems.push(
-        `${id}: ${c.distinct} distinct ids in the sink (max ${c.max}), expected ${RECORDS} (0 to ${
-          RECORDS - 1
-        })`,
-      );
-    }
-  }
-  numbers.push([
-    "distinct records per connector (+duplicates)",
-    perConnector.join(" "),
-  ]);
-  numbers.push(["lost", lost]);
-  numbers.push(["duplicates", duplicates]);
+  const { duplicates } = tallySink(counts, ids, RECORDS, outcome, {
+    sink: "the sink",
+    duplicates: "duplicates",
+  });
   if (exactlyOnce && duplicates > 0) {
     problems.push(`${duplicates} duplicate rows with the exactly-once sink`);
   }

@@ -519,3 +519,52 @@ export function describeCounts(counts: Map<string | null, number>): string {
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
+
+/** Per connector: rows in the sink, distinct ids, the highest id. */
+export interface SinkCount {
+  rows: number;
+  distinct: number;
+  max: number;
+}
+
+/**
+ * The end of a run: every connector's `expected` records (ids 0 to
+ * `expected` - 1) must be in `sink` at least once. Adds the counts per
+ * connector, the lost and the duplicates to `outcome`, and a problem per
+ * connector short of its ids; returns the lost and the duplicates.
+ */
+export function tallySink(
+  counts: ReadonlyMap<string, SinkCount>,
+  ids: readonly string[],
+  expected: number,
+  outcome: Outcome,
+  labels: { sink: string; duplicates: string },
+): { lost: number; duplicates: number } {
+  let lost = 0;
+  let duplicates = 0;
+  const perConnector: string[] = [];
+  for (const id of ids) {
+    const c = counts.get(id) ?? { rows: 0, distinct: 0, max: -1 };
+    lost += expected - c.distinct;
+    duplicates += c.rows - c.distinct;
+    perConnector.push(
+      `${id}=${c.distinct}${
+        c.rows > c.distinct ? `+${c.rows - c.distinct}` : ""
+      }`,
+    );
+    if (c.distinct !== expected || c.max !== expected - 1) {
+      outcome.problems.push(
+        `${id}: ${c.distinct} distinct ids in ${labels.sink} (max ${c.max}), expected ${expected} (0 to ${
+          expected - 1
+        })`,
+      );
+    }
+  }
+  outcome.numbers.push([
+    "distinct records per connector (+duplicates)",
+    perConnector.join(" "),
+  ]);
+  outcome.numbers.push(["lost", lost]);
+  outcome.numbers.push([labels.duplicates, duplicates]);
+  return { lost, duplicates };
+}

@@ -30,6 +30,7 @@ import {
   seconds,
   sleep,
   type Status,
+  tallySink,
   waitFor,
 } from "./_harness.ts";
 import {
@@ -587,32 +588,10 @@ async function body(
     "the test reads OUT",
     () => sinkCounts(nc, "OUT", "out"),
   );
-  let lost = 0;
-  let duplicates = 0;
-  const perConnector: string[] = [];
-  for (const id of ids) {
-    const c = full.get(id) ?? { rows: 0, distinct: 0, max: -1 };
-    lost += RECORDS - c.distinct;
-    duplicates += c.rows - c.distinct;
-    perConnector.push(
-      `${id}=${c.distinct}${
-        c.rows > c.distinct ? `+${c.rows - c.distinct}` : ""
-      }`,
-    );
-    if (c.distinct !== RECORDS || c.max !== RECORDS - 1) {
-      problems.push(
-        `${id}: ${c.distinct} distinct ids in OUT (max ${c.max}), expected ${RECORDS} (0 to ${
-          RECORDS - 1
-        })`,
-      );
-    }
-  }
-  numbers.push([
-    "distinct records per connector (+duplicates)",
-    perConnector.join(" "),
-  ]);
-  numbers.push(["lost", lost]);
-  numbers.push(["duplicates (at-least-once sink)", duplicates]);
+  tallySink(full, ids, RECORDS, outcome, {
+    sink: "OUT",
+    duplicates: "duplicates (at-least-once sink)",
+  });
   const after: string[] = [];
   for (const name of REPLICATED) {
     const info = await retried(

@@ -37,6 +37,7 @@ import {
   seconds,
   sleep,
   type Status,
+  tallySink,
   TTL_FLAG,
   TTL_MS,
   waitFor,
@@ -460,32 +461,10 @@ async function body(
   );
   await sleep(2 * RENEW_MS);
   full = await sinkCounts(nc, "OUT", "out");
-  let lost = 0;
-  let duplicates = 0;
-  const perConnector: string[] = [];
-  for (const id of ids) {
-    const c = full.get(id) ?? { rows: 0, distinct: 0, max: -1 };
-    lost += RECORDS - c.distinct;
-    duplicates += c.rows - c.distinct;
-    perConnector.push(
-      `${id}=${c.distinct}${
-        c.rows > c.distinct ? `+${c.rows - c.distinct}` : ""
-      }`,
-    );
-    if (c.distinct !== RECORDS || c.max !== RECORDS - 1) {
-      problems.push(
-        `${id}: ${c.distinct} distinct ids in OUT (max ${c.max}), expected ${RECORDS} (0 to ${
-          RECORDS - 1
-        })`,
-      );
-    }
-  }
-  numbers.push([
-    "distinct records per connector (+duplicates)",
-    perConnector.join(" "),
-  ]);
-  numbers.push(["lost", lost]);
-  numbers.push(["duplicates (at-least-once sink)", duplicates]);
+  tallySink(full, ids, RECORDS, outcome, {
+    sink: "OUT",
+    duplicates: "duplicates (at-least-once sink)",
+  });
   const final = await connectors(first!);
   notes.push(
     `at the end h1 lists: ${describeCounts(countsPerHost(final))}; states ${
