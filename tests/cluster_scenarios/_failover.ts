@@ -12,7 +12,7 @@
 // at-least-once one.
 
 import {
-  ClusterRun,
+  type ClusterRun,
   type ClusterScenario,
   connectorIds,
   countsPerHost,
@@ -27,6 +27,7 @@ import {
   tallySink,
   TTL_MS,
   waitFor,
+  withClusterRun,
 } from "./_harness.ts";
 
 const CONNECTORS = 12;
@@ -43,21 +44,12 @@ export function failoverScenario(options: RunOptions): ClusterScenario {
       `3 hosts (leases in ${options.engine}, definitions and checkpoints in ${options.store}), ${CONNECTORS} connectors x ${RECORDS} records into PostgreSQL (${
         exactlyOnce ? "exactly-once" : "at-least-once"
       }); one host SIGKILLed mid-run: its connectors run elsewhere within the lease time + 2 s, 0 lost`,
-    async run(context): Promise<Outcome> {
-      const outcome: Outcome = { numbers: [], notes: [], problems: [] };
-      const run = new ClusterRun(context, options);
-      try {
-        await run.open();
-        await body(run, exactlyOnce, outcome, context.log);
-      } catch (error) {
-        outcome.problems.push((error as Error).message ?? String(error));
-      } finally {
-        if (outcome.problems.length > 0) outcome.notes.push(...run.tails());
-        await run.close().catch((error) =>
-          outcome.problems.push(String(error))
-        );
-      }
-      return outcome;
+    run(context): Promise<Outcome> {
+      return withClusterRun(
+        context,
+        options,
+        (run, outcome) => body(run, exactlyOnce, outcome, context.log),
+      );
     },
   };
 }

@@ -568,3 +568,28 @@ export function tallySink(
   outcome.numbers.push([labels.duplicates, duplicates]);
   return { lost, duplicates };
 }
+
+/**
+ * Runs a scenario's `body` on a `ClusterRun` of its own: opened first,
+ * closed last whatever happened (every host killed, the database dropped);
+ * a thrown error becomes a problem, and a failed run's outcome gets the
+ * hosts' last log lines.
+ */
+export async function withClusterRun(
+  context: ScenarioContext,
+  options: RunOptions,
+  body: (run: ClusterRun, outcome: Outcome) => Promise<void>,
+): Promise<Outcome> {
+  const outcome: Outcome = { numbers: [], notes: [], problems: [] };
+  const run = new ClusterRun(context, options);
+  try {
+    await run.open();
+    await body(run, outcome);
+  } catch (error) {
+    outcome.problems.push((error as Error).message ?? String(error));
+  } finally {
+    if (outcome.problems.length > 0) outcome.notes.push(...run.tails());
+    await run.close().catch((error) => outcome.problems.push(String(error)));
+  }
+  return outcome;
+}

@@ -27,7 +27,7 @@ import {
   writes,
 } from "./_audit.ts";
 import {
-  ClusterRun,
+  type ClusterRun,
   type ClusterScenario,
   connectorIds,
   countsPerHost,
@@ -41,6 +41,7 @@ import {
   type Status,
   TTL_MS,
   waitFor,
+  withClusterRun,
 } from "./_harness.ts";
 
 const CONNECTORS = 9;
@@ -64,21 +65,12 @@ export function zombieScenario(
   return {
     description:
       `3 hosts (leases in ${engine}, definitions and checkpoints in PostgreSQL), ${CONNECTORS} connectors x ${RECORDS} records into an exactly-once PostgreSQL sink; one host SIGSTOPped past its lease, then SIGCONTed: it commits and writes nothing after it lost a lease, stops its copies within one renewal period`,
-    async run(context): Promise<Outcome> {
-      const outcome: Outcome = { numbers: [], notes: [], problems: [] };
-      const run = new ClusterRun(context, { engine, store: "postgres" });
-      try {
-        await run.open();
-        await body(run, outcome, context.log);
-      } catch (error) {
-        outcome.problems.push((error as Error).message ?? String(error));
-      } finally {
-        if (outcome.problems.length > 0) outcome.notes.push(...run.tails());
-        await run.close().catch((error) =>
-          outcome.problems.push(String(error))
-        );
-      }
-      return outcome;
+    run(context): Promise<Outcome> {
+      return withClusterRun(
+        context,
+        { engine, store: "postgres" },
+        (run, outcome) => body(run, outcome, context.log),
+      );
     },
   };
 }

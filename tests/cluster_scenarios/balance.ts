@@ -12,7 +12,7 @@
 
 import { tenures } from "./_audit.ts";
 import {
-  ClusterRun,
+  type ClusterRun,
   type ClusterScenario,
   connectorIds,
   countsPerHost,
@@ -26,6 +26,7 @@ import {
   type Status,
   TTL_MS,
   waitFor,
+  withClusterRun,
 } from "./_harness.ts";
 
 const CONNECTORS = 30;
@@ -36,22 +37,12 @@ const RECORDS = 100_000_000;
 const scenario: ClusterScenario = {
   description:
     `3 hosts (leases, definitions and checkpoints in PostgreSQL), ${CONNECTORS} paced connectors into an at-least-once PostgreSQL sink; a 4th host joins: counts 8/8/7/7, 0 duplicates from the handoffs`,
-  async run(context): Promise<Outcome> {
-    const outcome: Outcome = { numbers: [], notes: [], problems: [] };
-    const run = new ClusterRun(context, {
-      engine: "postgres",
-      store: "postgres",
-    });
-    try {
-      await run.open();
-      await body(run, outcome, context.log);
-    } catch (error) {
-      outcome.problems.push((error as Error).message ?? String(error));
-    } finally {
-      if (outcome.problems.length > 0) outcome.notes.push(...run.tails());
-      await run.close().catch((error) => outcome.problems.push(String(error)));
-    }
-    return outcome;
+  run(context): Promise<Outcome> {
+    return withClusterRun(
+      context,
+      { engine: "postgres", store: "postgres" },
+      (run, outcome) => body(run, outcome, context.log),
+    );
   },
 };
 export default scenario;
