@@ -54,6 +54,8 @@
 
 import { api, type Served, startServe } from "../tests/cli/_ca_serve.ts";
 import {
+  callApi,
+  type ClusterView,
   countsPerHost,
   describeCounts,
   type Status,
@@ -194,30 +196,6 @@ function mib(bytes: number): string {
 /** A `ca serve` of the run. */
 interface Host extends Served {
   id: string;
-}
-
-/** `GET /cluster`. */
-interface ClusterView {
-  joined: boolean;
-  error: string | null;
-  hosts: { id: string; connectors: number }[];
-}
-
-async function call<T>(
-  host: Host,
-  method: string,
-  route: string,
-  json?: unknown,
-): Promise<T> {
-  const answer = await api(host, method, route, { json });
-  if (answer.status < 200 || answer.status > 299) {
-    throw new Error(
-      `${method} ${route} on ${host.id} answered ${answer.status}: ${
-        answer.text.slice(0, 300)
-      }`,
-    );
-  }
-  return answer.body as T;
 }
 
 /** Polls `check` until it gives a value; fails after `deadlineMs`. */
@@ -514,7 +492,7 @@ async function benchEngine(
     await waitFor(
       `${engine}: every host joins`,
       async () => {
-        view = await call<ClusterView>(first, "GET", "/cluster");
+        view = await callApi<ClusterView>(first, "GET", "/cluster");
         return view.joined && view.hosts.length === H ? view : undefined;
       },
       60_000,
@@ -572,7 +550,7 @@ async function benchEngine(
     const settled = async (hosts: Host[]): Promise<true | undefined> => {
       const names = new Set(hosts.map((host) => host.id));
       const at = hosts[0]!;
-      clusterView = await call<ClusterView>(at, "GET", "/cluster");
+      clusterView = await callApi<ClusterView>(at, "GET", "/cluster");
       if (
         clusterView.hosts.length !== hosts.length ||
         clusterView.hosts.some((h) => !names.has(h.id)) ||
@@ -581,7 +559,7 @@ async function benchEngine(
       ) {
         return undefined;
       }
-      statuses = (await call<{ connectors: Status[] }>(
+      statuses = (await callApi<{ connectors: Status[] }>(
         at,
         "GET",
         "/connectors",
@@ -641,7 +619,7 @@ async function benchEngine(
     await waitFor(
       `${engine}: after the kill, all ${N} connectors run, balanced over ${survivors.length} hosts`,
       async () => {
-        const v = await call<ClusterView>(survivors[0]!, "GET", "/cluster");
+        const v = await callApi<ClusterView>(survivors[0]!, "GET", "/cluster");
         clusterView = v;
         const now = (performance.now() - killAt) / 1000;
         if (hostsGoneS === undefined && v.hosts.length === survivors.length) {

@@ -293,21 +293,13 @@ export class ClusterRun {
   }
 
   /** A request to `host`'s API that must succeed (2xx); its JSON body. */
-  async call<T = unknown>(
+  call<T = unknown>(
     host: Host,
     method: string,
     route: string,
     json?: unknown,
   ): Promise<T> {
-    const answer = await api(host, method, route, { json });
-    if (answer.status < 200 || answer.status > 299) {
-      throw new Error(
-        `${method} ${route} on ${host.id} answered ${answer.status}: ${
-          answer.text.slice(0, 500)
-        }`,
-      );
-    }
-    return answer.body as T;
+    return callApi<T>(host, method, route, json);
   }
 
   /** `GET /connectors` on `host`. */
@@ -592,4 +584,22 @@ export async function withClusterRun(
     await run.close().catch((error) => outcome.problems.push(String(error)));
   }
   return outcome;
+}
+
+/** A request to a host's API that must succeed (2xx); its JSON body. */
+export async function callApi<T = unknown>(
+  host: Served & { id: string },
+  method: string,
+  route: string,
+  json?: unknown,
+): Promise<T> {
+  const answer = await api(host, method, route, { json });
+  if (answer.status < 200 || answer.status > 299) {
+    throw new Error(
+      `${method} ${route} on ${host.id} answered ${answer.status}: ${
+        answer.text.slice(0, 500)
+      }`,
+    );
+  }
+  return answer.body as T;
 }
